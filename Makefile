@@ -1,0 +1,59 @@
+# One place for the commands a developer and CI use. `make help` lists them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: help install run simulate test test-postgres lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the app with its test tools
+
+instance/.db-ready: $(STAMP) migrations/versions/*.py processes/*.bpmn
+	mkdir -p instance
+	$(BIN)/flask init-db
+	$(BIN)/flask load-demo
+	touch $@
+
+run: $(STAMP) instance/.db-ready ## install, create the SQLite database with demo data, serve on http://$(HOST):$(PORT)
+	@echo ""
+	@echo "  社会保险关系转移接续 · 一件事联办后台"
+	@echo "  Open http://$(HOST):$(PORT)/   (demo logins: make demo-logins; password for all: demo1234)"
+	@echo "  Simulated clock instead: make simulate"
+	@echo ""
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+simulate: $(STAMP) instance/.db-ready ## serve with the simulation clock (POST /api/simulation/clock moves it)
+	SIMULATION=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+demo-logins: $(STAMP) ## print the demo users
+	@$(BIN)/python -c "from app.demo import DEMO_USERS; [print(f'  {u[0]:<26} {u[2]:<24} {u[3]}') for u in DEMO_USERS]"
+
+test: $(STAMP) ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy on app/
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy app
+
+format: $(STAMP) ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix app tests bench
+	$(BIN)/ruff format app tests bench
+
+bench: $(STAMP) ## run the benchmarks; JSON lines on stdout and in bench/results/
+	$(BIN)/python -m bench.run
+
+clean: ## remove the venv and the local database
+	rm -rf $(VENV) instance

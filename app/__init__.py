@@ -1,0 +1,56 @@
+"""The Flask application factory: `flask --app app ...` finds create_app here."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from typing import Any
+
+import click
+from flask import Flask
+
+from app.clock import clock
+from app.config import Settings
+from app.services.backoffice import Backoffice
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key, SIMULATION=settings.simulation, JSON_AS_ASCII=False
+    )
+    app.config.update(overrides)
+    settings.simulation = bool(app.config["SIMULATION"])
+    if settings.simulation and not clock.simulated:
+        clock.freeze(clock.now())
+    backoffice = Backoffice(settings)
+    app.extensions["backoffice"] = backoffice
+
+    from app.web import register as register_web
+
+    register_web(app)
+
+    from app.cli import register as register_cli
+
+    register_cli(app)
+
+    if settings.scheduler and _serving():
+        _start_scheduler(app, backoffice)
+    return app
+
+
+def _serving() -> bool:
+    """Only the `run` command hosts the scheduler; init-db, load-demo etc. must not."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.info_name == "run"
+
+
+def _start_scheduler(app: Flask, backoffice: Backoffice) -> None:
+    from app.scheduler import TimerScheduler
+
+    logging.getLogger("app").setLevel(logging.INFO)
+    scheduler = TimerScheduler(backoffice)
+    scheduler.start()
+    app.extensions["scheduler"] = scheduler
+    atexit.register(scheduler.shutdown)

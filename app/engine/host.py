@@ -1,0 +1,228 @@
+"""Runs workflows: compose specs of a pinned version set, step, complete tasks, fire timers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import clockpatch, scripting, state
+
+clockpatch.install()
+
+
+class EngineError(Exception):
+    """A diagram failed at run time (bad expression, missing variable); the case is unchanged."""
+
+
+@dataclass(frozen=True)
+class ReadyUserTask:
+    """A user task waiting for a person: everything the worklist row needs."""
+
+    uuid: str
+    process_id: str
+    spec_name: str
+    title: str
+    lane: str | None
+    form: str | None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    """A timer event armed in the workflow."""
+
+    uuid: str
+    spec_name: str
+    label: str
+    due_at: datetime
+    start_at: datetime | None
+    working_days: int | None
+    provisional: bool
+
+
+@dataclass
+class SpecSet:
+    """Restored, read-only specs for one pinned combination of process versions."""
+
+    top: Any
+    subprocess_specs: dict[str, Any]
+
+
+def load_spec_payload(raw: bytes) -> tuple[Any, dict[str, Any]]:
+    payload = state.loads(raw)
+    spec = state.spec_from_dict(payload["spec"])
+    embedded = {name: state.spec_from_dict(d) for name, d in payload["embedded"].items()}
+    return spec, embedded
+
+
+class Engine:
+    """Stateless apart from the shared script engine; workflows are passed in and out."""
+
+    def __init__(self) -> None:
+        self.script_engine = PythonScriptEngine(
+            environment=TaskDataEnvironment(scripting.environment())
+        )
+
+    # -- creating and restoring ---------------------------------------------------------
+    def new_workflow(self, specs: SpecSet, data: dict[str, Any]) -> BpmnWorkflow:
+        workflow = BpmnWorkflow(specs.top, specs.subprocess_specs, script_engine=self.script_engine)
+        start = workflow.task_tree
+        start.data.update(data)
+        # The start task's children inherit its data when they become ready.
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        return workflow
+
+    def restore(self, specs: SpecSet, top: dict[str, Any], parts: dict[str, Any]) -> BpmnWorkflow:
+        workflow = state.restore(specs.top, specs.subprocess_specs, top, parts)
+        # The script engine is not serialized: re-attach it after loading.
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    # -- running -------------------------------------------------------------------------
+    def run(self, workflow: BpmnWorkflow) -> None:
+        """Step until only people or timers can move the workflow on."""
+        try:
+            for _ in range(100):
+                workflow.do_engine_steps()
+                # do_engine_steps refreshes timers only at its end: a timer that fired there
+                # has made new tasks ready, so step again until nothing moves.
+                workflow.refresh_timers()
+                if self._ready_engine_count(workflow) == 0:
+                    return
+            raise EngineError("workflow did not settle after 100 rounds (a loop without a wait?)")
+        except SpiffWorkflowException as exc:
+            raise EngineError(_describe(exc)) from exc
+        except (NameError, TypeError, ValueError, KeyError) as exc:
+            raise EngineError(str(exc)) from exc
+
+    @staticmethod
+    def _ready_engine_count(workflow: BpmnWorkflow) -> int:
+        count = 0
+        for wf in [workflow, *workflow.subprocesses.values()]:
+            for task in wf.get_tasks(state=TaskState.READY):
+                if not task.task_spec.manual:
+                    count += 1
+        return count
+
+    def complete_user_task(
+        self, workflow: BpmnWorkflow, task_uuid: str, data: dict[str, Any]
+    ) -> None:
+        task = _find(workflow, task_uuid)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise KeyError(task_uuid)
+        task.data.update(data)
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise EngineError(_describe(exc)) from exc
+        self.run(workflow)
+
+    # -- reading -------------------------------------------------------------------------
+    @staticmethod
+    def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyUserTask]:
+        result = []
+        for wf in [workflow, *workflow.subprocesses.values()]:
+            for task in wf.get_tasks(state=TaskState.READY):
+                spec = task.task_spec
+                if not spec.manual:
+                    continue
+                props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+                result.append(
+                    ReadyUserTask(
+                        uuid=str(task.id),
+                        process_id=_process_id(wf),
+                        spec_name=spec.name,
+                        title=spec.bpmn_name or spec.name,
+                        lane=spec.lane,
+                        form=props.get("formJsonSchemaFilename"),
+                    )
+                )
+        return result
+
+    @staticmethod
+    def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+        result = []
+        for task in workflow.event_manager.tasks.values():
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            if task.state != TaskState.WAITING:
+                continue
+            value = task._get_internal_data("event_value")
+            if not isinstance(value, str):
+                continue
+            due = TimerEventDefinition.get_datetime(value)
+            call = scripting.ledger.lookup(value)
+            result.append(
+                WaitingTimer(
+                    uuid=str(task.id),
+                    spec_name=task.task_spec.name,
+                    label=task.task_spec.bpmn_name or definition.name or task.task_spec.name,
+                    due_at=due,
+                    start_at=call.start if call else None,
+                    working_days=call.working_days if call else None,
+                    provisional=call.provisional if call else False,
+                )
+            )
+        return result
+
+    @staticmethod
+    def boundary_owner(workflow: BpmnWorkflow, timer_uuid: str) -> str | None:
+        """The activity a boundary timer guards (its sibling under the boundary split)."""
+        task = _find(workflow, timer_uuid)
+        parent = task.parent if task is not None else None
+        if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+            return None
+        for sibling in parent.children:
+            if sibling is not task and not isinstance(sibling.task_spec, BoundaryEvent):
+                return str(sibling.id)
+        return None
+
+    @staticmethod
+    def timer_fired(workflow: BpmnWorkflow, timer_uuid: str) -> bool:
+        task = _find(workflow, timer_uuid)
+        return task is not None and task.state in (TaskState.READY, TaskState.COMPLETED)
+
+    @staticmethod
+    def reschedule_timer(workflow: BpmnWorkflow, task_uuid: str, due_iso: str) -> None:
+        """Move an armed timer (a provisional deadline recomputed once its year is loaded)."""
+        task = _find(workflow, task_uuid)
+        if task is None:
+            return
+        task._set_internal_data(event_value=due_iso)
+        task.last_state_change = task.last_state_change + 1e-6  # mark its part changed
+
+    @staticmethod
+    def data(workflow: BpmnWorkflow) -> dict[str, Any]:
+        """The top workflow's current data: the last completed task's, or the final data."""
+        if workflow.completed:
+            return dict(workflow.data)
+        last = workflow.last_task
+        return dict(last.data) if last is not None else dict(workflow.task_tree.data)
+
+
+def _find(workflow: BpmnWorkflow, uuid: str) -> Any:
+    try:
+        return workflow.get_task_from_id(UUID(uuid))
+    except (SpiffWorkflowException, ValueError):
+        return None
+
+
+def _process_id(workflow: Any) -> str:
+    return str(workflow.spec.name)
+
+
+def _describe(exc: SpiffWorkflowException) -> str:
+    task = getattr(exc, "task_spec", None) or getattr(exc, "task", None)
+    where = f" at {getattr(task, 'name', task)}" if task is not None else ""
+    return f"{exc}{where}"

@@ -1,0 +1,232 @@
+"""Reads BPMN files: validates them (schema, SpiffWorkflow, our lint rules) and parses specs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from . import state
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+FORM_PROPERTY = "formJsonSchemaFilename"
+ALLOWED_TIMER_CALLS = ("deadline(",)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding, printed as FILE:LINE: element-id: message."""
+
+    file: str
+    line: int | str
+    element_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line or 0}: {self.element_id or '-'}: {self.message}"
+
+
+@dataclass
+class ParsedProcess:
+    """A process ready to store as a version: source, hash, parsed spec and what it calls."""
+
+    process_id: str
+    path: Path
+    xml: str
+    sha256: str
+    spec_json: bytes
+    calls: list[str] = field(default_factory=list)
+
+
+def _lint(path: Path, tree: Any, forms_dir: Path, known_processes: set[str]) -> list[Problem]:
+    """Our rules on top of the BPMN schema: lanes, forms, timers, expressions, call targets."""
+    problems: list[Problem] = []
+    name = str(path)
+
+    def add(node: Any, message: str) -> None:
+        problems.append(Problem(name, node.sourceline or 0, node.get("id", ""), message))
+
+    processes = tree.findall("bpmn:process", NS)
+    if path.stem not in {p.get("id") for p in processes}:
+        problems.append(
+            Problem(
+                name,
+                1,
+                path.stem,
+                f"no process with id {path.stem!r} (id must equal the file name)",
+            )
+        )
+    shapes = {s.get("bpmnElement") for s in tree.iterfind(".//bpmndi:BPMNShape", NS)}
+    edges = {e.get("bpmnElement") for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
+    for process in processes:
+        laned = {ref.text for ref in process.iterfind(".//bpmn:flowNodeRef", NS)}
+        node_ids = {n.get("id") for n in process.iter() if n.get("id")}
+        for task in process.iterfind(".//bpmn:userTask", NS):
+            if task.get("id") not in laned:
+                add(task, "user task is not in a lane (the lane names the role)")
+            prop = task.find(f".//spiffworkflow:property[@name='{FORM_PROPERTY}']", NS)
+            if prop is None or not prop.get("value"):
+                add(task, "user task has no form (spiffworkflow property formJsonSchemaFilename)")
+            else:
+                form_path = forms_dir / prop.get("value")
+                if not form_path.exists():
+                    add(task, f"form {prop.get('value')} does not exist in forms/")
+                else:
+                    try:
+                        json.loads(form_path.read_text(encoding="utf-8"))
+                    except ValueError as exc:
+                        add(task, f"form {prop.get('value')} is not valid JSON: {exc}")
+        for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
+            for end in ("sourceRef", "targetRef"):
+                if flow.get(end) not in node_ids:
+                    add(flow, f"{end} {flow.get(end)!r} names no element of this process")
+            cond = flow.find("bpmn:conditionExpression", NS)
+            if cond is not None and cond.text:
+                problems.extend(_compile(name, flow, cond.text.strip(), "eval"))
+            if flow.get("id") not in edges:
+                add(flow, "sequence flow has no diagram edge (BPMN DI)")
+        for script in process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+            problems.extend(_compile(name, script.getparent(), script.text or "", "exec"))
+        for timer in process.iterfind(".//bpmn:timerEventDefinition", NS):
+            event = timer.getparent()
+            for expr in timer:
+                text = (expr.text or "").strip()
+                problems.extend(_compile(name, event, text, "eval"))
+                if not text.startswith(ALLOWED_TIMER_CALLS):
+                    add(
+                        event,
+                        "timer must call deadline(start, working_days) (limits are working days)",
+                    )
+        for call in process.iterfind(".//bpmn:callActivity", NS):
+            target = call.get("calledElement")
+            if target not in known_processes:
+                add(call, f"called process {target!r} is not deployed or in processes/")
+        for node in process.iter():
+            tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
+            if (
+                tag
+                in {
+                    "userTask",
+                    "scriptTask",
+                    "serviceTask",
+                    "callActivity",
+                    "subProcess",
+                    "exclusiveGateway",
+                    "parallelGateway",
+                    "inclusiveGateway",
+                    "startEvent",
+                    "endEvent",
+                    "boundaryEvent",
+                    "intermediateCatchEvent",
+                    "intermediateThrowEvent",
+                    "task",
+                    "manualTask",
+                }
+                and node.get("id") not in shapes
+            ):
+                add(node, "element has no diagram shape (BPMN DI)")
+    return problems
+
+
+def _compile(file: str, node: Any, source: str, mode: str) -> list[Problem]:
+    try:
+        compile(source, f"<{node.get('id')}>", mode)
+    except SyntaxError as exc:
+        return [
+            Problem(
+                file, node.sourceline or 0, node.get("id", ""), f"Python syntax error: {exc.msg}"
+            )
+        ]
+    return []
+
+
+def validate(paths: list[Path], forms_dir: Path, deployed: set[str] | None = None) -> list[Problem]:
+    """Everything that would stop these files from being deployed; empty when they are fine."""
+    problems: list[Problem] = []
+    trees: dict[Path, Any] = {}
+    for path in paths:
+        try:
+            trees[path] = etree.parse(str(path)).getroot()
+        except OSError as exc:
+            problems.append(Problem(str(path), 0, "", f"cannot read file: {exc}"))
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(str(path), exc.lineno or 0, "", f"malformed XML: {exc.msg}"))
+    known = set(deployed or set())
+    for tree in trees.values():
+        known |= {p.get("id") for p in tree.findall("bpmn:process", NS)}
+    for path, tree in trees.items():
+        try:
+            VALIDATOR.validate(tree, str(path))
+        except ValidationException as exc:
+            problems.append(Problem(str(path), exc.line_number, exc.id, f"BPMN schema: {exc}"))
+            continue
+        problems.extend(_lint(path, tree, forms_dir, known))
+    if problems:
+        return problems
+    try:
+        parse(paths, extra_dirs=[])
+    except (ValidationException, SpiffWorkflowException) as exc:
+        file = getattr(exc, "file_name", "") or str(paths[0])
+        problems.append(
+            Problem(file, getattr(exc, "line_number", 0), getattr(exc, "id", ""), str(exc))
+        )
+    return problems
+
+
+def parse(paths: list[Path], extra_dirs: list[Path]) -> dict[str, ParsedProcess]:
+    """Parse the given files (with any other files they call from extra_dirs) into specs."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    wanted = {p.resolve() for p in paths}
+    for directory in extra_dirs:
+        for other in sorted(directory.glob("*.bpmn")):
+            if other.resolve() not in wanted:
+                parser.add_bpmn_file(str(other))
+    parser.add_bpmn_files([str(p) for p in paths])
+    result: dict[str, ParsedProcess] = {}
+    for path in paths:
+        xml = path.read_text(encoding="utf-8")
+        process_id = path.stem
+        spec = parser.get_spec(process_id)
+        embedded, calls = _subprocesses(parser, spec)
+        payload = {
+            "spec": state.spec_to_dict(spec),
+            "embedded": {name: state.spec_to_dict(s) for name, s in embedded.items()},
+        }
+        result[process_id] = ParsedProcess(
+            process_id=process_id,
+            path=path,
+            xml=xml,
+            sha256=hashlib.sha256(xml.encode("utf-8")).hexdigest(),
+            spec_json=state.dumps(payload),
+            calls=sorted(calls),
+        )
+    return result
+
+
+def _subprocesses(parser: Any, spec: Any) -> tuple[dict[str, Any], set[str]]:
+    """Embedded subprocess specs belong to this version; call activities name other processes."""
+    embedded: dict[str, Any] = {}
+    calls: set[str] = set()
+    pending = [spec]
+    while pending:
+        current = pending.pop()
+        for task_spec in current.task_specs.values():
+            if isinstance(task_spec, CallActivity):
+                calls.add(task_spec.spec)
+            elif isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in embedded:
+                sub = parser.get_spec(task_spec.spec)
+                embedded[task_spec.spec] = sub
+                pending.append(sub)
+    return embedded, calls

@@ -1,0 +1,105 @@
+"""The short, explicit list of functions BPMN expressions may call (deadline, limit, now)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from app import workdays
+from app.clock import clock
+
+
+@dataclass(frozen=True)
+class DeadlineCall:
+    """How a deadline instant was computed, so a provisional one can be recomputed later."""
+
+    start: datetime
+    working_days: int
+    provisional: bool
+
+
+class DeadlineLedger:
+    """Remembers recent deadline() results by their ISO value (deterministic, so safe to share)."""
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._calls: dict[str, DeadlineCall] = {}
+        self._capacity = capacity
+
+    def record(self, value: str, call: DeadlineCall) -> None:
+        if len(self._calls) >= self._capacity:
+            self._calls.clear()
+        self._calls[value] = call
+
+    def lookup(self, value: str) -> DeadlineCall | None:
+        return self._calls.get(value)
+
+
+ledger = DeadlineLedger()
+
+
+def parse_instant(value: str | datetime) -> datetime:
+    instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        raise ValueError(f"instant without time zone: {value!r}")
+    return instant
+
+
+def deadline(start: str | datetime, n: int) -> str:
+    """End of the n-th Chinese working day after start's date (Asia/Shanghai), as ISO UTC."""
+    begin = parse_instant(start)
+    result = workdays.deadline_for(begin, int(n))
+    value = result.due_at.isoformat()
+    ledger.record(value, DeadlineCall(begin, int(n), result.provisional))
+    return value
+
+
+class LimitTable:
+    """Working-day limits by key, with per-region overrides (processes/limits.json)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @lru_cache(maxsize=1)  # noqa: B019 - one table per process lifetime, reloaded on deploy
+    def _data(self) -> dict[str, Any]:
+        with self.path.open(encoding="utf-8") as fh:
+            data: dict[str, Any] = json.load(fh)
+        return data
+
+    def reload(self) -> None:
+        self._data.cache_clear()
+
+    def get(self, key: str, region: str | None = None) -> int:
+        data = self._data()
+        regional = data.get("regions", {}).get(region or "", {})
+        if key in regional:
+            return int(regional[key])
+        if key in data.get("default", {}):
+            return int(data["default"][key])
+        raise KeyError(f"no working-day limit named {key!r}")
+
+
+_limits: LimitTable | None = None
+
+
+def configure_limits(path: Path) -> None:
+    global _limits
+    _limits = LimitTable(path)
+
+
+def limit(key: str, region: str | None = None) -> int:
+    if _limits is None:
+        raise RuntimeError("limits table not configured")
+    return _limits.get(key, region)
+
+
+def now() -> str:
+    return clock.now().isoformat()
+
+
+def environment() -> dict[str, Any]:
+    """What a diagram's expressions and scripts can see besides the task data."""
+    return {"deadline": deadline, "limit": limit, "now": now}

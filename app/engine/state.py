@@ -1,0 +1,94 @@
+"""Instance state in parts: the top workflow and each subprocess separately, specs never included.
+
+Writing only the parts that changed is what keeps persistence cheap: completing a task in the
+medical transfer rewrites the medical subprocess, not the whole bundle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import orjson
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_workflow_converter = BpmnWorkflowConverter(BpmnWorkflow, registry)
+
+TOP = "top"
+
+
+def spec_to_dict(spec: Any) -> dict[str, Any]:
+    result: dict[str, Any] = registry.convert(spec)
+    return result
+
+
+def spec_from_dict(dct: dict[str, Any]) -> Any:
+    return registry.restore(dct)
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+def loads(raw: bytes) -> Any:
+    return orjson.loads(raw)
+
+
+def fingerprint(workflow: Any) -> tuple[int, float, int, bool]:
+    """Cheap change detector: any task state change moves a timestamp and the sums with it."""
+    stamps = 0.0
+    states = 0
+    for task in workflow.tasks.values():
+        stamps += task.last_state_change
+        states += task.state
+    return (len(workflow.tasks), stamps, states, bool(workflow.completed))
+
+
+def dump_top(workflow: BpmnWorkflow) -> dict[str, Any]:
+    # The base converter writes the instance fields only; the subclass would add the specs.
+    dct: dict[str, Any] = WorkflowConverter.to_dict(_workflow_converter, workflow)
+    dct["bpmn_events"] = registry.convert(workflow.bpmn_events)
+    return dct
+
+
+def dump_part(subprocess: Any) -> dict[str, Any]:
+    result: dict[str, Any] = registry.convert(subprocess)
+    return result
+
+
+def dump_changed(
+    workflow: BpmnWorkflow, previous: dict[str, tuple[int, float, int, bool]]
+) -> tuple[dict[str, bytes], list[str], dict[str, tuple[int, float, int, bool]]]:
+    """Serialized parts that changed since `previous` fingerprints, removed part keys, new prints."""
+    prints: dict[str, tuple[int, float, int, bool]] = {}
+    changed: dict[str, bytes] = {}
+    top_print = fingerprint(workflow)
+    prints[TOP] = top_print
+    if previous.get(TOP) != top_print or not previous:
+        changed[TOP] = dumps(dump_top(workflow))
+    for key, subprocess in workflow.subprocesses.items():
+        part_key = str(key)
+        part_print = fingerprint(subprocess)
+        prints[part_key] = part_print
+        if previous.get(part_key) != part_print:
+            changed[part_key] = dumps(dump_part(subprocess))
+    removed = [key for key in previous if key not in prints]
+    return changed, removed, prints
+
+
+def restore(
+    spec: Any, subprocess_specs: dict[str, Any], top: dict[str, Any], parts: dict[str, Any]
+) -> BpmnWorkflow:
+    """Rebuild a workflow from its parts around already-restored (shared, read-only) specs."""
+    workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
+    conv = _workflow_converter
+    workflow.tasks = conv.mapping_from_dict(top["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(top["root"]))
+    conv.set_default_attributes(workflow, dict(top))
+    conv.subprocesses_from_dict(dict(parts), workflow)
+    workflow.bpmn_events = registry.restore(top.get("bpmn_events", []))
+    return workflow

@@ -1,0 +1,59 @@
+"""Submitting an application (联办申请表): the acceptance decision, then a case for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app import workdays
+from app.clock import clock
+from app.errors import ValidationFailed
+from app.rules.acceptance import Decision, decide
+from app.store.models import Case
+
+from .cases import Actor, CaseService
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the applicant (or the portal) is told right after submitting."""
+
+    case_number: str
+    decision: Decision
+    committed: date | None
+    legal: date | None
+    provisional: bool
+
+
+class ApplicationService:
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+
+    def submit(
+        self, application: Any, actor: Actor, *, system_has_id_data: bool = True
+    ) -> Submitted:
+        today = workdays.local_date(clock.now())
+        decision = decide(application, today=today, system_has_id_data=system_has_id_data)
+        if "invalid_application" in decision.reasons:
+            # Not an application at all: nothing to open a case for.
+            raise ValidationFailed("申请表内容不完整或格式不正确", list(decision.errors))
+        data = {
+            "application": application,
+            "insurances": list(application["insurances"]),
+            "channel": application["channel"],
+            "delivery": application["delivery"],
+            "transfer_in_region": application["transfer_in_region"],
+            "transfer_out_region": application["transfer_out_region"],
+            "decision": decision.decision,
+            "reasons": list(decision.reasons),
+            "missing_materials": list(decision.missing_materials),
+        }
+        number = self.cases.start_case(data, actor)
+        with self.cases.db.sessions() as session:
+            case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        return Submitted(
+            number, decision, case.committed_due, case.legal_due, bool(case.deadlines_provisional)
+        )

@@ -1,0 +1,43 @@
+"""The composition root of the services: one Backoffice per database, shared by web, CLI, scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app import workdays
+from app.config import Settings
+from app.engine import scripting
+from app.engine.host import Engine
+from app.store.db import Database
+
+from .applications import ApplicationService
+from .calendar import CalendarService
+from .cases import CaseService
+from .deployments import DeploymentService
+from .forms import FormCatalog
+from .runtime import DatabaseOverrides, SpecCache, WorkflowCache
+from .scenarios import ScenarioRunner
+
+
+class Backoffice:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.engine = Engine()
+        self.forms = FormCatalog(settings.forms_dir)
+        self.specs = SpecCache()
+        self.workflows = WorkflowCache()
+        scripting.configure_limits(settings.processes_dir / "limits.json")
+        workdays.set_override_source(DatabaseOverrides(self.db))
+        self.cases = CaseService(self.db, self.engine, self.forms, self.specs, self.workflows)
+        self.deployments = DeploymentService(self.db, settings.processes_dir, settings.forms_dir)
+        self.calendar = CalendarService(self.db)
+        self.applications = ApplicationService(self.cases)
+        self.scenarios = ScenarioRunner(self.applications, self.cases)
+
+    def on_timers_changed(self, listener: Callable[[], None]) -> None:
+        """Called after a use case that may have armed timers commits (the scheduler re-arms)."""
+        self.cases.listeners.append(listener)
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,79 @@
+"""Task forms: JSON Schemas in forms/, and validation of submitted data with Chinese messages."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from app.errors import FieldError
+
+_MESSAGES = {
+    "required": "必填项缺失",
+    "type": "类型不正确",
+    "enum": "不是允许的选项",
+    "const": "取值不正确",
+    "pattern": "格式不正确",
+    "minLength": "内容过短",
+    "maxLength": "内容过长",
+    "minimum": "数值过小",
+    "maximum": "数值过大",
+    "format": "格式不正确",
+    "additionalProperties": "含有不允许的字段",
+    "minItems": "至少选择一项",
+}
+
+
+class FormCatalog:
+    """Loads forms by file name from one folder; cached, since forms change only on deploy."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @lru_cache(maxsize=256)  # noqa: B019 - the catalog lives as long as the app
+    def schema(self, name: str) -> dict[str, Any]:
+        path = (self.folder / name).resolve()
+        if path.parent != self.folder.resolve() or not path.exists():
+            raise FileNotFoundError(name)
+        schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+        return schema
+
+    def validate(self, name: str | None, data: Any) -> list[FieldError]:
+        if name is None:
+            return [] if isinstance(data, dict) else [FieldError("", "提交内容必须是对象")]
+        return validate_against(self.schema(name), data)
+
+
+def validate_against(schema: dict[str, Any], data: Any) -> list[FieldError]:
+    validator = Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    return [_field_error(error, schema) for error in errors]
+
+
+def _field_error(error: ValidationError, schema: dict[str, Any]) -> FieldError:
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = next((f for f in error.validator_value if f not in error.instance), "")
+        path.append(str(missing))
+    field = "/" + "/".join(path) if path else ""
+    title = _title_for(schema, path)
+    message = _MESSAGES.get(str(error.validator), "取值不正确")
+    return FieldError(field, f"{title}：{message}" if title else message)
+
+
+def _title_for(schema: dict[str, Any], path: list[str]) -> str:
+    node: Any = schema
+    for part in path:
+        props = node.get("properties", {}) if isinstance(node, dict) else {}
+        if part in props:
+            node = props[part]
+        elif isinstance(node, dict) and "items" in node:
+            node = node["items"]
+        else:
+            return ""
+    return str(node.get("title", "")) if isinstance(node, dict) else ""

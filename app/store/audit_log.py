@@ -1,0 +1,131 @@
+"""The append-only, hash-chained audit log: buffer events in a unit of work, chain them at flush."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def canonical(
+    seq: int, kind: str, actor: str, at: datetime, case_id: int | None, data: Any
+) -> bytes:
+    """The exact bytes that are hashed: sorted keys, UTC instant, no whitespace."""
+    body = {
+        "seq": seq,
+        "kind": kind,
+        "actor": actor,
+        "at": at.isoformat(),
+        "case_id": case_id,
+        "data": data,
+    }
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+
+
+def chain_hash(prev_hash: str, content: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + content).hexdigest()
+
+
+@dataclass
+class PendingEvent:
+    kind: str
+    actor: str
+    at: datetime
+    case_id: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class AuditBuffer:
+    """Collects a use case's events; `flush` appends them to the chain inside the transaction."""
+
+    def __init__(self) -> None:
+        self.events: list[PendingEvent] = []
+
+    def add(self, kind: str, actor: str, at: datetime, case_id: int | None, **data: Any) -> None:
+        self.events.append(PendingEvent(kind, actor, at, case_id, data))
+
+    def flush(self, session: Session) -> None:
+        if not self.events:
+            return
+        # Locking the head row serialises appenders, so two transactions never chain onto the
+        # same predecessor (SQLite already serialises writers; PostgreSQL needs FOR UPDATE).
+        head = session.execute(
+            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+        ).first()
+        if head is None:
+            session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+            seq, prev = 0, GENESIS
+        else:
+            seq, prev = head.seq, head.hash
+        rows = []
+        for event in self.events:
+            seq += 1
+            digest = chain_hash(
+                prev, canonical(seq, event.kind, event.actor, event.at, event.case_id, event.data)
+            )
+            rows.append(
+                {
+                    "seq": seq,
+                    "case_id": event.case_id,
+                    "kind": event.kind,
+                    "actor": event.actor,
+                    "at": event.at,
+                    "data": event.data,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        session.execute(insert(AuditEvent), rows)
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        self.events.clear()
+
+
+def verify(session: Session, batch: int = 5000) -> tuple[int, str | None]:
+    """Walk the chain in order; return (events checked, description of first break or None)."""
+    prev = GENESIS
+    expected_seq = 0
+    last_seq = 0
+    while True:
+        rows = (
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.seq > last_seq)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            break
+        for event in rows:
+            expected_seq += 1
+            if event.seq != expected_seq:
+                return expected_seq - 1, f"event {expected_seq} is missing (next is {event.seq})"
+            if event.prev_hash != prev:
+                return expected_seq - 1, f"event {event.seq}: previous-hash link broken"
+            digest = chain_hash(
+                prev,
+                canonical(event.seq, event.kind, event.actor, event.at, event.case_id, event.data),
+            )
+            if digest != event.hash:
+                return (
+                    expected_seq - 1,
+                    f"event {event.seq} ({event.kind}): content does not match its hash",
+                )
+            prev = digest
+            last_seq = event.seq
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
+    if head is not None and (head.seq != last_seq or head.hash != prev):
+        return last_seq, f"chain ends at event {last_seq} but the head records event {head.seq}"
+    return last_seq, None

@@ -1,0 +1,303 @@
+"""Working-day calendar (工作日): statutory holidays, make-up days (调休) and stored overrides."""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from chinese_calendar import constants as _tables
+
+__all__ = [
+    "TZ",
+    "CalendarGapError",
+    "Deadline",
+    "OverrideSource",
+    "add_working_days",
+    "add_working_days_provisional",
+    "deadline_for",
+    "end_of_day_utc",
+    "invalidate_cache",
+    "is_working_day",
+    "is_year_loaded",
+    "loaded_years",
+    "local_date",
+    "package_years",
+    "set_override_source",
+    "working_days_between",
+]
+
+# Limits run to the end of the day in the agencies' own time zone (domain: 工作日).
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+class CalendarGapError(Exception):
+    """A day falls in a year whose official holiday schedule is not loaded."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"working-day schedule for {year} is not loaded "
+            f"(load the State Council notice as calendar overrides)"
+        )
+
+    # Default pickling would call __init__ with the message instead of the year.
+    def __reduce__(self) -> tuple[type[CalendarGapError], tuple[int]]:
+        return (type(self), (self.year,))
+
+
+class OverrideSource(Protocol):
+    """Anything that can list stored overrides: date -> True (work) / False (rest)."""
+
+    def overrides(self) -> dict[date, bool]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """Last working day of a limit and the instant (UTC) at which it runs out."""
+
+    date: date
+    due_at: datetime
+    provisional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Year:
+    """One year's schedule: a flag per day of year and the sorted working-day ordinals."""
+
+    first_ordinal: int
+    flags: bytes  # flags[ordinal - first_ordinal] == 1 when that day is worked
+    work: tuple[int, ...]  # sorted ordinals of working days, for bisect
+
+
+# --- bundled data -----------------------------------------------------------------------------
+
+
+@cache
+def package_years() -> frozenset[int]:
+    """Years the installed `chinese_calendar` covers, as its own validity check accepts them."""
+    # The tables name the candidate span; probing the public API confirms each year, so a
+    # package upgrade widens (or narrows) the coverage without any change here.
+    table_years = {d.year for d in _tables.holidays} | {d.year for d in _tables.workdays}
+    if not table_years:
+        return frozenset()
+    covered = set()
+    for year in range(min(table_years), max(table_years) + 1):
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            continue
+        covered.add(year)
+    return frozenset(covered)
+
+
+def _days_of(year: int) -> Iterable[date]:
+    day, end = date(year, 1, 1), date(year, 12, 31)
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+# --- overrides and cache ----------------------------------------------------------------------
+
+
+class _NoOverrides:
+    def overrides(self) -> dict[date, bool]:
+        return {}
+
+
+_lock = threading.Lock()
+_source: OverrideSource = _NoOverrides()
+# Per-year tables; readers use plain dict lookups (atomic in CPython) and never take the lock.
+_exact: dict[int, _Year] = {}
+_weekend_rule: dict[int, _Year] = {}
+_overrides: dict[date, bool] | None = None
+_override_years: frozenset[int] = frozenset()
+# Bumped on invalidation so a table built from stale overrides is never stored.
+_generation = 0
+
+
+def set_override_source(source: OverrideSource | None) -> None:
+    """Plug in the store of overrides (e.g. the database table); None removes it."""
+    global _source
+    with _lock:
+        _source = source if source is not None else _NoOverrides()
+    invalidate_cache()
+
+
+def invalidate_cache() -> None:
+    """Forget every cached year; call after the overrides changed."""
+    global _overrides, _override_years, _generation
+    with _lock:
+        _generation += 1
+        _overrides = None
+        _override_years = frozenset()
+        _exact.clear()
+
+
+def _load_overrides() -> tuple[dict[date, bool], frozenset[int], int]:
+    global _overrides, _override_years
+    with _lock:
+        if _overrides is None:
+            _overrides = dict(_source.overrides())
+            _override_years = frozenset(d.year for d in _overrides)
+        return _overrides, _override_years, _generation
+
+
+def loaded_years() -> tuple[int, ...]:
+    """Years whose schedule is known: bundled data or at least one override."""
+    _, override_years, _ = _load_overrides()
+    return tuple(sorted(package_years() | override_years))
+
+
+def is_year_loaded(year: int) -> bool:
+    if year in package_years():
+        return True
+    _, override_years, _ = _load_overrides()
+    return year in override_years
+
+
+def _build(year: int, is_work: Iterable[bool]) -> _Year:
+    first = date(year, 1, 1).toordinal()
+    flags = bytes(1 if w else 0 for w in is_work)
+    work = tuple(first + i for i, flag in enumerate(flags) if flag)
+    return _Year(first_ordinal=first, flags=flags, work=work)
+
+
+def _exact_year(year: int) -> _Year:
+    """The official schedule for `year`, or CalendarGapError."""
+    table = _exact.get(year)
+    if table is not None:
+        return table
+    overrides, override_years, generation = _load_overrides()
+    in_package = year in package_years()
+    if not in_package and year not in override_years:
+        raise CalendarGapError(year)
+
+    def worked(day: date) -> bool:
+        if day in overrides:
+            return overrides[day]
+        if in_package:
+            return bool(chinese_calendar.is_workday(day))
+        # Override-only year: the table lists holidays and make-up days; the rest is Mon–Fri.
+        return day.weekday() < 5
+
+    table = _build(year, (worked(day) for day in _days_of(year)))
+    with _lock:
+        if generation == _generation:
+            _exact[year] = table
+    return table
+
+
+def _weekend_year(year: int) -> _Year:
+    """Weekends-only schedule (Mon–Fri work), used only for provisional dates."""
+    table = _weekend_rule.get(year)
+    if table is None:
+        table = _build(year, (day.weekday() < 5 for day in _days_of(year)))
+        _weekend_rule[year] = table
+    return table
+
+
+def _year_table(year: int, provisional_ok: bool) -> tuple[_Year, bool]:
+    try:
+        return _exact_year(year), False
+    except CalendarGapError:
+        if not provisional_ok:
+            raise
+        return _weekend_year(year), True
+
+
+# --- public calendar functions ---------------------------------------------------------------
+
+
+def is_working_day(d: date) -> bool:
+    table = _exact_year(d.year)
+    return table.flags[d.toordinal() - table.first_ordinal] == 1
+
+
+def _add(d: date, n: int, provisional_ok: bool) -> tuple[date, bool]:
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    # Start counting the day after d: d never counts, and a 31 December d must not
+    # require its own year to be loaded.
+    start = d.toordinal() + 1
+    year = date.fromordinal(start).year
+    table, provisional = _year_table(year, provisional_ok)
+    index = bisect_left(table.work, start)
+    remaining = n
+    while True:
+        available = len(table.work) - index
+        if remaining <= available:
+            return date.fromordinal(table.work[index + remaining - 1]), provisional
+        remaining -= available
+        year += 1
+        table, guessed = _year_table(year, provisional_ok)
+        provisional = provisional or guessed
+        index = 0
+
+
+def add_working_days(d: date, n: int) -> date:
+    """The n-th working day strictly after d (n >= 1)."""
+    return _add(d, n, provisional_ok=False)[0]
+
+
+def add_working_days_provisional(d: date, n: int) -> tuple[date, bool]:
+    """Like add_working_days, but unloaded years count Mon–Fri; the flag says so."""
+    return _add(d, n, provisional_ok=True)
+
+
+def working_days_between(a: date, b: date) -> int:
+    """Working days in the half-open span (a, b]; 0 when b <= a."""
+    if b <= a:
+        return 0
+    start, end = a.toordinal() + 1, b.toordinal()
+    first_year = date.fromordinal(start).year
+    total = 0
+    for year in range(first_year, b.year + 1):
+        work = _exact_year(year).work
+        low = bisect_left(work, start) if year == first_year else 0
+        high = bisect_right(work, end) if year == b.year else len(work)
+        total += high - low
+    return total
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def _require_aware(dt: datetime) -> None:
+    # A naive datetime would be read in the server's local zone: a silent guess.
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"time-zone-aware datetime required, got naive {dt.isoformat()}")
+
+
+def local_date(dt: datetime) -> date:
+    """The calendar day of an instant in Asia/Shanghai."""
+    _require_aware(dt)
+    return dt.astimezone(TZ).date()
+
+
+def end_of_day_utc(d: date) -> datetime:
+    """23:59:59.999999 of d in Asia/Shanghai, as a UTC datetime."""
+    return datetime.combine(d, time.max, tzinfo=TZ).astimezone(UTC)
+
+
+def deadline_for(start: datetime, n: int) -> Deadline:
+    """Limit of n working days from the acceptance instant `start`.
+
+    The acceptance day (in Asia/Shanghai) is not counted; the limit runs to the end of the
+    n-th working day after it. n == 0 ("immediate") ends with the acceptance day itself.
+    Years not yet loaded are counted Mon–Fri and the result is flagged provisional.
+    """
+    accepted = local_date(start)
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if n == 0:
+        return Deadline(date=accepted, due_at=end_of_day_utc(accepted), provisional=False)
+    day, provisional = add_working_days_provisional(accepted, n)
+    return Deadline(date=day, due_at=end_of_day_utc(day), provisional=provisional)

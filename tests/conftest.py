@@ -1,0 +1,154 @@
+"""Shared fixtures: a real database per test (SQLite file or PostgreSQL), the real diagrams,
+and the app clock frozen by each test that needs time to stand still."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.clock import clock
+from app.config import ROOT, Settings
+from app.services.backoffice import Backoffice
+from app.store.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+USE_POSTGRES = os.environ.get("TEST_DATABASE", "sqlite") == "postgres"
+_counter = itertools.count()
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    if POSTGRES_URL:
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: set TEST_POSTGRES_URL (CI's second pass does)"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):  # type: ignore[no-untyped-def]
+    return f"database: {'postgresql' if USE_POSTGRES else 'sqlite'}; postgres tests: {'on' if POSTGRES_URL else 'skipped'}"
+
+
+def settings_for(url: str) -> Settings:
+    return Settings(
+        database_url=url,
+        simulation=False,
+        scheduler=False,
+        secret_key="test",
+        processes_dir=ROOT / "processes",
+        forms_dir=ROOT / "forms",
+    )
+
+
+def _prepare(url: str) -> None:
+    upgrade(url)
+    backoffice = Backoffice(settings_for(url))
+    backoffice.deployments.deploy_directory("test deployment", "tests")
+    backoffice.close()
+
+
+class PostgresDatabases:
+    """A migrated, deployed template database; each test gets a fresh copy of it."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"sit_{os.getpid()}"
+        self.template = f"{self.prefix}_template"
+
+    def url(self, name: str) -> str:
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def create_template(self) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}"'))
+            conn.execute(text(f'CREATE DATABASE "{self.template}"'))
+        _prepare(self.url(self.template))
+
+    def fresh(self) -> str:
+        name = f"{self.prefix}_{next(_counter)}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _prepare(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres() -> Iterator[PostgresDatabases]:
+    if not POSTGRES_URL:
+        pytest.skip("needs PostgreSQL: set TEST_POSTGRES_URL")
+    databases = PostgresDatabases(POSTGRES_URL)
+    databases.create_template()
+    yield databases
+    databases.close()
+
+
+def _sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    template: Path = request.getfixturevalue("_sqlite_template")
+    path = tmp_path / "case.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh migrated database with the diagrams deployed: PostgreSQL in CI's second pass."""
+    if USE_POSTGRES:
+        databases: PostgresDatabases = request.getfixturevalue("_postgres")
+        name = databases.fresh()
+        yield databases.url(name)
+        databases.drop(name)
+    else:
+        yield _sqlite_url(request, tmp_path)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Always PostgreSQL (for tests marked `postgres`)."""
+    databases: PostgresDatabases = request.getfixturevalue("_postgres")
+    name = databases.fresh()
+    yield databases.url(name)
+    databases.drop(name)
+
+
+@pytest.fixture
+def backoffice(database_url: str) -> Iterator[Backoffice]:
+    office = Backoffice(settings_for(database_url))
+    yield office
+    office.close()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after_test() -> Iterator[None]:
+    yield
+    clock.unfreeze()
+    clock._listeners.clear()
+
+
+def freeze(iso: str) -> datetime:
+    """Freeze the app clock at an ISO instant (with offset), e.g. 2026-09-28T09:00:00+08:00."""
+    return clock.freeze(datetime.fromisoformat(iso))

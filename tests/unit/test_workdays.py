@@ -1,0 +1,352 @@
+"""Tests for the working-day calendar (app.workdays)."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import chinese_calendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app import workdays
+from app.workdays import (
+    CalendarGapError,
+    Deadline,
+    add_working_days,
+    add_working_days_provisional,
+    deadline_for,
+    end_of_day_utc,
+    invalidate_cache,
+    is_working_day,
+    is_year_loaded,
+    loaded_years,
+    local_date,
+    package_years,
+    set_override_source,
+    working_days_between,
+)
+
+CST = timezone(timedelta(hours=8))
+ONE_DAY = timedelta(days=1)
+
+
+def _first_uncovered_year() -> int:
+    """First year after 2026 the installed package refuses, found by asking the package."""
+    year = 2026
+    while True:
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            return year
+        year += 1
+
+
+GAP_YEAR = _first_uncovered_year()
+LAST_COVERED = GAP_YEAR - 1
+
+
+def _reference_add(d: date, n: int, worked: Callable[[date], bool]) -> date:
+    """Slow day-by-day count, independent of the module's cached tables."""
+    day = d
+    while n:
+        day += ONE_DAY
+        if worked(day):
+            n -= 1
+    return day
+
+
+def _package_or_weekdays(day: date) -> bool:
+    if day.year < GAP_YEAR:
+        return bool(chinese_calendar.is_workday(day))
+    return day.weekday() < 5
+
+
+class DictSource:
+    """Tiny in-test override store: date -> True (work) / False (rest)."""
+
+    def __init__(self, entries: dict[date, bool] | None = None) -> None:
+        self.entries: dict[date, bool] = dict(entries or {})
+
+    def overrides(self) -> dict[date, bool]:
+        return dict(self.entries)
+
+
+@pytest.fixture
+def source() -> Iterator[DictSource]:
+    src = DictSource()
+    set_override_source(src)
+    try:
+        yield src
+    finally:
+        set_override_source(None)
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+
+def test_package_years_match_the_package_itself() -> None:
+    years = package_years()
+    assert 2026 in years
+    assert GAP_YEAR not in years
+    assert max(years) == LAST_COVERED
+    for year in years:
+        chinese_calendar.is_workday(date(year, 6, 1))  # must not raise
+    assert loaded_years() == tuple(sorted(years))
+    assert is_year_loaded(2026)
+    assert not is_year_loaded(GAP_YEAR)
+
+
+# --- plain calendar --------------------------------------------------------------------------
+
+
+def test_weekends_are_rest_and_weekdays_work() -> None:
+    assert is_working_day(date(2026, 3, 9))  # Monday
+    assert is_working_day(date(2026, 3, 13))  # Friday
+    assert not is_working_day(date(2026, 3, 14))  # Saturday
+    assert not is_working_day(date(2026, 3, 15))  # Sunday
+
+
+def test_national_day_2026() -> None:
+    for day in range(1, 8):
+        assert not is_working_day(date(2026, 10, day)), day
+    # 2026: Oct 1–7 off; Oct 8 (Thursday) is an ordinary working day.
+    assert is_working_day(date(2026, 10, 8))
+    assert is_working_day(date(2026, 10, 9))
+    assert not is_working_day(date(2026, 9, 25))  # Mid-Autumn (Friday)
+
+
+def test_spring_festival_2026() -> None:
+    for day in range(15, 24):
+        assert not is_working_day(date(2026, 2, day)), day
+    assert is_working_day(date(2026, 2, 24))
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 9, 20), date(2026, 10, 10)],
+)
+def test_make_up_weekend_days_are_working_days(day: date) -> None:
+    assert day.weekday() >= 5
+    assert is_working_day(day)
+
+
+def test_nine_working_days_over_national_day() -> None:
+    # Sep 29, 30, Oct 8, 9, 10 (make-up Saturday), 12, 13, 14, 15.
+    assert add_working_days(date(2026, 9, 28), 9) == date(2026, 10, 15)
+
+
+def test_acceptance_day_never_counts() -> None:
+    assert add_working_days(date(2026, 3, 9), 1) == date(2026, 3, 10)
+    assert add_working_days(date(2026, 3, 13), 1) == date(2026, 3, 16)  # Friday -> Monday
+    assert add_working_days(date(2026, 3, 14), 1) == date(2026, 3, 16)  # Saturday -> Monday
+    assert add_working_days(date(2026, 2, 13), 1) == date(2026, 2, 14)  # make-up Saturday
+    assert add_working_days(date(2026, 2, 14), 1) == date(2026, 2, 24)
+
+
+def test_add_working_days_across_new_year() -> None:
+    start = date(2025, 12, 20)
+    assert add_working_days(start, 30) == _reference_add(start, 30, _package_or_weekdays)
+
+
+@pytest.mark.parametrize("n", [0, -1])
+def test_n_below_one_is_rejected(n: int) -> None:
+    with pytest.raises(ValueError):
+        add_working_days(date(2026, 3, 9), n)
+    with pytest.raises(ValueError):
+        add_working_days_provisional(date(2026, 3, 9), n)
+
+
+def test_working_days_between_around_holidays() -> None:
+    assert working_days_between(date(2026, 9, 30), date(2026, 10, 7)) == 0
+    assert working_days_between(date(2026, 9, 30), date(2026, 10, 9)) == 2  # Oct 8, 9
+    assert working_days_between(date(2026, 9, 28), date(2026, 9, 30)) == 2  # Sep 29, 30
+    assert working_days_between(date(2026, 9, 28), date(2026, 10, 15)) == 9
+    assert working_days_between(date(2026, 2, 13), date(2026, 2, 24)) == 2  # Feb 14, 24
+    assert working_days_between(date(2026, 2, 14), date(2026, 2, 23)) == 0
+    assert working_days_between(date(2025, 12, 31), date(2026, 1, 5)) == 2  # Jan 4 (Sun), 5
+
+
+def test_working_days_between_empty_spans() -> None:
+    assert working_days_between(date(2026, 3, 9), date(2026, 3, 9)) == 0
+    assert working_days_between(date(2026, 3, 10), date(2026, 3, 9)) == 0
+
+
+def test_whole_year_2026_matches_package() -> None:
+    expected = sum(
+        1 for i in range(365) if chinese_calendar.is_workday(date(2026, 1, 1) + i * ONE_DAY)
+    )
+    assert working_days_between(date(2025, 12, 31), date(2026, 12, 31)) == expected
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(
+    d=st.dates(min_value=date(2004, 1, 1), max_value=date(LAST_COVERED - 1, 6, 30)),
+    n=st.integers(min_value=1, max_value=250),
+)
+def test_between_inverts_add(d: date, n: int) -> None:
+    end = add_working_days(d, n)
+    assert end > d
+    assert is_working_day(end)
+    assert working_days_between(d, end) == n
+    assert working_days_between(d, end - ONE_DAY) == n - 1
+    assert add_working_days_provisional(d, n) == (end, False)
+
+
+@settings(max_examples=100, database=None, deadline=None)
+@given(
+    d=st.dates(min_value=date(LAST_COVERED - 1, 1, 1), max_value=date(LAST_COVERED, 12, 1)),
+    n=st.integers(min_value=1, max_value=20),
+)
+def test_add_matches_day_by_day_reference(d: date, n: int) -> None:
+    try:
+        result = add_working_days(d, n)
+    except CalendarGapError:
+        return
+    assert result == _reference_add(d, n, _package_or_weekdays)
+
+
+# --- unloaded years --------------------------------------------------------------------------
+
+
+def test_gap_year_raises() -> None:
+    with pytest.raises(CalendarGapError) as info:
+        is_working_day(date(GAP_YEAR, 3, 1))
+    assert info.value.year == GAP_YEAR
+    with pytest.raises(CalendarGapError) as info:
+        add_working_days(date(LAST_COVERED, 12, 1), 45)
+    assert info.value.year == GAP_YEAR
+    with pytest.raises(CalendarGapError):
+        add_working_days(date(LAST_COVERED, 12, 31), 1)
+    with pytest.raises(CalendarGapError):
+        working_days_between(date(LAST_COVERED, 12, 1), date(GAP_YEAR, 1, 10))
+    with pytest.raises(CalendarGapError):
+        is_working_day(date(min(package_years()) - 1, 6, 1))
+
+
+def test_last_day_of_unloaded_year_is_not_needed() -> None:
+    first = min(package_years())
+    start = date(first - 1, 12, 31)
+    assert add_working_days(start, 3) == _reference_add(start, 3, chinese_calendar.is_workday)
+
+
+def test_gap_error_survives_pickling() -> None:
+    err = pickle.loads(pickle.dumps(CalendarGapError(GAP_YEAR)))
+    assert isinstance(err, CalendarGapError)
+    assert err.year == GAP_YEAR
+    assert str(GAP_YEAR) in str(err)
+
+
+def test_provisional_across_unloaded_year() -> None:
+    start = date(LAST_COVERED, 12, 1)
+    day, provisional = add_working_days_provisional(start, 45)
+    assert provisional is True
+    assert day.year == GAP_YEAR
+    assert day == _reference_add(start, 45, _package_or_weekdays)
+
+
+def test_provisional_within_loaded_year_is_exact() -> None:
+    assert add_working_days_provisional(date(2026, 9, 28), 9) == (date(2026, 10, 15), False)
+
+
+# --- overrides -------------------------------------------------------------------------------
+
+
+def test_override_loads_a_year(source: DictSource) -> None:
+    new_year = date(GAP_YEAR, 1, 1)
+    source.entries[new_year] = new_year.weekday() >= 5  # flip whatever the weekend rule says
+    invalidate_cache()
+    assert is_year_loaded(GAP_YEAR)
+    assert GAP_YEAR in loaded_years()
+    assert is_working_day(new_year) is (new_year.weekday() >= 5)
+
+    start = date(LAST_COVERED, 12, 1)
+
+    def worked(day: date) -> bool:
+        return source.entries.get(day, _package_or_weekdays(day))
+
+    exact = add_working_days(start, 45)
+    assert exact == _reference_add(start, 45, worked)
+    assert add_working_days_provisional(start, 45) == (exact, False)
+    # Days with no override in an override-only year follow Mon–Fri.
+    assert is_working_day(date(GAP_YEAR, 3, 3)) is (date(GAP_YEAR, 3, 3).weekday() < 5)
+
+
+def test_override_wins_over_package(source: DictSource) -> None:
+    source.entries[date(2026, 10, 8)] = False  # decreed rest
+    source.entries[date(2026, 10, 11)] = True  # decreed make-up Sunday
+    invalidate_cache()
+    assert not is_working_day(date(2026, 10, 8))
+    assert is_working_day(date(2026, 10, 11))
+    assert is_working_day(date(2026, 10, 9))  # untouched days keep the package's answer
+    assert add_working_days(date(2026, 9, 28), 9) == date(2026, 10, 15)  # one out, one in
+    assert working_days_between(date(2026, 9, 30), date(2026, 10, 11)) == 3  # Oct 9, 10, 11
+
+
+def test_cache_keeps_old_answer_until_invalidated(source: DictSource) -> None:
+    day = date(2026, 3, 10)
+    assert is_working_day(day)
+    source.entries[day] = False
+    assert is_working_day(day)  # cached: the app must call invalidate_cache()
+    invalidate_cache()
+    assert not is_working_day(day)
+    assert add_working_days(date(2026, 3, 9), 1) == date(2026, 3, 11)
+
+
+def test_removing_the_source_restores_package(source: DictSource) -> None:
+    source.entries[date(2026, 3, 10)] = False
+    invalidate_cache()
+    assert not is_working_day(date(2026, 3, 10))
+    set_override_source(None)
+    assert is_working_day(date(2026, 3, 10))
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def test_deadline_for_national_day_example() -> None:
+    deadline = deadline_for(datetime(2026, 9, 28, 9, 0, tzinfo=CST), 9)
+    assert deadline == Deadline(
+        date=date(2026, 10, 15),
+        due_at=datetime(2026, 10, 15, 15, 59, 59, 999999, tzinfo=UTC),
+        provisional=False,
+    )
+    assert deadline.due_at.isoformat() == "2026-10-15T15:59:59.999999+00:00"
+    assert deadline.due_at.utcoffset() == timedelta(0)
+
+
+def test_deadline_uses_the_shanghai_day() -> None:
+    # 00:30 on Sep 28 in Shanghai is still Sep 27 in UTC.
+    assert deadline_for(datetime(2026, 9, 27, 16, 30, tzinfo=UTC), 9).date == date(2026, 10, 15)
+    assert deadline_for(datetime(2026, 9, 28, 15, 59, 59, tzinfo=UTC), 9).date == date(2026, 10, 15)
+    # 16:00 UTC is midnight in Shanghai: acceptance day Sep 29, one more day.
+    assert deadline_for(datetime(2026, 9, 28, 16, 0, tzinfo=UTC), 9).date == date(2026, 10, 16)
+
+
+def test_deadline_provisional_and_zero_limit() -> None:
+    late = deadline_for(datetime(LAST_COVERED, 12, 1, 10, 0, tzinfo=CST), 45)
+    assert late.provisional is True
+    assert late.date.year == GAP_YEAR
+    today = deadline_for(datetime(2026, 3, 9, 10, 0, tzinfo=CST), 0)
+    assert today == Deadline(date(2026, 3, 9), end_of_day_utc(date(2026, 3, 9)), False)
+    with pytest.raises(ValueError):
+        deadline_for(datetime(2026, 3, 9, 10, 0, tzinfo=CST), -1)
+
+
+def test_deadline_rejects_naive_datetimes() -> None:
+    with pytest.raises(ValueError):
+        deadline_for(datetime(2026, 9, 28, 9, 0), 9)
+    with pytest.raises(ValueError):
+        local_date(datetime(2026, 9, 28, 9, 0))
+
+
+def test_end_of_day_and_local_date() -> None:
+    end = end_of_day_utc(date(2026, 1, 1))
+    assert end == datetime(2026, 1, 1, 15, 59, 59, 999999, tzinfo=UTC)
+    assert end.tzinfo is UTC
+    assert local_date(end) == date(2026, 1, 1)
+    assert local_date(end + timedelta(microseconds=1)) == date(2026, 1, 2)
+    assert local_date(datetime(2026, 1, 1, 16, 0, tzinfo=UTC)) == date(2026, 1, 2)
+    assert workdays.TZ.key == "Asia/Shanghai"
