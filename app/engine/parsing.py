@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ NS = {
 }
 FORM_PROPERTY = "formJsonSchemaFilename"
 ALLOWED_TIMER_CALLS = ("deadline(",)
+# Some limits are calendar periods, not working days (funds "within one month"): a quoted
+# ISO-8601 duration literal such as 'P1M' is allowed for those.
+CALENDAR_PERIOD = re.compile(r"""^(['"])P(\d+[YMWD])+\1$""")
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,9 @@ def _lint(path: Path, tree: Any, forms_dir: Path, known_processes: set[str]) -> 
         laned = {ref.text for ref in process.iterfind(".//bpmn:flowNodeRef", NS)}
         node_ids = {n.get("id") for n in process.iter() if n.get("id")}
         for task in process.iterfind(".//bpmn:userTask", NS):
-            if task.get("id") not in laned:
+            # A task inside an embedded subprocess takes the subprocess's lane.
+            ancestors = {a.get("id") for a in task.iterancestors()}
+            if task.get("id") not in laned and not ancestors & laned:
                 add(task, "user task is not in a lane (the lane names the role)")
             prop = task.find(f".//spiffworkflow:property[@name='{FORM_PROPERTY}']", NS)
             if prop is None or not prop.get("value"):
@@ -104,11 +110,8 @@ def _lint(path: Path, tree: Any, forms_dir: Path, known_processes: set[str]) -> 
             for expr in timer:
                 text = (expr.text or "").strip()
                 problems.extend(_compile(name, event, text, "eval"))
-                if not text.startswith(ALLOWED_TIMER_CALLS):
-                    add(
-                        event,
-                        "timer must call deadline(start, working_days) (limits are working days)",
-                    )
+                if not text.startswith(ALLOWED_TIMER_CALLS) and not CALENDAR_PERIOD.match(text):
+                    add(event, "timer must call deadline(start, n) or be a calendar period like 'P1M'")
         for call in process.iterfind(".//bpmn:callActivity", NS):
             target = call.get("calledElement")
             if target not in known_processes:

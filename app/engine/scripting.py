@@ -82,7 +82,8 @@ class LimitTable:
         raise KeyError(f"no working-day limit named {key!r}")
 
 
-_limits: LimitTable | None = None
+# The deployment's processes/limits.json unless the app configures another folder.
+_limits: LimitTable | None = LimitTable(Path(__file__).resolve().parents[2] / "processes" / "limits.json")
 
 
 def configure_limits(path: Path) -> None:

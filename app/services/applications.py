@@ -28,6 +28,21 @@ class Submitted:
     provisional: bool
 
 
+def start_data(application: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """The variables a bundle case starts with (the diagrams' contract with the services)."""
+    return {
+        "application": application,
+        "insurances": list(application["insurances"]),
+        "channel": application["channel"],
+        "delivery": application["delivery"],
+        "transfer_in_region": application["transfer_in_region"],
+        "transfer_out_region": application["transfer_out_region"],
+        "decision": decision.decision,
+        "reasons": list(decision.reasons),
+        "missing_materials": list(decision.missing_materials),
+    }
+
+
 class ApplicationService:
     def __init__(self, cases: CaseService) -> None:
         self.cases = cases
@@ -40,18 +55,7 @@ class ApplicationService:
         if "invalid_application" in decision.reasons:
             # Not an application at all: nothing to open a case for.
             raise ValidationFailed("申请表内容不完整或格式不正确", list(decision.errors))
-        data = {
-            "application": application,
-            "insurances": list(application["insurances"]),
-            "channel": application["channel"],
-            "delivery": application["delivery"],
-            "transfer_in_region": application["transfer_in_region"],
-            "transfer_out_region": application["transfer_out_region"],
-            "decision": decision.decision,
-            "reasons": list(decision.reasons),
-            "missing_materials": list(decision.missing_materials),
-        }
-        number = self.cases.start_case(data, actor)
+        number = self.cases.start_case(start_data(application, decision), actor)
         with self.cases.db.sessions() as session:
             case = session.execute(select(Case).where(Case.number == number)).scalar_one()
         return Submitted(

@@ -28,10 +28,12 @@ class Backoffice:
         self.specs = SpecCache()
         self.workflows = WorkflowCache()
         scripting.configure_limits(settings.processes_dir / "limits.json")
-        workdays.set_override_source(DatabaseOverrides(self.db))
+        self.overrides = DatabaseOverrides(self.db)
+        workdays.set_override_source(self.overrides)
+        self.overrides.overrides()  # load before any write transaction needs a deadline
         self.cases = CaseService(self.db, self.engine, self.forms, self.specs, self.workflows)
         self.deployments = DeploymentService(self.db, settings.processes_dir, settings.forms_dir)
-        self.calendar = CalendarService(self.db)
+        self.calendar = CalendarService(self.db, self.overrides)
         self.applications = ApplicationService(self.cases)
         self.scenarios = ScenarioRunner(self.applications, self.cases)
 

@@ -18,6 +18,8 @@ from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import CalendarOverride
 
+from .runtime import DatabaseOverrides
+
 
 @dataclass(frozen=True)
 class DayEntry:
@@ -27,8 +29,9 @@ class DayEntry:
 
 
 class CalendarService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, overrides: DatabaseOverrides) -> None:
         self.db = db
+        self.overrides = overrides
 
     def set_days(self, entries: list[DayEntry], actor: str) -> int:
         now = clock.now()
@@ -66,7 +69,7 @@ class CalendarService:
                 )
             session.flush()
             audit.flush(session)
-        workdays.invalidate_cache()
+        self.overrides.refresh()
         return len(entries)
 
     def year(self, year: int) -> list[tuple[date, bool, str, str]]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import clock
 from app.engine import parsing
@@ -42,8 +43,11 @@ class DeploymentService:
         self.forms_dir = forms_dir
 
     def deployed_ids(self) -> set[str]:
-        with self.db.sessions() as session:
-            return set(session.execute(select(ProcessVersion.process_id).distinct()).scalars())
+        try:
+            with self.db.sessions() as session:
+                return set(session.execute(select(ProcessVersion.process_id).distinct()).scalars())
+        except SQLAlchemyError:
+            return set()  # no schema yet: validating files needs no database
 
     def validate(self, paths: list[Path]) -> list[Problem]:
         return parsing.validate(paths, self.forms_dir, self.deployed_ids())

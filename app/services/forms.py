@@ -52,7 +52,8 @@ class FormCatalog:
 def validate_against(schema: dict[str, Any], data: Any) -> list[FieldError]:
     validator = Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    return [_field_error(error, schema) for error in errors]
+    found = [_field_error(error, schema) for error in errors]
+    return list(dict.fromkeys(found))  # if/then branches can report the same field twice
 
 
 def _field_error(error: ValidationError, schema: dict[str, Any]) -> FieldError:

@@ -9,6 +9,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import workdays
 
 from app.engine.host import SpecSet, load_spec_payload
 from app.store.db import Database
@@ -84,12 +87,26 @@ class WorkflowCache:
 
 
 class DatabaseOverrides:
-    """The calendar override table as a source for app.workdays (read once, cached there)."""
+    """The calendar override table as a source for app.workdays.
+
+    Held in memory and refreshed when overrides change: the engine computes deadlines inside
+    write transactions, where a second connection to the database must not be needed."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._days: dict[date, bool] | None = None
 
     def overrides(self) -> dict[date, bool]:
-        with self.db.sessions() as session:
-            rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_work)).all()
-        return {row.day: bool(row.is_work) for row in rows}
+        if self._days is None:
+            try:
+                with self.db.sessions() as session:
+                    rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_work)).all()
+            except SQLAlchemyError:
+                return {}  # no schema yet (before init-db)
+            self._days = {row.day: bool(row.is_work) for row in rows}
+        return self._days
+
+    def refresh(self) -> None:
+        self._days = None
+        workdays.invalidate_cache()
+        self.overrides()

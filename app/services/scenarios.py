@@ -60,7 +60,7 @@ class ScenarioRunner:
                 clock.freeze(datetime.fromisoformat(step["at"]))
                 self.cases.fire_due_timers()
             elif "task" in step:
-                task = self.open_task(number, step["task"])
+                task = self.open_task(number, step["task"], step.get("process"))
                 if task is None:
                     failures.append(
                         f"step {index}: no open task {step['task']!r} "
@@ -81,19 +81,20 @@ class ScenarioRunner:
                 )
         return ScenarioResult(number, status, not failures, failures)
 
-    def open_task(self, number: str, spec_name: str) -> HumanTask | None:
+    def open_task(self, number: str, spec_name: str, process: str | None = None) -> HumanTask | None:
+        query = (
+            select(HumanTask)
+            .join(Case, Case.id == HumanTask.case_id)
+            .where(
+                Case.number == number,
+                HumanTask.task_spec == spec_name,
+                HumanTask.state.in_(("open", "claimed")),
+            )
+        )
+        if process:
+            query = query.where(HumanTask.process_id == process)
         with self.cases.db.sessions() as session:
-            return session.execute(
-                select(HumanTask)
-                .join(Case, Case.id == HumanTask.case_id)
-                .where(
-                    Case.number == number,
-                    HumanTask.task_spec == spec_name,
-                    HumanTask.state.in_(("open", "claimed")),
-                )
-                .order_by(HumanTask.id)
-                .limit(1)
-            ).scalar_one_or_none()
+            return session.execute(query.order_by(HumanTask.id).limit(1)).scalar_one_or_none()
 
     def open_task_names(self, number: str) -> list[str]:
         with self.cases.db.sessions() as session:

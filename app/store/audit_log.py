@@ -50,7 +50,7 @@ class AuditBuffer:
     def __init__(self) -> None:
         self.events: list[PendingEvent] = []
 
-    def add(self, kind: str, actor: str, at: datetime, case_id: int | None, **data: Any) -> None:
+    def add(self, kind: str, actor: str, at: datetime, case_id: int | None, /, **data: Any) -> None:
         self.events.append(PendingEvent(kind, actor, at, case_id, data))
 
     def flush(self, session: Session) -> None:

@@ -1,4 +1,4 @@
-"""Database engine and sessions; SQLite is tuned for one writer at a time, PostgreSQL as is."""
+"""Database engines and sessions; SQLite is tuned for one writer at a time, PostgreSQL as is."""
 
 from __future__ import annotations
 
@@ -9,41 +9,47 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, immediate: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        # Let SQLAlchemy issue BEGIN itself so that we can make it BEGIN IMMEDIATE.
+        # Let SQLAlchemy issue BEGIN itself so that writers can make it BEGIN IMMEDIATE.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         if engine.url.database not in (None, "", ":memory:"):
-            # WAL + NORMAL: commits survive a process crash without an fsync per commit.
+            # WAL: readers never wait for the writer. NORMAL: commits survive a process
+            # crash without an fsync per commit.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # Take the write lock up front: a read-then-write transaction can then never fail
-        # half-way with "database is locked"; concurrent writers queue instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front, so a read-then-write transaction never fails
+        # half-way with "database is locked": concurrent writers queue instead.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
-    """Owns the engine and the session factory for one DATABASE_URL."""
+    """Owns the engines and session factories for one DATABASE_URL.
+
+    `sessions()` is for reading; `transaction()` is the unit of work of a use case.
+    On SQLite they use separate engines so that reads never take the write lock."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self.write_engine = make_engine(url, immediate=True) if url.startswith("sqlite") else self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = sessionmaker(self.write_engine, expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -52,7 +58,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One use case = one transaction: commit on success, roll back on any error."""
-        session = self.sessions()
+        session = self._writers()
         try:
             with session.begin():
                 yield session
@@ -61,3 +67,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()

@@ -1,0 +1,25 @@
+"""Benchmarks (`make bench`): one JSON line per benchmark on stdout and in bench/results/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bench import engine_bench
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> int:
+    RESULTS.mkdir(exist_ok=True)
+    for bench in (engine_bench.run,):
+        result = bench()
+        line = json.dumps(result, ensure_ascii=False)
+        print(line, flush=True)
+        (RESULTS / f"{result['bench']}.json").write_text(line + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
