@@ -38,7 +38,9 @@ def in_memory(bundles: int) -> float:
     scenario = _scenario()
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_files([str(p) for p in sorted((ROOT / "processes").glob("*.bpmn"))])
-    specs = SpecSet(parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle"))
+    specs = SpecSet(
+        parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle")
+    )
     engine = Engine()
     application = scenario["application"]
     data = start_data(application, decide(application, today=datetime.now().date()))
@@ -50,7 +52,8 @@ def in_memory(bundles: int) -> float:
         engine.run(workflow)
         for step in steps:
             ready = next(
-                t for t in engine.ready_user_tasks(workflow)
+                t
+                for t in engine.ready_user_tasks(workflow)
                 if t.spec_name == step["task"] and t.process_id == step.get("process", t.process_id)
             )
             engine.complete_user_task(workflow, ready.uuid, dict(step.get("data", {})))
@@ -69,7 +72,9 @@ def persisted(bundles: int) -> float:
         runner = office.scenarios
         started = time.perf_counter()
         for _ in range(bundles):
-            submitted = office.applications.submit(scenario["application"], Actor("bench", "applicant"))
+            submitted = office.applications.submit(
+                scenario["application"], Actor("bench", "applicant")
+            )
             for step in steps:
                 task = runner.open_task(submitted.case_number, step["task"], step.get("process"))
                 assert task is not None, step["task"]

@@ -94,25 +94,17 @@ class Engine:
         try:
             for _ in range(100):
                 workflow.do_engine_steps()
-                # do_engine_steps refreshes timers only at its end: a timer that fired there
-                # has made new tasks ready, so step again until nothing moves.
-                workflow.refresh_timers()
-                if self._ready_engine_count(workflow) == 0:
+                # do_engine_steps refreshes timers only at its end: a timer that fired there is
+                # READY now (and still registered with the event manager), so step again.
+                if not any(
+                    t.state == TaskState.READY for t in workflow.event_manager.tasks.values()
+                ):
                     return
             raise EngineError("workflow did not settle after 100 rounds (a loop without a wait?)")
         except SpiffWorkflowException as exc:
             raise EngineError(_describe(exc)) from exc
         except (NameError, TypeError, ValueError, KeyError) as exc:
             raise EngineError(str(exc)) from exc
-
-    @staticmethod
-    def _ready_engine_count(workflow: BpmnWorkflow) -> int:
-        count = 0
-        for wf in [workflow, *workflow.subprocesses.values()]:
-            for task in wf.get_tasks(state=TaskState.READY):
-                if not task.task_spec.manual:
-                    count += 1
-        return count
 
     def complete_user_task(
         self, workflow: BpmnWorkflow, task_uuid: str, data: dict[str, Any]
@@ -131,22 +123,31 @@ class Engine:
     @staticmethod
     def ready_user_tasks(workflow: BpmnWorkflow) -> list[ReadyUserTask]:
         result = []
-        for wf in [workflow, *workflow.subprocesses.values()]:
-            for task in wf.get_tasks(state=TaskState.READY):
-                spec = task.task_spec
-                if not spec.manual:
-                    continue
-                props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-                result.append(
-                    ReadyUserTask(
-                        uuid=str(task.id),
-                        process_id=_process_id(wf),
-                        spec_name=spec.name,
-                        title=spec.bpmn_name or spec.name,
-                        lane=spec.lane,
-                        form=props.get("formJsonSchemaFilename"),
-                    )
+        for part in [workflow, *workflow.subprocesses.values()]:
+            result.extend(Engine.ready_user_tasks_in(part))
+        return result
+
+    @staticmethod
+    def ready_user_tasks_in(part: Any) -> list[ReadyUserTask]:
+        """Ready user tasks of one part (the top workflow or one subprocess) only."""
+        result = []
+        # part.tasks holds only this part's own tasks (get_tasks would descend into
+        # subprocesses and report their tasks twice).
+        for task in part.tasks.values():
+            spec = task.task_spec
+            if task.state != TaskState.READY or not spec.manual:
+                continue
+            props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            result.append(
+                ReadyUserTask(
+                    uuid=str(task.id),
+                    process_id=_process_id(part),
+                    spec_name=spec.name,
+                    title=spec.bpmn_name or spec.name,
+                    lane=spec.lane,
+                    form=props.get("formJsonSchemaFilename"),
                 )
+            )
         return result
 
     @staticmethod
@@ -201,6 +202,11 @@ class Engine:
             return
         task._set_internal_data(event_value=due_iso)
         task.last_state_change = task.last_state_change + 1e-6  # mark its part changed
+
+    @staticmethod
+    def task_data(workflow: BpmnWorkflow, task_uuid: str) -> dict[str, Any]:
+        task = _find(workflow, task_uuid)
+        return dict(task.data) if task is not None else {}
 
     @staticmethod
     def data(workflow: BpmnWorkflow) -> dict[str, Any]:

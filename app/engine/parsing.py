@@ -111,7 +111,10 @@ def _lint(path: Path, tree: Any, forms_dir: Path, known_processes: set[str]) -> 
                 text = (expr.text or "").strip()
                 problems.extend(_compile(name, event, text, "eval"))
                 if not text.startswith(ALLOWED_TIMER_CALLS) and not CALENDAR_PERIOD.match(text):
-                    add(event, "timer must call deadline(start, n) or be a calendar period like 'P1M'")
+                    add(
+                        event,
+                        "timer must call deadline(start, n) or be a calendar period like 'P1M'",
+                    )
         for call in process.iterfind(".//bpmn:callActivity", NS):
             target = call.get("calledElement")
             if target not in known_processes:

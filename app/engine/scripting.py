@@ -83,7 +83,9 @@ class LimitTable:
 
 
 # The deployment's processes/limits.json unless the app configures another folder.
-_limits: LimitTable | None = LimitTable(Path(__file__).resolve().parents[2] / "processes" / "limits.json")
+_limits: LimitTable | None = LimitTable(
+    Path(__file__).resolve().parents[2] / "processes" / "limits.json"
+)
 
 
 def configure_limits(path: Path) -> None:

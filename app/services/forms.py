@@ -43,14 +43,20 @@ class FormCatalog:
         Draft202012Validator.check_schema(schema)
         return schema
 
+    @lru_cache(maxsize=256)  # noqa: B019 - building a validator costs more than validating
+    def _validator(self, name: str) -> Draft202012Validator:
+        return Draft202012Validator(self.schema(name))
+
     def validate(self, name: str | None, data: Any) -> list[FieldError]:
         if name is None:
             return [] if isinstance(data, dict) else [FieldError("", "提交内容必须是对象")]
-        return validate_against(self.schema(name), data)
+        return validate_against(self.schema(name), data, self._validator(name))
 
 
-def validate_against(schema: dict[str, Any], data: Any) -> list[FieldError]:
-    validator = Draft202012Validator(schema)
+def validate_against(
+    schema: dict[str, Any], data: Any, validator: Draft202012Validator | None = None
+) -> list[FieldError]:
+    validator = validator or Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     found = [_field_error(error, schema) for error in errors]
     return list(dict.fromkeys(found))  # if/then branches can report the same field twice

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import workdays
-
 from app.engine.host import SpecSet, load_spec_payload
 from app.store.db import Database
 from app.store.models import CalendarOverride, ProcessVersion
@@ -59,6 +58,10 @@ class CachedWorkflow:
     version: int
     workflow: Any
     prints: dict[str, Any] = field(default_factory=dict)
+    ready: dict[str, list[Any]] = field(default_factory=dict)  # ready user tasks per part
+    # What the rows said at the last save; None = unknown (restored), ask the database.
+    open_tasks: set[str] | None = None
+    armed_timers: set[str] | None = None
 
 
 class WorkflowCache:
@@ -100,7 +103,9 @@ class DatabaseOverrides:
         if self._days is None:
             try:
                 with self.db.sessions() as session:
-                    rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_work)).all()
+                    rows = session.execute(
+                        select(CalendarOverride.day, CalendarOverride.is_work)
+                    ).all()
             except SQLAlchemyError:
                 return {}  # no schema yet (before init-db)
             self._days = {row.day: bool(row.is_work) for row in rows}

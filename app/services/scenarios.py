@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.clock import clock
+from app.store import case_rows
 from app.store.models import Case, HumanTask
 
 from .applications import ApplicationService
@@ -81,20 +82,11 @@ class ScenarioRunner:
                 )
         return ScenarioResult(number, status, not failures, failures)
 
-    def open_task(self, number: str, spec_name: str, process: str | None = None) -> HumanTask | None:
-        query = (
-            select(HumanTask)
-            .join(Case, Case.id == HumanTask.case_id)
-            .where(
-                Case.number == number,
-                HumanTask.task_spec == spec_name,
-                HumanTask.state.in_(("open", "claimed")),
-            )
-        )
-        if process:
-            query = query.where(HumanTask.process_id == process)
+    def open_task(self, number: str, spec_name: str, process: str | None = None) -> Any:
+        """The oldest open task with that id (and process): a row with id, role, region."""
         with self.cases.db.sessions() as session:
-            return session.execute(query.order_by(HumanTask.id).limit(1)).scalar_one_or_none()
+            found = case_rows.open_tasks_named(session.connection(), number, spec_name)
+        return next((row for row in found if process in (None, row.process_id)), None)
 
     def open_task_names(self, number: str) -> list[str]:
         with self.cases.db.sessions() as session:

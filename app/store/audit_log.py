@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, AuditHead
@@ -56,22 +56,20 @@ class AuditBuffer:
     def flush(self, session: Session) -> None:
         if not self.events:
             return
+        conn = session.connection()
         # Locking the head row serialises appenders, so two transactions never chain onto the
         # same predecessor (SQLite already serialises writers; PostgreSQL needs FOR UPDATE).
-        head = session.execute(
-            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-        ).first()
+        head = conn.execute(_SELECT_HEAD).first()
         if head is None:
-            session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+            conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
             seq, prev = 0, GENESIS
         else:
             seq, prev = head.seq, head.hash
         rows = []
         for event in self.events:
             seq += 1
-            digest = chain_hash(
-                prev, canonical(seq, event.kind, event.actor, event.at, event.case_id, event.data)
-            )
+            content = canonical(seq, event.kind, event.actor, event.at, event.case_id, event.data)
+            digest = chain_hash(prev, content)
             rows.append(
                 {
                     "seq": seq,
@@ -85,9 +83,21 @@ class AuditBuffer:
                 }
             )
             prev = digest
-        session.execute(insert(AuditEvent), rows)
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        conn.execute(_INSERT_EVENT, rows)
+        conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
         self.events.clear()
+
+
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditHead.__table__
+# Built once: constructing statements costs more than executing them on this hot path.
+_SELECT_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_EVENT = insert(_EVENTS)
+_UPDATE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def verify(session: Session, batch: int = 5000) -> tuple[int, str | None]:

@@ -47,7 +47,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.write_engine = make_engine(url, immediate=True) if url.startswith("sqlite") else self.engine
+        self.write_engine = (
+            make_engine(url, immediate=True) if url.startswith("sqlite") else self.engine
+        )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False)
 

@@ -1,0 +1,306 @@
+"""Loading and saving a case's workflow, and keeping its rows (tasks, timers, case) in step.
+
+Only the parts of the workflow whose tasks changed are serialized and written; the ready user
+tasks of unchanged parts are reused from the hot cache, so a completion costs little more than
+the engine work itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app import workdays
+from app.engine import scripting, state
+from app.engine.host import Engine
+from app.errors import Conflict
+from app.roles import task_region
+from app.store import case_rows as rows
+from app.store.audit_log import AuditBuffer
+
+from .runtime import CachedWorkflow, SpecCache
+
+OPEN_STATES = rows.OPEN_STATES
+# Bundle timers whose firing flags the case itself (element ids in one_thing_bundle.bpmn).
+CASE_FLAG_TIMERS = {"timer_committed": "warned", "timer_legal": "overdue"}
+
+
+class CaseRecord:
+    """A case row. Attribute writes are collected and written by `CaseStore.save` in one
+    UPDATE guarded by the row's version (the optimistic lock)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_dirty", {})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._values or self._values[name] != value:
+            self._values[name] = value
+            self._dirty[name] = value
+
+
+def read_case(session: Session, case_id: int) -> CaseRecord | None:
+    values = rows.read_case(session.connection(), case_id)
+    return CaseRecord(values) if values is not None else None
+
+
+def read_task_and_case(session: Session, task_id: int) -> tuple[dict[str, Any], CaseRecord] | None:
+    """The task row and its case in one query (the start of every completion)."""
+    found = rows.read_task_and_case(session.connection(), task_id)
+    if found is None:
+        return None
+    return found[0], CaseRecord(found[1])
+
+
+def insert_case(session: Session, values: dict[str, Any]) -> CaseRecord:
+    values = {**values, "version": 1}
+    case_id = rows.insert_case(session.connection(), values)
+    values.pop("state", None)
+    return CaseRecord({**values, "id": case_id})
+
+
+class CaseStore:
+    def __init__(self, engine: Engine, specs: SpecCache) -> None:
+        self.engine = engine
+        self.specs = specs
+
+    def load(
+        self, session: Session, case: CaseRecord, cached: CachedWorkflow | None
+    ) -> CachedWorkflow:
+        """The case's workflow: the cached one if still current, else restored from its parts."""
+        if cached is not None and cached.version == case.version:
+            return cached
+        specs = self.specs.spec_set(session, case.process_version_id, case.pinned)
+        top, parts = rows.read_state(session.connection(), case.id)
+        workflow = self.engine.restore(
+            specs, state.loads(top), {key: state.loads(raw) for key, raw in parts.items()}
+        )
+        entry = CachedWorkflow(case.version, workflow)
+        entry.prints = {key: state.fingerprint(part) for key, part in _parts(workflow).items()}
+        entry.ready = {
+            key: self.engine.ready_user_tasks_in(p) for key, p in _parts(workflow).items()
+        }
+        return entry
+
+    def save(
+        self,
+        session: Session,
+        case: CaseRecord,
+        entry: CachedWorkflow,
+        audit: AuditBuffer,
+        now: datetime,
+    ) -> None:
+        """Write the changed parts and bring task, timer and case rows in line with the workflow."""
+        conn = session.connection()
+        workflow = entry.workflow
+        changed, removed, prints = state.dump_changed(workflow, entry.prints)
+        parts = _parts(workflow)
+        for key in removed:
+            entry.ready.pop(key, None)
+        for key in changed:
+            entry.ready[key] = self.engine.ready_user_tasks_in(parts[key])
+        if state.TOP in changed:
+            case.state = changed.pop(state.TOP)
+        existing = set(entry.prints) - {state.TOP}
+        rows.write_parts(
+            conn,
+            case.id,
+            new={k: v for k, v in changed.items() if k not in existing},
+            changed={k: v for k, v in changed.items() if k in existing},
+            removed=[k for k in removed if k != state.TOP],
+        )
+        entry.prints = prints
+        self._sync_timers(session, case, entry, audit, now)
+        self._sync_tasks(session, case, entry, audit, now)
+        self._sync_case(case, workflow, audit, now)
+        # Always write the row: its version is the optimistic lock for the whole case.
+        values = {**case._dirty, "updated_at": now, "version": case.version + 1}
+        if not rows.update_case(conn, case.id, case.version, values):
+            raise Conflict("案件已被他人更新，请刷新后重试")
+        case._values["version"] += 1
+        case._dirty.clear()
+        entry.version = case.version
+
+    def _sync_tasks(
+        self,
+        session: Session,
+        case: CaseRecord,
+        entry: CachedWorkflow,
+        audit: AuditBuffer,
+        now: datetime,
+    ) -> None:
+        conn = session.connection()
+        ready = {t.uuid: t for tasks in entry.ready.values() for t in tasks}
+        if entry.open_tasks is None:
+            entry.open_tasks = rows.open_task_uuids(conn, case.id)
+        gone = [uuid for uuid in entry.open_tasks if uuid not in ready]
+        if gone:
+            # Rows still open whose workflow task vanished: cancelled by a boundary event or a
+            # terminate end (the task completed in this use case is already marked completed).
+            rows.close_tasks(conn, gone)
+            for uuid in gone:
+                audit.add("task_closed", "system", now, case.id, task=uuid)
+        new = [task for uuid, task in ready.items() if uuid not in entry.open_tasks]
+        entry.open_tasks = set(ready)
+        if not new:
+            return
+        due_by_task = self._task_due(entry.workflow)
+        values = []
+        for task in new:
+            due = due_by_task.get(task.uuid)
+            region = task_region(task.lane, case.transfer_in_region, case.transfer_out_region)
+            values.append(
+                {
+                    "case_id": case.id,
+                    "task_uuid": task.uuid,
+                    "process_id": task.process_id,
+                    "task_spec": task.spec_name,
+                    "title": task.title,
+                    "role": task.lane or "",
+                    "region": region,
+                    "form": task.form,
+                    "state": "open",
+                    "created_at": now,
+                    "due_at": due[0] if due else None,
+                    "due_provisional": due[1] if due else False,
+                    "assignee": None,
+                    "claimed_at": None,
+                    "completed_at": None,
+                    "completed_by": None,
+                }
+            )
+            audit.add(
+                "task_created",
+                "system",
+                now,
+                case.id,
+                task=task.uuid,
+                spec=task.spec_name,
+                process=task.process_id,
+                role=task.lane,
+                region=region,
+            )
+        rows.insert_tasks(conn, values)
+
+    def _task_due(self, workflow: Any) -> dict[str, tuple[datetime, bool]]:
+        """A user task's due time is its earliest armed boundary timer (its step limit)."""
+        result: dict[str, tuple[datetime, bool]] = {}
+        for timer in self.engine.waiting_timers(workflow):
+            owner = self.engine.boundary_owner(workflow, timer.uuid)
+            if owner is None:
+                continue
+            current = result.get(owner)
+            if current is None or timer.due_at < current[0]:
+                result[owner] = (timer.due_at, timer.provisional)
+        return result
+
+    def _sync_timers(
+        self,
+        session: Session,
+        case: CaseRecord,
+        entry: CachedWorkflow,
+        audit: AuditBuffer,
+        now: datetime,
+    ) -> None:
+        conn = session.connection()
+        workflow = entry.workflow
+        waiting = {t.uuid: t for t in self.engine.waiting_timers(workflow)}
+        if entry.armed_timers is None:
+            entry.armed_timers = rows.armed_timer_uuids(conn, case.id)
+        armed = entry.armed_timers
+        for uuid in armed - set(waiting):
+            fired = self.engine.timer_fired(workflow, uuid)
+            row = rows.end_timer(conn, uuid, now, fired)
+            if row is None:
+                continue
+            if fired:
+                audit.add(
+                    "timer_fired",
+                    "system",
+                    now,
+                    case.id,
+                    task=uuid,
+                    kind=row.kind,
+                    due_at=row.due_at.isoformat(),
+                )
+                flag = CASE_FLAG_TIMERS.get(row.kind)
+                if flag:
+                    setattr(case, flag, True)
+            else:
+                audit.add("timer_cancelled", "system", now, case.id, task=uuid, kind=row.kind)
+        new = [timer for uuid, timer in waiting.items() if uuid not in armed]
+        entry.armed_timers = set(waiting)
+        if not new:
+            return
+        rows.insert_timers(
+            conn,
+            [
+                {
+                    "case_id": case.id,
+                    "task_uuid": t.uuid,
+                    "kind": t.spec_name,
+                    "label": t.label,
+                    "due_at": t.due_at,
+                    "start_at": t.start_at,
+                    "working_days": t.working_days,
+                    "provisional": t.provisional,
+                    "armed_at": now,
+                    "fired_at": None,
+                    "cancelled_at": None,
+                }
+                for t in new
+            ],
+        )
+        for t in new:
+            audit.add(
+                "timer_armed",
+                "system",
+                now,
+                case.id,
+                task=t.uuid,
+                kind=t.spec_name,
+                due_at=t.due_at.isoformat(),
+                provisional=t.provisional,
+            )
+
+    def _sync_case(
+        self, case: CaseRecord, workflow: Any, audit: AuditBuffer, now: datetime
+    ) -> None:
+        data = self.engine.data(workflow)
+        status = str(data.get("status") or ("completed" if workflow.completed else "running"))
+        if status != case.status:
+            audit.add("case_status_changed", "system", now, case.id, old=case.status, new=status)
+            case.status = status
+        accepted = data.get("accepted_at")
+        if isinstance(accepted, str):
+            accepted_at = scripting.parse_instant(accepted)
+            if case.accepted_at != accepted_at:
+                # A resubmission after 一次性告知 restarts the clock: recompute both limits.
+                case.accepted_at = accepted_at
+                set_bundle_deadlines(case)
+        if workflow.completed and case.completed_at is None:
+            case.completed_at = now
+            audit.add("case_completed", "system", now, case.id, status=status)
+
+
+def set_bundle_deadlines(case: Any) -> None:
+    """Committed and legal limits of the bundle from acceptance (limits.json, by region)."""
+    region = case.transfer_in_region
+    committed = workdays.deadline_for(case.accepted_at, scripting.limit("bundle.committed", region))
+    legal = workdays.deadline_for(case.accepted_at, scripting.limit("bundle.legal", region))
+    case.committed_due, case.legal_due = committed.date, legal.date
+    case.deadlines_provisional = committed.provisional or legal.provisional
+
+
+def _parts(workflow: Any) -> dict[str, Any]:
+    parts: dict[str, Any] = {state.TOP: workflow}
+    for key, sub in workflow.subprocesses.items():
+        parts[str(key)] = sub
+    return parts

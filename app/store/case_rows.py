@@ -1,0 +1,206 @@
+"""Core SQL for the case hot path: statements built once and executed with parameters.
+
+Building a SQLAlchemy statement costs more than running it on SQLite, and a task completion
+runs about ten of them, so the statements live here, prebuilt, with bind parameters."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Update, bindparam, delete, func, insert, select, update
+
+from .models import Case, CasePart, HumanTask, ProcessVersion, Timer
+
+OPEN_STATES = ("open", "claimed")
+CASES = Case.__table__
+TASKS = HumanTask.__table__
+TIMERS = Timer.__table__
+PARTS = CasePart.__table__
+CASE_COLUMNS = [c for c in CASES.c if c.name != "state"]
+
+_SELECT_CASE = select(*CASE_COLUMNS).where(CASES.c.id == bindparam("case_id"))
+_SELECT_TASK_AND_CASE = (
+    select(TASKS, *CASE_COLUMNS)
+    .join(CASES, CASES.c.id == TASKS.c.case_id)
+    .where(TASKS.c.id == bindparam("task_id"))
+)
+_SELECT_STATE = select(CASES.c.state).where(CASES.c.id == bindparam("case_id"))
+_SELECT_PARTS = select(PARTS.c.part_key, PARTS.c.state).where(
+    PARTS.c.case_id == bindparam("case_id")
+)
+_INSERT_CASE = insert(CASES).returning(CASES.c.id)
+_INSERT_PARTS = insert(PARTS)
+_UPDATE_PART = (
+    update(PARTS)
+    .where(PARTS.c.case_id == bindparam("c_id"), PARTS.c.part_key == bindparam("p_key"))
+    .values(state=bindparam("p_state"))
+)
+_DELETE_PARTS = delete(PARTS).where(
+    PARTS.c.case_id == bindparam("c_id"), PARTS.c.part_key.in_(bindparam("keys", expanding=True))
+)
+_SELECT_OPEN_TASKS = select(TASKS.c.task_uuid).where(
+    TASKS.c.case_id == bindparam("case_id"), TASKS.c.state.in_(OPEN_STATES)
+)
+_COMPLETE_TASK = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("task_id"), TASKS.c.state.in_(OPEN_STATES))
+    .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("by"))
+)
+_CLOSE_TASKS = (
+    update(TASKS)
+    .where(
+        TASKS.c.task_uuid.in_(bindparam("uuids", expanding=True)), TASKS.c.state.in_(OPEN_STATES)
+    )
+    .values(state="cancelled")
+)
+_INSERT_TASKS = insert(TASKS)
+_SELECT_ARMED = select(TIMERS.c.task_uuid).where(
+    TIMERS.c.case_id == bindparam("case_id"),
+    TIMERS.c.fired_at.is_(None),
+    TIMERS.c.cancelled_at.is_(None),
+)
+_PENDING = (
+    TIMERS.c.task_uuid == bindparam("uuid"),
+    TIMERS.c.fired_at.is_(None),
+    TIMERS.c.cancelled_at.is_(None),
+)
+_FIRE_TIMER = (
+    update(TIMERS)
+    .where(*_PENDING)
+    .values(fired_at=bindparam("now"))
+    .returning(TIMERS.c.kind, TIMERS.c.due_at)
+)
+_CANCEL_TIMER = (
+    update(TIMERS)
+    .where(*_PENDING)
+    .values(cancelled_at=bindparam("now"))
+    .returning(TIMERS.c.kind, TIMERS.c.due_at)
+)
+_INSERT_TIMERS = insert(TIMERS)
+_VERSIONS = ProcessVersion.__table__
+_NEWEST = (
+    select(_VERSIONS.c.process_id, func.max(_VERSIONS.c.version).label("version"))
+    .group_by(_VERSIONS.c.process_id)
+    .subquery()
+)
+_LATEST_VERSIONS = select(
+    _VERSIONS.c.id, _VERSIONS.c.process_id, _VERSIONS.c.version, _VERSIONS.c.calls
+).join(
+    _NEWEST,
+    (_NEWEST.c.process_id == _VERSIONS.c.process_id) & (_NEWEST.c.version == _VERSIONS.c.version),
+)
+_OPEN_TASK_OF_CASE = (
+    select(TASKS.c.id, TASKS.c.role, TASKS.c.region, TASKS.c.process_id)
+    .join(CASES, CASES.c.id == TASKS.c.case_id)
+    .where(
+        CASES.c.number == bindparam("number"),
+        TASKS.c.task_spec == bindparam("spec"),
+        TASKS.c.state.in_(OPEN_STATES),
+    )
+    .order_by(TASKS.c.id)
+)
+
+
+def read_case(conn: Connection, case_id: int) -> dict[str, Any] | None:
+    row = conn.execute(_SELECT_CASE, {"case_id": case_id}).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def read_task_and_case(
+    conn: Connection, task_id: int
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    row = conn.execute(_SELECT_TASK_AND_CASE, {"task_id": task_id}).first()
+    if row is None:
+        return None
+    mapping = row._mapping
+    task = {c.name: mapping[c] for c in TASKS.c}
+    case = {c.name: mapping[c] for c in CASE_COLUMNS}
+    return task, case
+
+
+def read_state(conn: Connection, case_id: int) -> tuple[bytes, dict[str, bytes]]:
+    top = conn.execute(_SELECT_STATE, {"case_id": case_id}).scalar_one()
+    parts = {key: raw for key, raw in conn.execute(_SELECT_PARTS, {"case_id": case_id})}
+    return top, parts
+
+
+def insert_case(conn: Connection, values: dict[str, Any]) -> int:
+    case_id: int = conn.execute(_INSERT_CASE, values).scalar_one()
+    return case_id
+
+
+def write_parts(
+    conn: Connection,
+    case_id: int,
+    new: dict[str, bytes],
+    changed: dict[str, bytes],
+    removed: list[str],
+) -> None:
+    if new:
+        conn.execute(
+            _INSERT_PARTS, [{"case_id": case_id, "part_key": k, "state": v} for k, v in new.items()]
+        )
+    if changed:
+        conn.execute(
+            _UPDATE_PART, [{"c_id": case_id, "p_key": k, "p_state": v} for k, v in changed.items()]
+        )
+    if removed:
+        conn.execute(_DELETE_PARTS, {"c_id": case_id, "keys": removed})
+
+
+@lru_cache(maxsize=64)
+def _case_update(columns: tuple[str, ...]) -> Update:
+    return (
+        update(CASES)
+        .where(CASES.c.id == bindparam("_case_id"), CASES.c.version == bindparam("_expected"))
+        .values({name: bindparam(name) for name in columns})
+    )
+
+
+def update_case(
+    conn: Connection, case_id: int, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Write the changed columns if nobody else wrote the case since we read it."""
+    statement = _case_update(tuple(sorted(values)))
+    result = conn.execute(statement, {**values, "_case_id": case_id, "_expected": expected_version})
+    return result.rowcount == 1
+
+
+def open_task_uuids(conn: Connection, case_id: int) -> set[str]:
+    return set(conn.execute(_SELECT_OPEN_TASKS, {"case_id": case_id}).scalars())
+
+
+def complete_task(conn: Connection, task_id: int, now: Any, by: str) -> bool:
+    return conn.execute(_COMPLETE_TASK, {"task_id": task_id, "now": now, "by": by}).rowcount == 1
+
+
+def close_tasks(conn: Connection, uuids: list[str]) -> None:
+    conn.execute(_CLOSE_TASKS, {"uuids": uuids})
+
+
+def insert_tasks(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    conn.execute(_INSERT_TASKS, rows)
+
+
+def armed_timer_uuids(conn: Connection, case_id: int) -> set[str]:
+    return set(conn.execute(_SELECT_ARMED, {"case_id": case_id}).scalars())
+
+
+def end_timer(conn: Connection, uuid: str, now: Any, fired: bool) -> Any:
+    """Mark a pending timer fired or cancelled; returns (kind, due_at) or None if not pending."""
+    return conn.execute(_FIRE_TIMER if fired else _CANCEL_TIMER, {"uuid": uuid, "now": now}).first()
+
+
+def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    conn.execute(_INSERT_TIMERS, rows)
+
+
+def latest_versions(conn: Connection) -> list[Any]:
+    """The newest deployed version of every process: (id, process_id, version, calls)."""
+    return list(conn.execute(_LATEST_VERSIONS))
+
+
+def open_tasks_named(conn: Connection, number: str, spec: str) -> list[Any]:
+    """Open tasks of a case with a given task id, oldest first: (id, role, region, process_id)."""
+    return list(conn.execute(_OPEN_TASK_OF_CASE, {"number": number, "spec": spec}))
