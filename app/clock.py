@@ -46,6 +46,10 @@ class Clock:
         """The scheduler listens so that moving a simulated clock re-arms its wake-up."""
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: Callable[[datetime], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _notify(self) -> None:
         for listener in list(self._listeners):
             listener(self.now())

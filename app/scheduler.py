@@ -36,13 +36,19 @@ class TimerScheduler:
         )
         self.scheduler.start()
         self.backoffice.on_timers_changed(self.rearm)
-        clock.on_change(lambda _now: self.rearm())
+        clock.on_change(self._on_clock_moved)
         # Anything that fell due while we were down fires once, right now.
         self.rearm()
 
     def shutdown(self) -> None:
+        clock.remove_listener(self._on_clock_moved)
+        if self.rearm in self.backoffice.cases.listeners:
+            self.backoffice.cases.listeners.remove(self.rearm)
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=True)
+
+    def _on_clock_moved(self, _now: datetime) -> None:
+        self.rearm()
 
     def rearm(self) -> None:
         due = self.backoffice.cases.next_due()

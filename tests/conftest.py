@@ -9,9 +9,13 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
+
+from app import create_app
 
 from app.clock import clock
 from app.config import ROOT, Settings
@@ -142,11 +146,26 @@ def backoffice(database_url: str) -> Iterator[Backoffice]:
     office.close()
 
 
+@pytest.fixture
+def make_app() -> Iterator[Any]:
+    """create_app for tests: every app made is closed (its pools disposed) after the test."""
+    made: list[Flask] = []
+
+    def factory(settings: Settings, **overrides: Any) -> Flask:
+        app = create_app(settings, **overrides)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        app.extensions["backoffice"].close()
+
+
 @pytest.fixture(autouse=True)
 def _real_clock_after_test() -> Iterator[None]:
     yield
-    clock.unfreeze()
     clock._listeners.clear()
+    clock.unfreeze()
 
 
 def freeze(iso: str) -> datetime:

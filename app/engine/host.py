@@ -91,20 +91,31 @@ class Engine:
     # -- running -------------------------------------------------------------------------
     def run(self, workflow: BpmnWorkflow) -> None:
         """Step until only people or timers can move the workflow on."""
+        # do_engine_steps refreshes timers only at its end, and a timer that fires there turns
+        # READY and leaves the event manager without being run. Record what leaves it, and
+        # step again while any of those is ready (scanning every task instead costs more).
+        manager = workflow.event_manager
+        left: list[Any] = []
+        original = manager.remove_task
+
+        def remove_task(task: Any) -> None:
+            left.append(task)
+            original(task)
+
+        manager.remove_task = remove_task
         try:
             for _ in range(100):
+                left.clear()
                 workflow.do_engine_steps()
-                # do_engine_steps refreshes timers only at its end: a timer that fired there is
-                # READY now (and still registered with the event manager), so step again.
-                if not any(
-                    t.state == TaskState.READY for t in workflow.event_manager.tasks.values()
-                ):
+                if not any(task.state == TaskState.READY for task in left):
                     return
             raise EngineError("workflow did not settle after 100 rounds (a loop without a wait?)")
         except SpiffWorkflowException as exc:
             raise EngineError(_describe(exc)) from exc
         except (NameError, TypeError, ValueError, KeyError) as exc:
             raise EngineError(str(exc)) from exc
+        finally:
+            del manager.remove_task
 
     def complete_user_task(
         self, workflow: BpmnWorkflow, task_uuid: str, data: dict[str, Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,6 +47,23 @@ def start_data(application: dict[str, Any], decision: Decision) -> dict[str, Any
 class ApplicationService:
     def __init__(self, cases: CaseService) -> None:
         self.cases = cases
+        cases.task_hooks[("one_thing_bundle", "supplement_materials")] = self.resubmit
+
+    def resubmit(self, before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+        """一次性告知 answered: add the supplemented materials and decide again (seed 000 受理).
+
+        The diagram loops back to 受理 with the new decision; acceptance restarts the clock."""
+        application = copy.deepcopy(before["application"])
+        materials = set(application.get("materials", [])) | set(form.get("supplemented_materials", []))
+        application["materials"] = sorted(materials)
+        today = workdays.local_date(clock.now())
+        decision = decide(application, today=today)
+        return {
+            "application": application,
+            "decision": decision.decision,
+            "reasons": list(decision.reasons),
+            "missing_materials": list(decision.missing_materials),
+        }
 
     def submit(
         self, application: Any, actor: Actor, *, system_has_id_data: bool = True

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import Result
 from sqlalchemy import func, select
 
-from app import create_app
 from app.services.backoffice import Backoffice
 from app.store.models import ProcessVersion
 from tests.conftest import settings_for
@@ -53,15 +52,12 @@ GOOD = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _write(folder: Path, pid: str = "probe", form: str = "probe.check.json", target: str = "done") -> Path:
+def _write(
+    folder: Path, pid: str = "probe", form: str = "probe.check.json", target: str = "done"
+) -> Path:
     path = folder / f"{pid}.bpmn"
     path.write_text(GOOD.replace("{pid}", pid).replace("{form}", form).replace("{target}", target))
     return path
-
-
-def _deploy(database_url: str, *args: str) -> Result:
-    app = create_app(settings_for(database_url))
-    return app.test_cli_runner().invoke(args=["processes", *args])
 
 
 def _versions(backoffice: Backoffice) -> int:
@@ -83,9 +79,11 @@ def _settings_with_forms(database_url: str, forms: Path):  # type: ignore[no-unt
     return settings
 
 
-def test_valid_file_deploys_and_prints_version(database_url: str, tmp_path: Path, forms: Path) -> None:
+def test_valid_file_deploys_and_prints_version(
+    database_url: str, tmp_path: Path, forms: Path, make_app: Any
+) -> None:
     path = _write(tmp_path)
-    app = create_app(_settings_with_forms(database_url, forms))
+    app = make_app(_settings_with_forms(database_url, forms))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["processes", "validate", str(path)])
     assert result.exit_code == 0, result.output
@@ -105,7 +103,13 @@ def test_valid_file_deploys_and_prints_version(database_url: str, tmp_path: Path
     ],
 )
 def test_bad_diagram_is_rejected_and_nothing_deployed(
-    database_url: str, tmp_path: Path, forms: Path, mutation: str, element: str, fragment: str
+    database_url: str,
+    tmp_path: Path,
+    forms: Path,
+    mutation: str,
+    element: str,
+    fragment: str,
+    make_app: Any,
 ) -> None:
     path = _write(tmp_path)
     text = path.read_text()
@@ -124,7 +128,7 @@ def test_bad_diagram_is_rejected_and_nothing_deployed(
     elif mutation == "no_lane":
         text = text.replace("<bpmn:flowNodeRef>check</bpmn:flowNodeRef>", "")
     path.write_text(text)
-    app = create_app(_settings_with_forms(database_url, forms))
+    app = make_app(_settings_with_forms(database_url, forms))
     backoffice: Backoffice = app.extensions["backoffice"]
     before = _versions(backoffice)
     result = app.test_cli_runner().invoke(args=["processes", "deploy", str(path), "--note", "x"])

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from app import create_app
 from app.config import Settings
 
 
-def test_home_page_is_served_in_chinese(database_url: str) -> None:
+def test_home_page_is_served_in_chinese(database_url: str, make_app) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import settings_for
 
     settings: Settings = settings_for(database_url)
-    app = create_app(settings)
+    app = make_app(settings)
     client = app.test_client()
     response = client.get("/")
     assert response.status_code == 200
