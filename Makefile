@@ -29,16 +29,18 @@ instance/.db-ready: $(STAMP) migrations/versions/*.py processes/*.bpmn
 run: $(STAMP) instance/.db-ready ## install, create the SQLite database with demo data, serve on http://$(HOST):$(PORT)
 	@echo ""
 	@echo "  社会保险关系转移接续 · 一件事联办后台"
-	@echo "  Open http://$(HOST):$(PORT)/   (demo logins: make demo-logins; password for all: demo1234)"
-	@echo "  Simulated clock instead: make simulate"
+	@$(MAKE) --no-print-directory demo-logins
+	@echo "  Open http://$(HOST):$(PORT)/"
+	@echo "  Simulated clock instead (POST /api/simulation/clock): make simulate"
 	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 simulate: $(STAMP) instance/.db-ready ## serve with the simulation clock (POST /api/simulation/clock moves it)
 	SIMULATION=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-demo-logins: $(STAMP) ## print the demo users
-	@$(BIN)/python -c "from app.demo import DEMO_USERS; [print(f'  {u[0]:<26} {u[2]:<24} {u[3]}') for u in DEMO_USERS]"
+demo-logins: $(STAMP) ## print the demo users (password for all: demo1234)
+	@echo "  Demo logins (password for all: demo1234):"
+	@$(BIN)/python -c "from app.demo import DEMO_USERS; [print(f'    {u[0]:<30} {u[2]}') for u in DEMO_USERS]"
 
 test: $(STAMP) ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
