@@ -32,7 +32,9 @@ def _application(index: int, **changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = json.loads(BASE_SCENARIO.read_text(encoding="utf-8"))["application"]
     application = copy.deepcopy(base)
     application["applicant"]["name"] = NAMES[index % len(NAMES)]
-    application["applicant"]["id_number"] = demo_id(f"19{85 + index % 10}0{1 + index % 9}15", index, index % 2 == 0)
+    application["applicant"]["id_number"] = demo_id(
+        f"19{85 + index % 10}0{1 + index % 9}15", index, index % 2 == 0
+    )
     application["applicant"]["phone"] = f"1380000{index:04d}"
     for path, value in changes.items():
         node = application
@@ -66,7 +68,9 @@ def load_cases(backoffice: Backoffice) -> list[str]:
             task = runner.open_task(submitted.case_number, step["task"], step.get("process"))
             if task is None:
                 break
-            backoffice.cases.complete_task(task.id, step["data"], Actor("demo", task.role, task.region))
+            backoffice.cases.complete_task(
+                task.id, step["data"], Actor("demo", task.role, task.region)
+            )
         lines.append(f"demo case {submitted.case_number}: {label}")
 
     try:
@@ -76,7 +80,12 @@ def load_cases(backoffice: Backoffice) -> list[str]:
         run("转出地已办理养老、医疗转出", 4, _application(3), 5)
         run("待审核", 5, _application(4), 9)
         run("已办结（电子送达）", 10, _application(5), len(steps))
-        run("仅医疗保险，窗口申请，快递送达", 2, _application(6, insurances=["medical"], channel="window", delivery="express"), 0)
+        run(
+            "仅医疗保险，窗口申请，快递送达",
+            2,
+            _application(6, insurances=["medical"], channel="window", delivery="express"),
+            0,
+        )
         run("超过承诺时限（已督办预警）", 20, _application(7), 2)
     finally:
         if was_simulated:

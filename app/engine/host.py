@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -213,6 +215,35 @@ class Engine:
             return
         task._set_internal_data(event_value=due_iso)
         task.last_state_change = task.last_state_change + 1e-6  # mark its part changed
+
+    @staticmethod
+    def logical_state(workflow: BpmnWorkflow) -> str:
+        """A hash of where the tokens are and what the ready tasks hold: independent of task
+        ids and wall-clock stamps, so a replay of the same inputs reproduces it exactly."""
+        live = (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
+        items = []
+        for part in [workflow, *workflow.subprocesses.values()]:
+            process = _process_id(part)
+            for task in part.tasks.values():
+                if task.state not in live:
+                    continue
+                data = ""
+                if task.state == TaskState.READY:
+                    data = hashlib.sha256(
+                        orjson.dumps(task.data, option=orjson.OPT_SORT_KEYS, default=str)
+                    ).hexdigest()
+                value = task._get_internal_data("event_value")
+                items.append(
+                    (
+                        process,
+                        task.task_spec.name,
+                        TaskState.get_name(task.state),
+                        data,
+                        str(value or ""),
+                    )
+                )
+        items.sort()
+        return hashlib.sha256(orjson.dumps(items)).hexdigest()
 
     @staticmethod
     def task_data(workflow: BpmnWorkflow, task_uuid: str) -> dict[str, Any]:

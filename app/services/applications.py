@@ -54,7 +54,9 @@ class ApplicationService:
 
         The diagram loops back to 受理 with the new decision; acceptance restarts the clock."""
         application = copy.deepcopy(before["application"])
-        materials = set(application.get("materials", [])) | set(form.get("supplemented_materials", []))
+        materials = set(application.get("materials", [])) | set(
+            form.get("supplemented_materials", [])
+        )
         application["materials"] = sorted(materials)
         today = workdays.local_date(clock.now())
         decision = decide(application, today=today)

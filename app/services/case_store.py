@@ -120,6 +120,7 @@ class CaseStore:
         self._sync_timers(session, case, entry, audit, now)
         self._sync_tasks(session, case, entry, audit, now)
         self._sync_case(case, workflow, audit, now)
+        audit.record_state(self.engine.logical_state(workflow))
         # Always write the row: its version is the optimistic lock for the whole case.
         values = {**case._dirty, "updated_at": now, "version": case.version + 1}
         if not rows.update_case(conn, case.id, case.version, values):

@@ -128,6 +128,7 @@ class CaseService:
                     "completed_at": None,
                 },
             )
+            start_hash = case_rows.insert_input(session.connection(), case.id, "start", data, now)
             audit.add(
                 "case_created",
                 actor.name,
@@ -139,6 +140,7 @@ class CaseService:
                 pinned=pinned,
                 decision=case.decision,
                 insurances=data.get("insurances", []),
+                input_sha256=start_hash,
             )
             entry = CachedWorkflow(0, workflow)
             self.store.save(session, case, entry, audit, now)
@@ -189,7 +191,7 @@ class CaseService:
                 spec=task["task_spec"],
                 process=task["process_id"],
                 data=dict(data),
-                derived={k: v for k, v in submitted.items() if k not in data},
+                derived=sorted(k for k in submitted if k not in data),  # recomputed on replay
             )
             self.store.save(session, case, entry, audit, now)
             audit.flush(session)

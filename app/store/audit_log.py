@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+# Events that are inputs to a case (what replay re-applies); each carries the state after it.
+STEP_KINDS = ("case_created", "task_completed", "timer_fired", "timer_rescheduled")
 
 
 def canonical(
@@ -49,6 +51,14 @@ class AuditBuffer:
 
     def __init__(self) -> None:
         self.events: list[PendingEvent] = []
+
+    def record_state(self, state_hash: str) -> None:
+        """Attach the workflow's logical state after this use case to its step event (replay
+        compares against it)."""
+        for event in self.events:
+            if event.kind in STEP_KINDS:
+                event.data["state_hash"] = state_hash
+                return
 
     def add(self, kind: str, actor: str, at: datetime, case_id: int | None, /, **data: Any) -> None:
         self.events.append(PendingEvent(kind, actor, at, case_id, data))

@@ -5,12 +5,14 @@ runs about ten of them, so the statements live here, prebuilt, with bind paramet
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Update, bindparam, delete, func, insert, select, update
 
-from .models import Case, CasePart, HumanTask, ProcessVersion, Timer
+from .models import Case, CaseInput, CasePart, HumanTask, ProcessVersion, Timer
 
 OPEN_STATES = ("open", "claimed")
 CASES = Case.__table__
@@ -204,3 +206,16 @@ def latest_versions(conn: Connection) -> list[Any]:
 def open_tasks_named(conn: Connection, number: str, spec: str) -> list[Any]:
     """Open tasks of a case with a given task id, oldest first: (id, role, region, process_id)."""
     return list(conn.execute(_OPEN_TASK_OF_CASE, {"number": number, "spec": spec}))
+
+
+_INPUTS = CaseInput.__table__
+
+
+def insert_input(conn: Connection, case_id: int, kind: str, data: dict[str, Any], now: Any) -> str:
+    """Keep a case's start data once; the returned sha256 goes into the audit event instead
+    of the data itself (which holds the full ID number)."""
+    digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    conn.execute(
+        insert(_INPUTS).values(case_id=case_id, kind=kind, data=data, sha256=digest, created_at=now)
+    )
+    return digest
