@@ -18,7 +18,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
-        SECRET_KEY=settings.secret_key, SIMULATION=settings.simulation, JSON_AS_ASCII=False
+        SECRET_KEY=settings.secret_key,
+        SIMULATION=settings.simulation,
+        COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.config.update(overrides)
     settings.simulation = bool(app.config["SIMULATION"])

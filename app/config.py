@@ -41,6 +41,7 @@ class Settings:
     processes_dir: Path = ROOT / "processes"
     forms_dir: Path = ROOT / "forms"
     timezone: str = "Asia/Shanghai"
+    cookie_secure: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,4 +58,6 @@ class Settings:
             # PROCESSES_DIR / FORMS_DIR: where the diagrams and forms are read from
             processes_dir=Path(os.environ.get("PROCESSES_DIR", ROOT / "processes")),
             forms_dir=Path(os.environ.get("FORMS_DIR", ROOT / "forms")),
+            # COOKIE_SECURE=0: allow the session cookie over plain http on a non-local host
+            cookie_secure=_flag("COOKIE_SECURE", True),
         )

@@ -16,7 +16,6 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from app import create_app
-
 from app.clock import clock
 from app.config import ROOT, Settings
 from app.services.backoffice import Backoffice
@@ -50,6 +49,7 @@ def settings_for(url: str) -> Settings:
         secret_key="test",
         processes_dir=ROOT / "processes",
         forms_dir=ROOT / "forms",
+        cookie_secure=False,  # the test client and browser tests use plain http
     )
 
 

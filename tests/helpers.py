@@ -62,3 +62,9 @@ def complete(office: Backoffice, number: str, step: dict[str, Any]) -> None:
     office.cases.complete_task(
         task.id, step.get("data", {}), Actor("clerk", task.role, task.region)
     )
+
+
+def events_of_kind(office: Backoffice, kind: str) -> list[AuditEvent]:
+    with office.db.sessions() as session:
+        query = select(AuditEvent).where(AuditEvent.kind == kind).order_by(AuditEvent.seq)
+        return list(session.execute(query).scalars())

@@ -95,7 +95,9 @@ class Data:
 
     def text_list(self, path: str, label: str) -> list[str]:
         value = self.raw(path)
-        if value is None or (isinstance(value, Sequence) and not isinstance(value, str) and not value):
+        if value is None or (
+            isinstance(value, Sequence) and not isinstance(value, str) and not value
+        ):
             raise self._missing(path, label)
         if isinstance(value, str) or not isinstance(value, Sequence):
             raise DocumentDataError(path, f"{label}应为文字列表")
@@ -206,8 +208,10 @@ def as_date(value: object, path: str, label: str) -> date:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return date.fromisoformat(text) if len(text) == 10 else as_date(
-                datetime.fromisoformat(text), path, label
+            return (
+                date.fromisoformat(text)
+                if len(text) == 10
+                else as_date(datetime.fromisoformat(text), path, label)
             )
         except ValueError:
             pass

@@ -10,6 +10,7 @@ from app.engine import scripting
 from app.engine.host import Engine
 from app.store.db import Database
 
+from .accounts import AccountService
 from .applications import ApplicationService
 from .calendar import CalendarService
 from .cases import CaseService
@@ -36,6 +37,7 @@ class Backoffice:
         self.calendar = CalendarService(self.db, self.overrides)
         self.applications = ApplicationService(self.cases)
         self.scenarios = ScenarioRunner(self.applications, self.cases)
+        self.accounts = AccountService(self.db)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:
         """Called after a use case that may have armed timers commits (the scheduler re-arms)."""

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask, jsonify, render_template, request
 
 from app.errors import AppError
 
-from . import home
+from . import auth, home
+
+# Blueprint modules of app.web, each exposing `bp`; one line per module.
+BLUEPRINTS = [
+    "home",
+    "auth",
+]
 
 
 def register(app: Flask) -> None:
-    app.register_blueprint(home.bp)
+    auth.init_app(app)
+    for name in BLUEPRINTS:
+        module = importlib.import_module(f"app.web.{name}")
+        app.register_blueprint(module.bp)
 
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):  # type: ignore[no-untyped-def]

@@ -1,0 +1,146 @@
+"""Sign-in, sign-out and the access checks every staff page uses (roles, regions, CSRF)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from app.services.accounts import SignedIn
+from app.services.backoffice import Backoffice
+
+bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()
+COOKIE = "sit_session"
+
+
+def backoffice() -> Backoffice:
+    office: Backoffice = current_app.extensions["backoffice"]
+    return office
+
+
+def current_user() -> SignedIn | None:
+    user: SignedIn | None = g.get("user")
+    return user
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    @app.before_request
+    def _load_user() -> None:
+        g.user = backoffice().accounts.current(request.cookies.get(COOKIE))
+
+    @app.context_processor
+    def _inject_user() -> dict[str, Any]:
+        return {"current_user": g.get("user")}
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+        return render_template(
+            "error.html", error=_Message("页面已过期或缺少安全令牌，请刷新页面后重试。")
+        ), 400
+
+    @app.errorhandler(403)
+    def _forbidden(exc: Any):  # type: ignore[no-untyped-def]
+        return render_template("error.html", error=_Message("无权访问该页面或办理该事项。")), 403
+
+    @app.errorhandler(404)
+    def _not_found(exc: Any):  # type: ignore[no-untyped-def]
+        return render_template("error.html", error=_Message("页面或办件不存在。")), 404
+
+
+class _Message:
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.errors: list[Any] = []
+
+
+def require_roles(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Signed-in staff with one of these roles (none given: any staff role). Anything else is
+    403 and an audit event. An expired session on a POST keeps the typed input for after sign-in."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                if request.method == "POST":
+                    form = {k: request.form.getlist(k) for k in request.form if k != "csrf_token"}
+                    session["stashed_form"] = {"path": request.path, "form": form}
+                    flash("登录已超时，请重新登录；您填写的内容已保留。")
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if roles and user.role not in roles:
+                backoffice().accounts.record_denied(user, request.path, f"role {user.role}")
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def stashed_form(path: str) -> dict[str, list[str]] | None:
+    """The input a user typed before their session expired, once, for the same page."""
+    stash = session.get("stashed_form")
+    if stash and stash.get("path") == path:
+        session.pop("stashed_form", None)
+        form: dict[str, list[str]] = stash.get("form", {})
+        return form
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link bounce through us.
+    if not target or urlparse(target).netloc or not target.startswith("/"):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    error = None
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        result = backoffice().accounts.sign_in(username, password, request.remote_addr or "")
+        if result is None:
+            error = "用户名或密码不正确"
+        else:
+            token, _user = result
+            response = redirect(_safe_next(request.args.get("next")))
+            response.set_cookie(
+                COOKIE,
+                token,
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config.get("COOKIE_SECURE", True),
+            )
+            return response
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    backoffice().accounts.sign_out(request.cookies.get(COOKIE))
+    response = redirect(url_for("auth.login"))
+    response.delete_cookie(COOKIE)
+    return response
