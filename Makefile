@@ -18,7 +18,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the app with its test tools
+VENDOR := app/web/static/vendor
+$(VENDOR)/.stamp: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/bpmn-js
+	cp node_modules/bpmn-js/dist/bpmn-viewer.production.min.js \
+	   node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
+	   node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
+	touch $@
+
+install: $(STAMP) $(VENDOR)/.stamp ## create .venv, install the app with its test tools and the front-end assets
 
 instance/.db-ready: $(STAMP) migrations/versions/*.py processes/*.bpmn
 	mkdir -p instance
@@ -26,7 +36,7 @@ instance/.db-ready: $(STAMP) migrations/versions/*.py processes/*.bpmn
 	$(BIN)/flask load-demo
 	touch $@
 
-run: $(STAMP) instance/.db-ready ## install, create the SQLite database with demo data, serve on http://$(HOST):$(PORT)
+run: $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## install, create the SQLite database with demo data, serve on http://$(HOST):$(PORT)
 	@echo ""
 	@echo "  社会保险关系转移接续 · 一件事联办后台"
 	@$(MAKE) --no-print-directory demo-logins
@@ -35,14 +45,14 @@ run: $(STAMP) instance/.db-ready ## install, create the SQLite database with dem
 	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-simulate: $(STAMP) instance/.db-ready ## serve with the simulation clock (POST /api/simulation/clock moves it)
+simulate: $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## serve with the simulation clock (POST /api/simulation/clock moves it)
 	SIMULATION=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 demo-logins: $(STAMP) ## print the demo users (password for all: demo1234)
 	@echo "  Demo logins (password for all: demo1234):"
 	@$(BIN)/python -c "from app.demo import DEMO_USERS; [print(f'    {u[0]:<30} {u[2]}') for u in DEMO_USERS]"
 
-test: $(STAMP) ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
+test: $(STAMP) $(VENDOR)/.stamp ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy on app/

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -25,6 +27,13 @@ DEMO_USERS = [
 ]
 
 
+@functools.lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # Demo accounts share one published password; hashing it once (instead of 36 slow scrypt
+    # runs) keeps `make run` and the tests quick. Real accounts are hashed one by one.
+    return generate_password_hash(DEMO_PASSWORD)
+
+
 def load_users(backoffice: Backoffice) -> int:
     created = 0
     with backoffice.db.transaction() as session:
@@ -36,7 +45,7 @@ def load_users(backoffice: Backoffice) -> int:
             session.add(
                 User(
                     username=username,
-                    password_hash=generate_password_hash(DEMO_PASSWORD),
+                    password_hash=_demo_password_hash(),
                     display_name=display,
                     role=role,
                     region=region,

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 
 from app.errors import AppError
 
-from . import auth, home
+from . import auth
 
 # Blueprint modules of app.web, each exposing `bp`; one line per module.
 BLUEPRINTS = [
