@@ -182,6 +182,8 @@ class CaseService:
                 raise WorkflowFailed(f"流程无法继续：{exc}") from exc
             if not case_rows.complete_task(session.connection(), task_id, now, actor.name):
                 raise Conflict("该任务已由他人办理，请刷新后查看最新状态")
+            if entry.open_tasks is not None:
+                entry.open_tasks.discard(task["task_uuid"])  # completed, not closed
             audit.add(
                 "task_completed",
                 actor.name,
