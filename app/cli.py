@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from datetime import date
@@ -30,8 +31,15 @@ def register(app: Flask) -> None:
     app.cli.add_command(calendar_cli)
     app.cli.add_command(processes_cli)
     app.cli.add_command(timers_cli)
-    app.cli.add_command(audit_cli)
     app.cli.add_command(scheduler_command)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+# Modules with more command groups, each exposing register(app); one line per module.
+COMMAND_MODULES = [
+    "app.cli_audit",
+]
 
 
 @click.command("init-db")
@@ -158,19 +166,3 @@ def scheduler_command() -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         scheduler.shutdown()
-
-
-audit_cli = AppGroup("audit", help="Audit log.")
-
-
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain of the whole audit log."""
-    from app.store.audit_log import verify
-
-    with _backoffice().db.sessions() as session:
-        count, problem = verify(session)
-    if problem:
-        click.echo(f"broken: {problem}")
-        sys.exit(1)
-    click.echo(f"ok {count} events")
