@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -252,11 +253,24 @@ class Engine:
 
     @staticmethod
     def data(workflow: BpmnWorkflow) -> dict[str, Any]:
-        """The top workflow's current data: the last completed task's, or the final data."""
+        """The case's current data: that of the most recently completed task in any part (the
+        bundle sets `status` inside its embedded 办理 subprocess too), or the final data."""
         if workflow.completed:
             return dict(workflow.data)
-        last = workflow.last_task
-        return dict(last.data) if last is not None else dict(workflow.task_tree.data)
+        latest = None
+        for part in [workflow, *workflow.subprocesses.values()]:
+            last = part.last_task
+            if last is not None and (
+                latest is None or last.last_state_change > latest.last_state_change
+            ):
+                latest = last
+        return dict(latest.data) if latest is not None else dict(workflow.task_tree.data)
+
+    @staticmethod
+    def task_process(workflow: BpmnWorkflow, task_uuid: str) -> str | None:
+        """The deployed process a task belongs to (None when the task is gone)."""
+        task = _find(workflow, task_uuid)
+        return _process_id(task.workflow) if task is not None else None
 
 
 def _find(workflow: BpmnWorkflow, uuid: str) -> Any:
@@ -266,8 +280,15 @@ def _find(workflow: BpmnWorkflow, uuid: str) -> Any:
         return None
 
 
-def _process_id(workflow: Any) -> str:
-    return str(workflow.spec.name)
+def _process_id(part: Any) -> str:
+    """The deployed process a part belongs to: an embedded subprocess belongs to the process
+    that contains it; a call activity's subprocess is a process of its own."""
+    while part.parent_task_id is not None:
+        parent_task = part.top_workflow.get_task_from_id(part.parent_task_id)
+        if isinstance(parent_task.task_spec, CallActivity):
+            break
+        part = parent_task.workflow
+    return str(part.spec.name)
 
 
 def _describe(exc: SpiffWorkflowException) -> str:

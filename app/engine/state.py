@@ -11,7 +11,7 @@ from uuid import UUID
 
 import orjson
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -48,34 +48,84 @@ def fingerprint(workflow: Any) -> tuple[int, float, int, bool]:
     return (len(workflow.tasks), stamps, states, bool(workflow.completed))
 
 
-def dump_top(workflow: BpmnWorkflow) -> dict[str, Any]:
-    # The base converter writes the instance fields only; the subclass would add the specs.
-    dct: dict[str, Any] = WorkflowConverter.to_dict(_workflow_converter, workflow)
+class TaskDicts:
+    """Converted tasks of one workflow, reused while a task is unchanged.
+
+    A task's serialized form depends on its own state, stamp and children and on its parent's
+    data (it is stored as a delta); all of those move the key below when they change."""
+
+    def __init__(self) -> None:
+        self._items: dict[Any, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def convert(self, part: Any) -> dict[str, Any]:
+        items = self._items
+        tasks = part.tasks
+        result: dict[str, Any] = {}
+        for task_id, task in tasks.items():
+            parent = tasks.get(task._parent) if task._parent is not None else None
+            key = (
+                task.last_state_change,
+                task.state,
+                parent.last_state_change if parent is not None else None,
+                tuple(task._children),
+            )
+            hit = items.get(task_id)
+            if hit is None or hit[0] != key:
+                hit = (key, registry.convert(task))
+                items[task_id] = hit
+            result[str(task_id)] = hit[1]
+        return result
+
+
+def _workflow_fields(workflow: Any, tasks: dict[str, Any]) -> dict[str, Any]:
+    # Mirrors SpiffWorkflow's WorkflowConverter.to_dict, with the tasks supplied.
+    return {
+        "data": registry.convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": tasks,
+        "root": str(workflow.task_tree.id),
+    }
+
+
+def dump_top(workflow: BpmnWorkflow, cache: TaskDicts | None = None) -> dict[str, Any]:
+    # Instance fields only: the specs are stored once per deployed version.
+    tasks = (cache or TaskDicts()).convert(workflow)
+    dct = _workflow_fields(workflow, tasks)
     dct["bpmn_events"] = registry.convert(workflow.bpmn_events)
     return dct
 
 
-def dump_part(subprocess: Any) -> dict[str, Any]:
-    result: dict[str, Any] = registry.convert(subprocess)
-    return result
+def dump_part(subprocess: Any, cache: TaskDicts | None = None) -> dict[str, Any]:
+    tasks = (cache or TaskDicts()).convert(subprocess)
+    dct = _workflow_fields(subprocess, tasks)
+    dct["parent_task_id"] = str(subprocess.parent_task_id)
+    dct["spec"] = subprocess.spec.name
+    dct["typename"] = registry.typenames[subprocess.__class__]
+    return dct
 
 
 def dump_changed(
-    workflow: BpmnWorkflow, previous: dict[str, tuple[int, float, int, bool]]
+    workflow: BpmnWorkflow,
+    previous: dict[str, tuple[int, float, int, bool]],
+    cache: TaskDicts | None = None,
 ) -> tuple[dict[str, bytes], list[str], dict[str, tuple[int, float, int, bool]]]:
     """Serialized parts that changed since `previous` fingerprints, removed part keys, new prints."""
+    cache = cache or TaskDicts()
     prints: dict[str, tuple[int, float, int, bool]] = {}
     changed: dict[str, bytes] = {}
     top_print = fingerprint(workflow)
     prints[TOP] = top_print
     if previous.get(TOP) != top_print or not previous:
-        changed[TOP] = dumps(dump_top(workflow))
+        changed[TOP] = dumps(dump_top(workflow, cache))
     for key, subprocess in workflow.subprocesses.items():
         part_key = str(key)
         part_print = fingerprint(subprocess)
         prints[part_key] = part_print
         if previous.get(part_key) != part_print:
-            changed[part_key] = dumps(dump_part(subprocess))
+            changed[part_key] = dumps(dump_part(subprocess, cache))
     removed = [key for key in previous if key not in prints]
     return changed, removed, prints
 

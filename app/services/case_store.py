@@ -22,8 +22,11 @@ from app.store.audit_log import AuditBuffer
 from .runtime import CachedWorkflow, SpecCache
 
 OPEN_STATES = rows.OPEN_STATES
-# Bundle timers whose firing flags the case itself (element ids in one_thing_bundle.bpmn).
-CASE_FLAG_TIMERS = {"timer_committed": "warned", "timer_legal": "overdue"}
+# Bundle timers whose firing flags the case itself: (process, timer element id) -> case column.
+CASE_FLAG_TIMERS = {
+    ("one_thing_bundle", "timer_committed"): "warned",
+    ("one_thing_bundle", "timer_legal"): "overdue",
+}
 
 
 class CaseRecord:
@@ -100,7 +103,7 @@ class CaseStore:
         """Write the changed parts and bring task, timer and case rows in line with the workflow."""
         conn = session.connection()
         workflow = entry.workflow
-        changed, removed, prints = state.dump_changed(workflow, entry.prints)
+        changed, removed, prints = state.dump_changed(workflow, entry.prints, entry.task_dicts)
         parts = _parts(workflow)
         for key in removed:
             entry.ready.pop(key, None)
@@ -214,30 +217,31 @@ class CaseStore:
         workflow = entry.workflow
         waiting = {t.uuid: t for t in self.engine.waiting_timers(workflow)}
         if entry.armed_timers is None:
-            entry.armed_timers = rows.armed_timer_uuids(conn, case.id)
+            entry.armed_timers = rows.armed_timers(conn, case.id)
         armed = entry.armed_timers
-        for uuid in armed - set(waiting):
-            fired = self.engine.timer_fired(workflow, uuid)
-            row = rows.end_timer(conn, uuid, now, fired)
-            if row is None:
-                continue
-            if fired:
-                audit.add(
-                    "timer_fired",
-                    "system",
-                    now,
-                    case.id,
-                    task=uuid,
-                    kind=row.kind,
-                    due_at=row.due_at.isoformat(),
-                )
-                flag = CASE_FLAG_TIMERS.get(row.kind)
-                if flag:
-                    setattr(case, flag, True)
-            else:
-                audit.add("timer_cancelled", "system", now, case.id, task=uuid, kind=row.kind)
+        ended = [uuid for uuid in armed if uuid not in waiting]
+        fired = [uuid for uuid in ended if self.engine.timer_fired(workflow, uuid)]
+        cancelled = [uuid for uuid in ended if uuid not in fired]
+        rows.end_timers(conn, fired, now, fired=True)
+        rows.end_timers(conn, cancelled, now, fired=False)
+        for uuid in fired:
+            kind, due_at = armed[uuid]
+            audit.add(
+                "timer_fired",
+                "system",
+                now,
+                case.id,
+                task=uuid,
+                kind=kind,
+                due_at=due_at.isoformat(),
+            )
+            flag = CASE_FLAG_TIMERS.get((self.engine.task_process(workflow, uuid) or "", kind))
+            if flag:
+                setattr(case, flag, True)
+        for uuid in cancelled:
+            audit.add("timer_cancelled", "system", now, case.id, task=uuid, kind=armed[uuid][0])
         new = [timer for uuid, timer in waiting.items() if uuid not in armed]
-        entry.armed_timers = set(waiting)
+        entry.armed_timers = {uuid: (t.spec_name, t.due_at) for uuid, t in waiting.items()}
         if not new:
             return
         rows.insert_timers(

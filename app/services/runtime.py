@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import workdays
 from app.engine.host import SpecSet, load_spec_payload
+from app.engine.state import TaskDicts
 from app.store.db import Database
 from app.store.models import CalendarOverride, ProcessVersion
 
@@ -61,14 +62,15 @@ class CachedWorkflow:
     ready: dict[str, list[Any]] = field(default_factory=dict)  # ready user tasks per part
     # What the rows said at the last save; None = unknown (restored), ask the database.
     open_tasks: set[str] | None = None
-    armed_timers: set[str] | None = None
+    armed_timers: dict[str, tuple[str, Any]] | None = None  # task uuid -> (kind, due_at)
+    task_dicts: TaskDicts = field(default_factory=TaskDicts)  # serialized tasks, reused
 
 
 class WorkflowCache:
     """Hot workflows by case id. A use case *takes* its entry (so no two threads share one) and
     puts it back only after commit; the row's version tells whether an entry is still current."""
 
-    def __init__(self, capacity: int = 2000) -> None:
+    def __init__(self, capacity: int = 1000) -> None:
         self._items: OrderedDict[int, CachedWorkflow] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()

@@ -57,28 +57,18 @@ _CLOSE_TASKS = (
     .values(state="cancelled")
 )
 _INSERT_TASKS = insert(TASKS)
-_SELECT_ARMED = select(TIMERS.c.task_uuid).where(
+_SELECT_ARMED = select(TIMERS.c.task_uuid, TIMERS.c.kind, TIMERS.c.due_at).where(
     TIMERS.c.case_id == bindparam("case_id"),
     TIMERS.c.fired_at.is_(None),
     TIMERS.c.cancelled_at.is_(None),
 )
-_PENDING = (
-    TIMERS.c.task_uuid == bindparam("uuid"),
+_PENDING_IN = (
+    TIMERS.c.task_uuid.in_(bindparam("uuids", expanding=True)),
     TIMERS.c.fired_at.is_(None),
     TIMERS.c.cancelled_at.is_(None),
 )
-_FIRE_TIMER = (
-    update(TIMERS)
-    .where(*_PENDING)
-    .values(fired_at=bindparam("now"))
-    .returning(TIMERS.c.kind, TIMERS.c.due_at)
-)
-_CANCEL_TIMER = (
-    update(TIMERS)
-    .where(*_PENDING)
-    .values(cancelled_at=bindparam("now"))
-    .returning(TIMERS.c.kind, TIMERS.c.due_at)
-)
+_FIRE_TIMERS = update(TIMERS).where(*_PENDING_IN).values(fired_at=bindparam("now"))
+_CANCEL_TIMERS = update(TIMERS).where(*_PENDING_IN).values(cancelled_at=bindparam("now"))
 _INSERT_TIMERS = insert(TIMERS)
 _VERSIONS = ProcessVersion.__table__
 _NEWEST = (
@@ -185,13 +175,18 @@ def insert_tasks(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(_INSERT_TASKS, rows)
 
 
-def armed_timer_uuids(conn: Connection, case_id: int) -> set[str]:
-    return set(conn.execute(_SELECT_ARMED, {"case_id": case_id}).scalars())
+def armed_timers(conn: Connection, case_id: int) -> dict[str, tuple[str, Any]]:
+    """Pending timers of a case: task uuid -> (kind, due_at)."""
+    return {
+        row.task_uuid: (row.kind, row.due_at)
+        for row in conn.execute(_SELECT_ARMED, {"case_id": case_id})
+    }
 
 
-def end_timer(conn: Connection, uuid: str, now: Any, fired: bool) -> Any:
-    """Mark a pending timer fired or cancelled; returns (kind, due_at) or None if not pending."""
-    return conn.execute(_FIRE_TIMER if fired else _CANCEL_TIMER, {"uuid": uuid, "now": now}).first()
+def end_timers(conn: Connection, uuids: list[str], now: Any, fired: bool) -> None:
+    """Mark pending timers fired or cancelled (the case's version lock makes us the only writer)."""
+    if uuids:
+        conn.execute(_FIRE_TIMERS if fired else _CANCEL_TIMERS, {"uuids": uuids, "now": now})
 
 
 def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
