@@ -1,11 +1,9 @@
-"""Official documents of the transfer (参保(合)凭证, 联系函, 信息表, 复函, notices) as HTML and PDF.
+"""Official documents of the transfer (参保(合)凭证, 联系函, 信息表, 复函, notices) as HTML and PDF."""
 
-    render_html(kind, context) -> str      render_pdf(kind, context) -> bytes
-    build(kind, context) -> dict           DOCUMENT_KINDS: kind code -> Chinese title
-
-`context` is plain data of the case (see each build_<kind> for its keys); anything a
-document needs that is missing raises DocumentDataError(field, message_zh). No Flask here.
-"""
+# API: render_html(kind, context) -> str, render_pdf(kind, context) -> bytes,
+# build(kind, context) -> dict (the checked view model), DOCUMENT_KINDS (kind -> Chinese title).
+# `context` is the case's plain data (see each build_<kind> for its keys); anything a document
+# needs that is missing raises DocumentDataError(field, message_zh). No Flask here.
 
 from app.documents.builders import (
     BUILDERS,

@@ -1,30 +1,4 @@
-"""Builders: a case's plain data in, the checked view model of one document's template out.
-
-Every builder takes one mapping — the case's workflow data as the services hold it (the
-application of contracts §3 under "application", "case_number", the regions, and the task
-form fields under their form names such as "medical_account_balance") plus a few
-document-only keys ("issued_on", "contact_person", ...). It reads only what its document
-prints, and raises DocumentDataError(field, message_zh) for the first field that is missing
-or unusable, so that a clerk can supply it.
-
-ID numbers on paper (身份证号码). A document may travel further than the office that prints
-it (express mail, electronic delivery, the person's new employer), so the full number is
-printed only where its reader needs it and nobody else holds that paper:
-- 参保(合)凭证 第三联 (参保人留存): full — it is the person's own record of their rights
-  (seed 003 注意事项 1).
-- 参保(合)凭证 第一联 (转移用) and 第二联 (存档): masked. The first goes through the person or
-  the new employer to the transfer-in agency, which checks it against the ID card presented
-  with it (seed 003 注意事项 4: 携带此凭证及有效证件); the second is the issuing agency's paper
-  backup of data it keeps in its own system anyway (seed 003 第八条: 保留其参保(合)信息).
-- 联系函, 信息表, 复函 (agency to agency): masked. The full record moves between the systems,
-  matched by case number (design.md: the letters are messages correlated by case number;
-  规程 第十条: 已经实现信息系统互联的，先通过信息系统交换); the paper names the person, the
-  masked number and the case number.
-- 一次性告知书, 不予受理决定书, 办结通知书 (to the applicant): masked — they may be mailed or
-  delivered electronically (seed 000 十九、送达方式), and the applicant knows their own number.
-The same rule applies to the head of household's number and to a 医疗保障编号 that is the ID
-number (seed 003 第十条: the ID number is the unique identifier).
-"""
+"""Builders: a case's plain data in, the checked view model of one document's template out."""
 
 from __future__ import annotations
 
@@ -51,6 +25,31 @@ from app.rules.amounts import (
     pension_pooled_fund,
     unemployment_transfer_funds,
 )
+
+# Every builder takes one mapping — the case's workflow data as the services hold it (the
+# application of contracts §3 under "application", "case_number", the regions, and the task
+# form fields under their form names such as "medical_account_balance") plus a few
+# document-only keys ("issued_on", "contact_person", ...). It reads only what its document
+# prints, and raises DocumentDataError(field, message_zh) for the first field that is missing
+# or unusable, so that a clerk can supply it.
+#
+# ID numbers on paper (身份证号码). A document may travel further than the office that prints
+# it (express mail, electronic delivery, the person's new employer), so the full number is
+# printed only where its reader needs it and nobody else holds that paper:
+# - 参保(合)凭证 第三联 (参保人留存): full — it is the person's own record of their rights
+#   (seed 003 注意事项 1).
+# - 参保(合)凭证 第一联 (转移用) and 第二联 (存档): masked. The first goes through the person or
+#   the new employer to the transfer-in agency, which checks it against the ID card presented
+#   with it (seed 003 注意事项 4: 携带此凭证及有效证件); the second is the issuing agency's paper
+#   backup of data it keeps in its own system anyway (seed 003 第八条: 保留其参保(合)信息).
+# - 联系函, 信息表, 复函 (agency to agency): masked. The full record moves between the systems,
+#   matched by case number (design.md: the letters are messages correlated by case number;
+#   规程 第十条: 已经实现信息系统互联的，先通过信息系统交换); the paper names the person, the
+#   masked number and the case number.
+# - 一次性告知书, 不予受理决定书, 办结通知书 (to the applicant): masked — they may be mailed or
+#   delivered electronically (seed 000 十九、送达方式), and the applicant knows their own number.
+# The same rule applies to the head of household's number and to a 医疗保障编号 that is the ID
+# number (seed 003 第十条: the ID number is the unique identifier).
 
 DOCUMENT_KINDS: dict[str, str] = {
     "insurance_certificate": "参保(合)凭证",
@@ -150,12 +149,9 @@ class Case:
     region_in: Region
 
 
-def _case(d: Data, *, case_number_required: bool = True) -> Case:
-    if case_number_required:
-        case_number = d.text("case_number", "业务编号")
-    else:
-        case_number = d.optional_text("case_number") or ""
-    issued_on = d.date("issued_on", "出具日期")
+def _case(d: Data) -> Case:
+    case_number = d.text("case_number", "业务编号")
+    issued_on = d.day("issued_on", "出具日期")
     if d.raw("application") is None or not isinstance(d.raw("application"), Mapping):
         raise DocumentDataError("application", "缺少申请表数据（application）")
     person = d.person("application.applicant", "申请人", issued_on)
@@ -255,7 +251,7 @@ def _applicant_addressee(case: Case) -> dict[str, Any]:
 
 
 def _submitted(d: Data) -> dict[str, str | None]:
-    submitted_on = zh_date(d.date("submitted_on", "申请日期")) if d.raw("submitted_on") else None
+    submitted_on = zh_date(d.day("submitted_on", "申请日期")) if d.raw("submitted_on") else None
     channel = d.choice("application.channel", "申请渠道", CHANNEL_ZH)
     return {"submitted_on": submitted_on, "channel": channel}
 
@@ -308,7 +304,7 @@ def build_insurance_certificate(data: Mapping[str, Any]) -> dict[str, Any]:
     issuing_agency, contact_phone (default: the region's published phone).
     """
     d = Data(data)
-    issued_on = d.date("issued_on", "出具日期")
+    issued_on = d.day("issued_on", "出具日期")
     if not isinstance(d.raw("application"), Mapping):
         raise DocumentDataError("application", "缺少申请表数据（application）")
     person = d.person("application.applicant", "参保(合)人", issued_on)

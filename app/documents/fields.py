@@ -134,7 +134,7 @@ class Data:
             raise DocumentDataError(path, f"{label}“{value}”无效，应为 {allowed} 之一")
         return choices[value]
 
-    def date(self, path: str, label: str) -> date:
+    def day(self, path: str, label: str) -> date:
         value = self.raw(path)
         if value is None:
             raise self._missing(path, label)

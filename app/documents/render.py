@@ -20,8 +20,8 @@ CSS_FILE = TEMPLATES / "documents.css"
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
-        # Everything that came from a person or a clerk is escaped; the templates never
-        # mark data as safe.
+        # Everything that came from a person or a clerk is escaped; only the package's own
+        # CSS file is marked safe (base.html).
         autoescape=select_autoescape(["html"], default=True),
         undefined=StrictUndefined,  # a view-model key missing is a bug, not a blank field
         trim_blocks=True,
