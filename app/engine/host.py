@@ -267,6 +267,20 @@ class Engine:
         return dict(latest.data) if latest is not None else dict(workflow.task_tree.data)
 
     @staticmethod
+    def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+        """Everything the case's steps recorded so far: the top data, then each subprocess's
+        (their keys are prefixed by insurance), with `status` from the latest step."""
+        merged: dict[str, Any] = {}
+        for part in [workflow, *workflow.subprocesses.values()]:
+            last = part.last_task
+            if last is not None:
+                merged.update(last.data)
+        if workflow.completed:
+            merged.update(workflow.data)
+        merged["status"] = Engine.data(workflow).get("status", merged.get("status"))
+        return merged
+
+    @staticmethod
     def task_process(workflow: BpmnWorkflow, task_uuid: str) -> str | None:
         """The deployed process a task belongs to (None when the task is gone)."""
         task = _find(workflow, task_uuid)

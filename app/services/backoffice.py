@@ -13,6 +13,7 @@ from app.store.db import Database
 from .accounts import AccountService
 from .applications import ApplicationService
 from .calendar import CalendarService
+from .case_documents import CaseDocuments
 from .cases import CaseService
 from .deployments import DeploymentService
 from .forms import FormCatalog
@@ -38,6 +39,7 @@ class Backoffice:
         self.applications = ApplicationService(self.cases)
         self.scenarios = ScenarioRunner(self.applications, self.cases)
         self.accounts = AccountService(self.db)
+        self.documents = CaseDocuments(self.db, self.cases.store, self.workflows)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:
         """Called after a use case that may have armed timers commits (the scheduler re-arms)."""
