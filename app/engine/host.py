@@ -267,6 +267,32 @@ class Engine:
         return dict(latest.data) if latest is not None else dict(workflow.task_tree.data)
 
     @staticmethod
+    def assignments_since(
+        workflow: BpmnWorkflow, stamp: float, names: tuple[str, ...]
+    ) -> tuple[dict[str, Any], float]:
+        """The latest value each named variable was *set* to by a task completed after `stamp`
+        (a task sets a variable when its data differs from its parent's), and the new stamp.
+
+        Reading the latest task's data instead would let a side path (an escalation branch that
+        forked earlier) put an old value back."""
+        found: dict[str, tuple[float, Any]] = {}
+        newest = stamp
+        for part in [workflow, *workflow.subprocesses.values()]:
+            for task in part.tasks.values():
+                changed_at = task.last_state_change
+                if changed_at > newest:
+                    newest = changed_at
+                if changed_at <= stamp or task.state != TaskState.COMPLETED:
+                    continue
+                parent_data = task.parent.data if task.parent is not None else {}
+                for name in names:
+                    value = task.data.get(name)
+                    if value is not None and value != parent_data.get(name):
+                        if name not in found or changed_at > found[name][0]:
+                            found[name] = (changed_at, value)
+        return {name: value for name, (_at, value) in found.items()}, newest
+
+    @staticmethod
     def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
         """Everything the case's steps recorded so far: the top data, then each subprocess's
         (their keys are prefixed by insurance), with `status` from the latest step."""

@@ -86,6 +86,8 @@ class CaseStore:
             specs, state.loads(top), {key: state.loads(raw) for key, raw in parts.items()}
         )
         entry = CachedWorkflow(case.version, workflow)
+        # Everything up to now is already reflected in the case row.
+        _values, entry.stamp = self.engine.assignments_since(workflow, 0.0, ())
         entry.prints = {key: state.fingerprint(part) for key, part in _parts(workflow).items()}
         entry.ready = {
             key: self.engine.ready_user_tasks_in(p) for key, p in _parts(workflow).items()
@@ -122,7 +124,7 @@ class CaseStore:
         entry.prints = prints
         self._sync_timers(session, case, entry, audit, now)
         self._sync_tasks(session, case, entry, audit, now)
-        self._sync_case(case, workflow, audit, now)
+        self._sync_case(case, entry, audit, now)
         audit.record_state(self.engine.logical_state(workflow))
         # Always write the row: its version is the optimistic lock for the whole case.
         values = {**case._dirty, "updated_at": now, "version": case.version + 1}
@@ -276,14 +278,19 @@ class CaseStore:
             )
 
     def _sync_case(
-        self, case: CaseRecord, workflow: Any, audit: AuditBuffer, now: datetime
+        self, case: CaseRecord, entry: CachedWorkflow, audit: AuditBuffer, now: datetime
     ) -> None:
-        data = self.engine.data(workflow)
-        status = str(data.get("status") or ("completed" if workflow.completed else "running"))
+        workflow = entry.workflow
+        assigned, entry.stamp = self.engine.assignments_since(
+            workflow, entry.stamp, ("status", "accepted_at")
+        )
+        status = assigned.get("status") or case.status
+        if workflow.completed and status == "running":
+            status = "completed"
         if status != case.status:
             audit.add("case_status_changed", "system", now, case.id, old=case.status, new=status)
             case.status = status
-        accepted = data.get("accepted_at")
+        accepted = assigned.get("accepted_at")
         if isinstance(accepted, str):
             accepted_at = scripting.parse_instant(accepted)
             if case.accepted_at != accepted_at:

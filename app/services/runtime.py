@@ -63,6 +63,7 @@ class CachedWorkflow:
     # What the rows said at the last save; None = unknown (restored), ask the database.
     open_tasks: set[str] | None = None
     armed_timers: dict[str, tuple[str, Any]] | None = None  # task uuid -> (kind, due_at)
+    stamp: float = 0.0  # newest task state change already reflected in the case row
     task_dicts: TaskDicts = field(default_factory=TaskDicts)  # serialized tasks, reused
 
 

@@ -1,0 +1,328 @@
+"""medical_transfer.bpmn (规程 人社厅发〔2016〕94号; seeds 000, 001, 003): every path, in a bundle.
+
+contact_letter (15 working days) → refused | transfer_out (15 from the letter) → letter correction
+loop | ineligible | transfer_in (15 from the 信息表) → information correction loop | completed.
+Wenzhou Ouhai (330304) adds overall limits for the medical transfer: committed 5, legal 15.
+Every step restores the workflow from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.errors import ValidationFailed
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from tests.processes.driver import (
+    MEDICAL_CONTACT_OK,
+    MEDICAL_CONTACT_REFUSED,
+    MEDICAL_CORRECT_INFO,
+    MEDICAL_CORRECT_LETTER,
+    MEDICAL_ESCALATE,
+    MEDICAL_IN_CORRECTION,
+    MEDICAL_IN_OK,
+    MEDICAL_OUT_INELIGIBLE,
+    MEDICAL_OUT_LETTER_CORRECTION,
+    MEDICAL_OUT_OK,
+    MEDICAL_SUCCESS,
+    START,
+    CaseDriver,
+    application,
+    check_runs_out_at_end_of,
+    end_of_day,
+    local,
+    run_scenario,
+)
+
+MEDICAL = "medical_transfer"
+WENZHOU = "330304"  # 温州市瓯海区: medical legal 15 / committed 5 working days (seed 001)
+
+
+def medical_case(backoffice: Backoffice, transfer_in_region: str = "330602") -> CaseDriver:
+    return CaseDriver(backoffice).submit(
+        application(insurances=["medical"], transfer_in_region=transfer_in_region)
+    )
+
+
+def medical_rows(d: CaseDriver) -> list[tuple[str, str]]:
+    return [(t.task_spec, t.state) for t in d.tasks() if t.process_id == MEDICAL]
+
+
+def test_transfer_is_completed_by_transfer_in_and_transfer_out_agencies(
+    backoffice: Backoffice,
+) -> None:
+    d = medical_case(backoffice)
+    [letter] = d.tasks("contact_letter")
+    assert (letter.role, letter.region, letter.due_at) == (
+        "medical_clerk",
+        "330602",
+        end_of_day("2026-10-23"),
+    )
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    [out] = d.tasks("transfer_out")
+    assert (out.role, out.region) == ("medical_out_clerk", "330100")
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    [inn] = d.tasks("transfer_in")
+    assert (inn.role, inn.region) == ("medical_clerk", "330602")
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
+
+    assert medical_rows(d) == [
+        ("contact_letter", "completed"),
+        ("transfer_out", "completed"),
+        ("transfer_in", "completed"),
+    ]
+    for kind in ("timer_contact_letter", "timer_transfer_out", "timer_transfer_in"):
+        assert d.timer(kind).cancelled_at == local(START)
+    data = d.conclude()
+    assert data["medical_result"] == "completed"
+    assert data["medical_reasons"] == []
+    assert d.case().status == "concluded"
+
+
+def test_no_overall_medical_limits_outside_wenzhou(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice)
+    # Only the bundle's own committed (9) and legal (45) limits: limits.json has 0 here.
+    assert sorted((t.kind, t.working_days) for t in d.timers()) == [
+        ("timer_committed", 9),
+        ("timer_contact_letter", 15),
+        ("timer_legal", 45),
+    ]
+
+
+def test_both_correction_loops_then_completed(backoffice: Backoffice) -> None:
+    result = run_scenario(backoffice, "medical_both_correction_loops")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+
+    assert medical_rows(d) == [
+        ("contact_letter", "completed"),
+        ("transfer_out", "completed"),  # 联系函信息不全 → back to the transfer-in agency
+        ("correct_letter", "completed"),
+        ("transfer_out", "completed"),
+        ("transfer_in", "completed"),  # 信息表有误 → back to the transfer-out agency
+        ("correct_info", "completed"),
+        ("transfer_in", "completed"),
+    ]
+    [correct_letter] = d.tasks("correct_letter")
+    assert (correct_letter.role, correct_letter.region) == ("medical_clerk", "330602")
+    [correct_info] = d.tasks("correct_info")
+    assert (correct_info.role, correct_info.region) == ("medical_out_clerk", "330100")
+
+    # Each re-sent letter / table starts the next agency's 15 working days again.
+    outs = d.timers("timer_transfer_out")
+    assert [t.due_at for t in outs] == [end_of_day("2026-10-23"), end_of_day("2026-11-02")]
+    assert [t.cancelled_at for t in outs] == [
+        local("2026-10-09T10:00:00+08:00"),
+        local("2026-10-12T10:00:00+08:00"),
+    ]
+    ins = d.timers("timer_transfer_in")
+    assert [t.due_at for t in ins] == [end_of_day("2026-11-02"), end_of_day("2026-11-04")]
+    assert [t.cancelled_at for t in ins] == [
+        local("2026-10-13T10:00:00+08:00"),
+        local("2026-10-14T10:00:00+08:00"),
+    ]
+    assert all(t.fired_at is None for t in d.timers())
+    assert d.data()["transfer_results"] == {"medical": "completed"}
+
+
+def test_letter_correction_loop_can_repeat(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    for _ in range(2):
+        d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_LETTER_CORRECTION)
+        assert d.open_names() == [f"{MEDICAL}/correct_letter"]
+        d.complete(MEDICAL, "correct_letter", MEDICAL_CORRECT_LETTER)
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
+    assert [t.state for t in d.tasks("transfer_out")] == ["completed"] * 3
+    assert len(d.timers("timer_transfer_out")) == 3
+    assert d.conclude()["medical_result"] == "completed"
+
+
+def test_information_correction_loop_restarts_the_transfer_in_limit(
+    backoffice: Backoffice,
+) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_CORRECTION)
+    [correct] = d.tasks("correct_info", "open")
+    assert (correct.role, correct.region, correct.due_at) == ("medical_out_clerk", "330100", None)
+    assert d.pending_timers() == ["timer_committed", "timer_legal"]  # the bundle's only
+
+    d.at("2026-10-12T10:00:00+08:00")
+    d.complete(MEDICAL, "correct_info", MEDICAL_CORRECT_INFO)
+    # The corrected 信息表 arrives on 10-12: 15 working days from then.
+    [first, second] = d.timers("timer_transfer_in")
+    assert first.cancelled_at == local("2026-10-09T10:00:00+08:00")
+    assert second.due_at == end_of_day("2026-11-02")
+    assert [t.due_at for t in d.tasks("transfer_in")] == [
+        end_of_day("2026-10-23"),
+        end_of_day("2026-11-02"),
+    ]
+    check_runs_out_at_end_of(d, "timer_transfer_in", "2026-11-02", working_days=15)
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
+    data = d.conclude()
+    assert data["medical_result"] == "completed"
+    assert data["medical_info_table_number"] == MEDICAL_CORRECT_INFO["medical_info_table_number"]
+
+
+def test_refused_at_contact_letter_with_written_reasons(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice)
+    row = d.task(MEDICAL, "contact_letter")
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(
+            row.id, {"medical_eligible": False}, Actor("c", row.role, row.region)
+        )
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_REFUSED)
+    assert medical_rows(d) == [("contact_letter", "completed")]
+    assert d.timer("timer_contact_letter").cancelled_at == local(START)
+    data = d.conclude()
+    assert data["medical_result"] == "refused"
+    assert data["medical_reasons"] == MEDICAL_CONTACT_REFUSED["medical_refusal_reasons"]
+    assert data["outcome"] == "not_completed"
+
+
+def test_ineligible_at_transfer_out_is_reported_to_the_transfer_in_agency(
+    backoffice: Backoffice,
+) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    d.at("2026-10-09T10:00:00+08:00")
+    row = d.task(MEDICAL, "transfer_out")
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(
+            row.id, {"medical_out_decision": "ineligible"}, Actor("c", row.role, row.region)
+        )
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_INELIGIBLE)
+
+    assert medical_rows(d) == [("contact_letter", "completed"), ("transfer_out", "completed")]
+    assert d.timers("timer_transfer_in") == []
+    assert d.timer("timer_transfer_out").cancelled_at == local("2026-10-09T10:00:00+08:00")
+    data = d.conclude()
+    assert data["medical_result"] == "ineligible"
+    assert data["medical_reasons"] == MEDICAL_OUT_INELIGIBLE["medical_ineligible_reasons"]
+    assert data["transfer_results"] == {"medical": "ineligible"}
+
+
+@pytest.mark.parametrize(
+    ("setup", "kind", "due_day"),
+    [
+        ([], "timer_contact_letter", "2026-10-23"),
+        (
+            [("2026-10-09T10:00:00+08:00", "contact_letter", MEDICAL_CONTACT_OK)],
+            "timer_transfer_out",
+            "2026-10-29",
+        ),
+        (
+            [
+                ("2026-09-28T09:00:00+08:00", "contact_letter", MEDICAL_CONTACT_OK),
+                ("2026-10-12T10:00:00+08:00", "transfer_out", MEDICAL_OUT_OK),
+            ],
+            "timer_transfer_in",
+            "2026-11-02",
+        ),
+    ],
+    ids=["contact-letter", "transfer-out", "transfer-in"],
+)
+def test_step_limit_fires_after_its_15th_working_day_and_escalates(
+    backoffice: Backoffice, setup: list[tuple[str, str, dict]], kind: str, due_day: str
+) -> None:
+    d = medical_case(backoffice)
+    for at, task, data in setup:
+        d.at(at)
+        d.complete(MEDICAL, task, data)
+    check_runs_out_at_end_of(d, kind, due_day, working_days=15)
+
+    [escalation] = d.tasks("escalate_step")
+    assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
+        MEDICAL,
+        "supervisor",
+        "330602",
+        "open",
+    )
+    d.complete(MEDICAL, "escalate_step", MEDICAL_ESCALATE)
+    # The step itself is still waiting for its clerk; finish the transfer.
+    for _process, task, data in MEDICAL_SUCCESS[len(setup) :]:
+        d.complete(MEDICAL, task, data)
+    assert d.conclude()["medical_result"] == "completed"
+
+
+# -- Wenzhou Ouhai: overall medical limits -------------------------------------------------------
+
+
+def test_wenzhou_committed_limit_fires_after_the_fifth_working_day_a_make_up_saturday(
+    backoffice: Backoffice,
+) -> None:
+    d = medical_case(backoffice, WENZHOU)
+    assert sorted((t.kind, t.working_days) for t in d.timers()) == [
+        ("timer_committed", 5),  # medical, seed 001
+        ("timer_committed", 9),  # the bundle
+        ("timer_contact_letter", 15),
+        ("timer_legal", 15),  # medical, seed 001
+        ("timer_legal", 45),  # the bundle
+    ]
+    # 10-10-2026 is a Saturday worked in exchange for the National Day holiday.
+    check_runs_out_at_end_of(d, "timer_committed", "2026-10-10", working_days=5)
+
+    [escalation] = d.tasks("escalate_step")
+    assert (escalation.process_id, escalation.role, escalation.region) == (
+        MEDICAL,
+        "supervisor",
+        WENZHOU,
+    )
+    assert [t.state for t in d.tasks("contact_letter")] == ["open"]
+    assert d.case().status == "accepted"
+    assert d.case().committed_due == date(2026, 10, 15)  # the bundle's own limit is unchanged
+
+
+def test_wenzhou_legal_limit_fires_after_the_15th_working_day(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice, WENZHOU)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    check_runs_out_at_end_of(d, "timer_legal", "2026-10-23", working_days=15)
+    assert sorted((t.kind, t.working_days) for t in d.timers() if t.fired_at) == [
+        ("timer_committed", 5),  # medical, fired 10-11
+        ("timer_committed", 9),  # the bundle's, fired 10-16 (its own supervisor task)
+        ("timer_legal", 15),  # medical
+        ("timer_transfer_out", 15),  # the letter arrived 09-28: 10-23 is its 15th day too
+    ]
+    escalations = d.tasks("escalate_step")
+    assert [(t.process_id, t.region, t.state) for t in escalations] == [
+        (MEDICAL, WENZHOU, "open")
+    ] * 3
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
+    assert d.conclude()["medical_result"] == "completed"
+    # The medical transfer ended: the supervisor tasks nobody answered are closed with it.
+    assert [t.state for t in d.tasks("escalate_step")] == ["cancelled"] * 3
+
+
+def test_wenzhou_limits_stop_when_the_transfer_is_completed_in_time(
+    backoffice: Backoffice,
+) -> None:
+    d = medical_case(backoffice, WENZHOU)
+    d.at("2026-10-09T16:00:00+08:00")
+    d.run(MEDICAL_SUCCESS)
+    medical_limits = [
+        t
+        for t in d.timers()
+        if (t.kind, t.working_days) in {("timer_committed", 5), ("timer_legal", 15)}
+    ]
+    assert len(medical_limits) == 2
+    assert all(t.fired_at is None for t in medical_limits)
+    assert all(t.cancelled_at == local("2026-10-09T16:00:00+08:00") for t in medical_limits)
+    d.at("2026-10-26T09:00:00+08:00")
+    assert d.tasks("escalate_step") == []
+
+
+def test_wenzhou_medical_limit_does_not_flag_the_bundle_case(backoffice: Backoffice) -> None:
+    """Only the bundle's own timers flag the case (was a defect in app/: flags by element id only)."""
+    d = medical_case(backoffice, WENZHOU)
+    d.at("2026-10-11T00:00:01+08:00")
+    assert d.fired() == ["timer_committed"]  # the medical one (5 working days)
+    case = d.case()
+    assert case.committed_due == date(2026, 10, 15)
+    assert case.warned is False

@@ -1,0 +1,673 @@
+"""one_thing_bundle.bpmn: every path of the "一件事" bundle (seed 000), driven through the services.
+
+申请 → 受理 (online: automatic; window: acceptance_review; 一次性告知 loop; 不予受理) → the selected
+insurances in parallel → 审核 → 办结 → 送达 (on the spot, express, electronic), with the committed
+(9) and legal (45 working days) limits as non-interrupting timers. The clock is frozen; every step
+restores the workflow from the database (tests/processes/driver.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.errors import ValidationFailed
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from tests.processes.driver import (
+    DELIVER_EXPRESS,
+    DELIVER_ON_SITE,
+    ESCALATE_COMMITTED,
+    ESCALATE_OVERDUE,
+    MEDICAL_CONTACT_OK,
+    MEDICAL_OUT_INELIGIBLE,
+    MEDICAL_SUCCESS,
+    PENSION_CONTACT_REFUSED,
+    PENSION_SUCCESS,
+    REVIEW_FAILED,
+    REVIEW_PASSED,
+    START,
+    UNEMPLOYMENT_IN_REFUSED,
+    UNEMPLOYMENT_OUT_OK,
+    UNEMPLOYMENT_SUCCESS,
+    UNEMPLOYMENT_TERMINATED,
+    CaseDriver,
+    application,
+    check_runs_out_at_end_of,
+    end_of_day,
+    local,
+    run_scenario,
+)
+
+BUNDLE = "one_thing_bundle"
+REVIEW = (BUNDLE, "review")
+FIRST_TASK = {
+    "pension": "pension_transfer/contact_letter",
+    "medical": "medical_transfer/contact_letter",
+    "unemployment": "unemployment_transfer/out_review",
+}
+FIRST_TIMER = {
+    "pension": "timer_contact_letter",
+    "medical": "timer_contact_letter",
+    "unemployment": "timer_out_review",
+}
+PROCESS = {
+    "pension": "pension_transfer",
+    "medical": "medical_transfer",
+    "unemployment": "unemployment_transfer",
+}
+
+
+def all_three_done(d: CaseDriver) -> None:
+    d.run(PENSION_SUCCESS)
+    d.run(MEDICAL_SUCCESS)
+    d.run(UNEMPLOYMENT_SUCCESS)
+
+
+# -- 受理 -------------------------------------------------------------------------------------
+
+
+def test_online_application_accepted_automatically_then_concluded_and_delivered_electronically(
+    backoffice: Backoffice,
+) -> None:
+    result = run_scenario(backoffice, "bundle_all_three_success")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+
+    case = d.case()
+    assert case.status == "concluded"
+    assert case.decision == "accepted"
+    assert case.insurances == "pension,medical,unemployment"
+    assert case.accepted_at == local(START)  # online: accepted on submission
+    assert case.committed_due == date(2026, 10, 15)  # 9 working days, National Day skipped
+    assert case.legal_due == date(2026, 12, 4)  # 45 working days
+    assert case.deadlines_provisional is False
+    assert (case.warned, case.overdue) == (False, False)
+    assert case.completed_at == local(START)
+    assert d.statuses() == ["running", "accepted", "in_review", "concluded"]
+
+    assert d.tasks("acceptance_review") == []  # online: no window review
+    assert all(t.state == "completed" for t in d.tasks())
+    assert sorted(t.task_spec for t in d.tasks()) == sorted(
+        ["contact_letter", "transfer_out", "transfer_in"] * 2
+        + ["out_review", "in_decision", "out_conclude", "review"]
+    )
+    for kind in ("timer_committed", "timer_legal"):
+        timer = d.timer(kind)
+        assert timer.fired_at is None
+        assert timer.cancelled_at == local(START)
+    assert d.pending_timers() == []
+    assert d.fired() == []
+
+    data = d.data()
+    assert data["outcome"] == "completed"
+    assert data["transfer_results"] == {
+        "pension": "completed",
+        "medical": "completed",
+        "unemployment": "completed",
+    }
+    assert data["electronic_delivery_at"] == data["delivered_at"]
+    assert {e.kind for e in d.events()} >= {"case_created", "task_completed", "case_completed"}
+
+
+def test_window_application_is_accepted_at_acceptance_review_and_delivered_on_site(
+    backoffice: Backoffice,
+) -> None:
+    result = run_scenario(backoffice, "bundle_window_pension_on_site")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+
+    [review] = d.tasks("acceptance_review")
+    assert (review.process_id, review.role, review.region) == (BUNDLE, "window_clerk", "330602")
+    assert review.state == "completed"
+    assert review.completed_at == local("2026-09-28T10:30:00+08:00")
+    case = d.case()
+    # The limits run from the clerk's acceptance, not from the submission.
+    assert case.accepted_at == local("2026-09-28T10:30:00+08:00")
+    assert case.committed_due == date(2026, 10, 15)
+    assert d.timer("timer_committed").due_at == end_of_day("2026-10-15")
+    assert d.statuses() == ["running", "submitted", "accepted", "in_review", "concluded"]
+
+    [on_site] = d.tasks("deliver_on_site")
+    assert (on_site.role, on_site.region, on_site.state) == ("window_clerk", "330602", "completed")
+    assert d.tasks("deliver_express") == []
+    assert case.status == "concluded"
+    assert case.completed_at == local("2026-09-28T10:30:00+08:00")
+
+
+def test_window_application_before_the_clerk_decides_has_no_limits_running(
+    backoffice: Backoffice,
+) -> None:
+    d = CaseDriver(backoffice).submit(application(channel="window", delivery="on_site"))
+    assert d.submitted is not None and d.submitted.decision.decision == "accepted"
+    case = d.case()
+    assert case.status == "submitted"
+    assert (case.accepted_at, case.committed_due, case.legal_due) == (None, None, None)
+    assert d.open_names() == [f"{BUNDLE}/acceptance_review"]
+    assert d.timers() == []
+
+
+def test_correction_required_then_supplemented_and_reaccepted_restarts_the_clock(
+    backoffice: Backoffice,
+) -> None:
+    # At the window without the 联办申请表: the system proposes 一次性告知.
+    d = CaseDriver(backoffice).submit(application(channel="window", materials=[]))
+    assert d.submitted is not None
+    assert d.submitted.decision.decision == "correction_required"
+    assert d.submitted.decision.missing_materials == ["missing:application_form"]
+    assert (d.submitted.committed, d.submitted.legal) == (None, None)
+
+    d.complete(
+        BUNDLE,
+        "acceptance_review",
+        {"decision": "correction_required", "missing_materials": ["missing:application_form"]},
+    )
+    case = d.case()
+    assert case.status == "correction_required"
+    assert (case.accepted_at, case.committed_due, case.legal_due) == (None, None, None)
+    assert d.timers() == []  # 一次性告知 does not start the limits
+    [supplement] = d.tasks("supplement_materials", "open")
+    assert (supplement.role, supplement.region) == ("applicant", "330602")
+
+    # Eleven days later (over the National Day holiday) the applicant supplements.
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(BUNDLE, "supplement_materials", {"supplemented_materials": ["application_form"]})
+    # The acceptance rules ran again server-side; the window clerk reviews the resubmission.
+    [completion] = [
+        e for e in d.events("task_completed") if e.data["spec"] == "supplement_materials"
+    ]
+    assert "decision" in completion.data["derived"]
+    reviews = d.tasks("acceptance_review")
+    assert [t.state for t in reviews] == ["completed", "open"]
+    # Resubmitted and waiting for the clerk: no longer "please supplement" for the applicant.
+    assert d.case().status == "submitted"
+    assert d.data()["decision"] == "accepted"
+    assert d.data()["missing_materials"] == []
+    assert d.data()["correction_count"] == 1
+    assert d.timers() == []
+
+    d.complete(BUNDLE, "acceptance_review", {"decision": "accepted"})
+    case = d.case()
+    assert case.status == "accepted"
+    assert case.accepted_at == local("2026-10-09T10:00:00+08:00")
+    assert case.committed_due == date(2026, 10, 21)  # 9 working days after 10-09 (10-10 is worked)
+    assert case.legal_due == date(2026, 12, 10)
+    assert d.timer("timer_committed").due_at == end_of_day("2026-10-21")
+    assert d.timer("timer_legal").due_at == end_of_day("2026-12-10")
+    assert d.statuses() == [
+        "running",
+        "submitted",
+        "correction_required",
+        "submitted",
+        "accepted",
+    ]
+    assert sorted(d.open_names()) == sorted(FIRST_TASK.values())
+
+    # The restarted committed limit, not the original one, is what fires.
+    check_runs_out_at_end_of(d, "timer_committed", "2026-10-21", working_days=9)
+    assert d.case().warned is True
+
+
+def test_applicant_cannot_decide_acceptance_by_supplementing(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(application(channel="window", materials=[]))
+    d.complete(
+        BUNDLE,
+        "acceptance_review",
+        {"decision": "correction_required", "missing_materials": ["missing:application_form"]},
+    )
+    row = d.task(BUNDLE, "supplement_materials")
+    forged = {"supplemented_materials": ["id_card"], "decision": "accepted", "reasons": []}
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(row.id, forged, Actor("applicant", row.role, row.region))
+    # Supplementing the wrong paper: the rules, not the applicant, decide again.
+    d.complete(BUNDLE, "supplement_materials", {"supplemented_materials": ["id_card"]})
+    assert d.data()["decision"] == "correction_required"
+    assert d.data()["missing_materials"] == ["missing:application_form"]
+    assert d.case().accepted_at is None
+
+
+def test_incomplete_supplement_gets_a_second_notice_listing_what_is_still_missing(
+    backoffice: Backoffice,
+) -> None:
+    # An employer acting for the person at the window brought neither the form nor the copy.
+    agent = {"kind": "employer", "name": "绍兴某某有限公司", "credit_code": "91330602MA2BCDEF1X"}
+    d = CaseDriver(backoffice).submit(application(channel="window", materials=[], agent=agent))
+    assert d.submitted is not None
+    missing = ["missing:application_form", "missing:stamped_id_copy"]
+    assert d.submitted.decision.missing_materials == missing  # all of them at once
+    d.complete(
+        BUNDLE,
+        "acceptance_review",
+        {"decision": "correction_required", "missing_materials": missing},
+    )
+
+    d.at("2026-09-29T10:00:00+08:00")
+    d.complete(BUNDLE, "supplement_materials", {"supplemented_materials": ["application_form"]})
+    assert d.case().status == "submitted"
+    data = d.data()
+    assert data["decision"] == "correction_required"  # decided again, server-side
+    assert data["missing_materials"] == ["missing:stamped_id_copy"]
+    assert data["application"]["materials"] == ["application_form"]
+    d.complete(
+        BUNDLE,
+        "acceptance_review",
+        {"decision": "correction_required", "missing_materials": ["missing:stamped_id_copy"]},
+    )
+    assert d.case().status == "correction_required"
+    assert [t.state for t in d.tasks("supplement_materials")] == ["completed", "open"]
+
+    d.at("2026-09-30T10:00:00+08:00")
+    d.complete(BUNDLE, "supplement_materials", {"supplemented_materials": ["stamped_id_copy"]})
+    assert d.data()["decision"] == "accepted"
+    assert d.data()["correction_count"] == 2
+    d.complete(BUNDLE, "acceptance_review", {"decision": "accepted"})
+    case = d.case()
+    assert case.status == "accepted"
+    assert case.accepted_at == local("2026-09-30T10:00:00+08:00")
+    assert case.committed_due == date(2026, 10, 19)  # 10-08 is the 1st working day after 09-30
+    assert [t.state for t in d.tasks("acceptance_review")] == ["completed"] * 3
+
+
+@pytest.mark.parametrize(
+    ("changes", "reasons"),
+    [
+        ({"status": {"retired": True}}, ["retired"]),
+        (
+            {"status": {"retired": True}, "medical": {"account_overdrawn": True}},
+            ["retired", "medical_account_overdrawn"],
+        ),
+        ({"transfer_out_region": "330602"}, ["same_region"]),
+    ],
+    ids=["retired", "two-reasons", "same-region"],
+)
+def test_refused_online_at_acceptance_ends_the_case_and_keeps_every_reason(
+    backoffice: Backoffice, changes: dict[str, object], reasons: list[str]
+) -> None:
+    d = CaseDriver(backoffice).submit(application(**changes))
+    assert d.submitted is not None
+    assert d.submitted.decision.decision == "refused"
+    assert d.submitted.decision.reasons == reasons
+
+    case = d.case()
+    assert case.status == "refused"
+    assert case.decision == "refused"
+    assert (case.accepted_at, case.committed_due, case.legal_due) == (None, None, None)
+    assert case.completed_at == local(START)
+    assert d.statuses() == ["running", "refused"]
+    assert d.tasks() == []
+    assert d.timers() == []
+    kinds = [e.kind for e in d.events()]
+    assert "case_completed" in kinds
+    assert "task_created" not in kinds and "timer_armed" not in kinds
+
+    data = d.data()
+    assert data["reasons"] == reasons
+    assert data["refusal_stage"] == "acceptance"
+
+
+def test_window_clerk_refuses_at_acceptance_review_with_written_reasons(
+    backoffice: Backoffice,
+) -> None:
+    d = CaseDriver(backoffice).submit(application(channel="window"))
+    refusal = {
+        "decision": "refused",
+        "reasons": ["still_insured_at_transfer_out"],
+        "acceptance_note": "核实系统数据：转出地仍在参保",
+    }
+    d.complete(BUNDLE, "acceptance_review", refusal)
+
+    case = d.case()
+    assert case.status == "refused"
+    assert case.completed_at == local(START)
+    assert case.accepted_at is None
+    assert d.timers() == []
+    assert d.open_names() == []
+    [completion] = d.events("task_completed")
+    assert completion.data["data"]["reasons"] == ["still_insured_at_transfer_out"]
+    data = d.data()
+    assert data["reasons"] == ["still_insured_at_transfer_out"]
+    assert data["refusal_stage"] == "acceptance"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"decision": "refused"},
+        {"decision": "refused", "reasons": []},
+        {"decision": "correction_required"},
+        {"decision": "correction_required", "missing_materials": []},
+    ],
+    ids=["refused-no-reasons", "refused-empty-reasons", "correction-no-list", "correction-empty"],
+)
+def test_acceptance_review_needs_reasons_for_a_refusal_and_materials_for_a_correction(
+    backoffice: Backoffice, data: dict[str, object]
+) -> None:
+    d = CaseDriver(backoffice).submit(application(channel="window"))
+    row = d.task(BUNDLE, "acceptance_review")
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(row.id, data, Actor("clerk", row.role, row.region))
+    assert d.case().status == "submitted"
+    assert d.open_names() == [f"{BUNDLE}/acceptance_review"]
+
+
+# -- 审核、办结、送达 ----------------------------------------------------------------------------
+
+
+def test_review_not_passed_refuses_the_case_with_reasons_and_still_delivers(
+    backoffice: Backoffice,
+) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["unemployment"]))
+    d.run(UNEMPLOYMENT_SUCCESS)
+    d.at("2026-10-09T15:00:00+08:00")
+    d.complete(*REVIEW, REVIEW_FAILED)
+
+    case = d.case()
+    assert case.status == "refused"
+    assert case.completed_at == local("2026-10-09T15:00:00+08:00")  # electronic delivery
+    assert d.statuses() == ["running", "accepted", "in_review", "refused"]
+    assert d.open_names() == []
+    assert d.timer("timer_committed").cancelled_at == local("2026-10-09T15:00:00+08:00")
+    assert d.timer("timer_legal").cancelled_at == local("2026-10-09T15:00:00+08:00")
+    data = d.data()
+    assert data["refusal_stage"] == "review"
+    assert data["review_reasons"] == REVIEW_FAILED["review_reasons"]
+    assert data["transfer_results"] == {"unemployment": "completed"}
+
+
+def test_review_form_needs_reasons_when_not_passed(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
+    d.run(PENSION_SUCCESS)
+    row = d.task(None, "review")
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(
+            row.id,
+            {"review_passed": False, "review_opinion": "不通过"},
+            Actor("r", row.role, row.region),
+        )
+    assert [t.state for t in d.tasks("review")] == ["open"]
+
+
+@pytest.mark.parametrize(
+    ("delivery", "task", "data"),
+    [
+        ("on_site", "deliver_on_site", DELIVER_ON_SITE),
+        ("express", "deliver_express", DELIVER_EXPRESS),
+        ("electronic", None, None),
+    ],
+    ids=["on_site", "express", "electronic"],
+)
+def test_result_is_delivered_the_way_the_applicant_chose(
+    backoffice: Backoffice, delivery: str, task: str | None, data: dict[str, object] | None
+) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"], delivery=delivery))
+    d.run(PENSION_SUCCESS)
+    d.at("2026-09-29T11:00:00+08:00")
+    d.complete(*REVIEW, REVIEW_PASSED)
+
+    if task is not None:
+        assert d.case().status == "concluded"
+        assert d.case().completed_at is None  # waiting for 送达
+        assert d.open_names() == [f"{BUNDLE}/{task}"]
+        [row] = d.tasks(task)
+        assert (row.role, row.region) == ("window_clerk", "330602")
+        assert data is not None
+        d.at("2026-09-29T14:00:00+08:00")
+        d.complete(BUNDLE, task, data)
+    delivered = local("2026-09-29T14:00:00+08:00" if task else "2026-09-29T11:00:00+08:00")
+
+    case = d.case()
+    assert case.status == "concluded"
+    assert case.completed_at == delivered
+    assert d.open_names() == []
+    other = {"deliver_on_site", "deliver_express"} - {task}
+    assert all(d.tasks(name) == [] for name in other)
+    result = d.data()
+    assert local(result["delivered_at"]) == delivered
+    assert ("electronic_delivery_at" in result) == (delivery == "electronic")
+
+
+# -- only the selected insurances; partial outcomes ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "insurances",
+    [["medical"], ["pension"], ["unemployment"], ["pension", "unemployment"]],
+    ids=lambda value: "+".join(value),
+)
+def test_only_the_selected_insurances_are_started(
+    backoffice: Backoffice, insurances: list[str]
+) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=insurances))
+    assert d.open_names() == sorted(FIRST_TASK[i] for i in insurances)
+    assert d.pending_timers() == sorted(
+        ["timer_committed", "timer_legal", *(FIRST_TIMER[i] for i in insurances)]
+    )
+    steps = {
+        "pension": PENSION_SUCCESS,
+        "medical": MEDICAL_SUCCESS,
+        "unemployment": UNEMPLOYMENT_SUCCESS,
+    }
+    for insurance in insurances:
+        d.run(steps[insurance])
+    d.complete(*REVIEW, REVIEW_PASSED)
+
+    started = {t.process_id for t in d.tasks()} - {BUNDLE}
+    assert started == {PROCESS[i] for i in insurances}
+    assert d.case().status == "concluded"
+    assert d.case().insurances == ",".join(insurances)
+    data = d.data()
+    assert data["transfer_results"] == dict.fromkeys(insurances, "completed")
+    assert data["outcome"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("failing", "steps", "result"),
+    [
+        (
+            "medical",
+            [
+                ("medical_transfer", "contact_letter", MEDICAL_CONTACT_OK),
+                ("medical_transfer", "transfer_out", MEDICAL_OUT_INELIGIBLE),
+            ],
+            "ineligible",
+        ),
+        ("pension", [("pension_transfer", "contact_letter", PENSION_CONTACT_REFUSED)], "refused"),
+        (
+            "unemployment",
+            [
+                ("unemployment_transfer", "out_review", UNEMPLOYMENT_OUT_OK),
+                ("unemployment_transfer", "in_decision", UNEMPLOYMENT_IN_REFUSED),
+                ("unemployment_transfer", "out_conclude", UNEMPLOYMENT_TERMINATED),
+            ],
+            "refused",
+        ),
+    ],
+    ids=["medical-ineligible-at-transfer-out", "pension-refused", "unemployment-refused-in"],
+)
+def test_one_insurance_fails_while_the_others_complete_gives_partially_completed(
+    backoffice: Backoffice, failing: str, steps: list[tuple[str, str, dict]], result: str
+) -> None:
+    d = CaseDriver(backoffice).submit(application())
+    d.run(steps)
+    # The failed insurance is finished: nothing of it stays open, its timers are stopped.
+    assert not [name for name in d.open_names() if name.startswith(PROCESS[failing])]
+    others = {
+        "pension": PENSION_SUCCESS,
+        "medical": MEDICAL_SUCCESS,
+        "unemployment": UNEMPLOYMENT_SUCCESS,
+    }
+    for insurance, success in others.items():
+        if insurance != failing:
+            d.run(success)
+    d.complete(*REVIEW, REVIEW_PASSED)
+
+    assert d.case().status == "concluded"
+    assert d.open_names() == []
+    assert d.pending_timers() == []
+    data = d.data()
+    assert data["outcome"] == "partially_completed"
+    expected = dict.fromkeys(["pension", "medical", "unemployment"], "completed")
+    expected[failing] = result
+    assert data["transfer_results"] == expected
+    assert data[f"{failing}_reasons"]  # the written reasons reach the bundle
+
+
+def test_no_insurance_transferred_gives_not_completed(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
+    d.complete("pension_transfer", "contact_letter", PENSION_CONTACT_REFUSED)
+    d.complete(*REVIEW, REVIEW_PASSED)
+    assert d.case().status == "concluded"
+    data = d.data()
+    assert data["outcome"] == "not_completed"
+    assert data["transfer_results"] == {"pension": "refused"}
+    assert data["pension_reasons"] == PENSION_CONTACT_REFUSED["pension_refusal_reasons"]
+
+
+# -- the bundle's limits ---------------------------------------------------------------------------
+
+
+def test_committed_limit_fires_once_after_the_ninth_working_day_and_escalates_without_cancelling(
+    backoffice: Backoffice,
+) -> None:
+    d = CaseDriver(backoffice).submit(application())
+    assert d.submitted is not None and d.submitted.committed == date(2026, 10, 15)
+
+    d.at("2026-10-15T23:59:00+08:00")
+    assert d.timer("timer_committed").fired_at is None
+    assert d.case().warned is False
+    assert d.tasks("escalate_committed") == []
+
+    d.at("2026-10-16T00:00:01+08:00")
+    timer = d.timer("timer_committed")
+    assert timer.fired_at == local("2026-10-16T00:00:01+08:00")
+    case = d.case()
+    assert case.warned is True
+    assert case.overdue is False
+    assert case.status == "accepted"  # a warning, not a cancellation
+    assert case.completed_at is None
+    [escalation] = d.tasks("escalate_committed")
+    assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
+        BUNDLE,
+        "supervisor",
+        "330602",
+        "open",
+    )
+    # The agencies keep working; the legal limit keeps running.
+    assert set(FIRST_TASK.values()) <= set(d.open_names())
+    assert "timer_legal" in d.pending_timers()
+
+    # Exactly once, however often the scheduler wakes up.
+    d.at("2026-10-16T00:00:02+08:00")
+    d.at("2026-10-20T09:00:00+08:00")
+    assert d.fired().count("timer_committed") == 1
+    assert len(d.tasks("escalate_committed")) == 1
+
+    d.complete(BUNDLE, "escalate_committed", ESCALATE_COMMITTED)
+    all_three_done(d)
+    d.complete(*REVIEW, REVIEW_PASSED)
+    case = d.case()
+    assert case.status == "concluded"
+    assert case.warned is True
+    assert d.open_names() == []
+
+
+def test_legal_limit_marks_the_case_overdue_after_the_45th_working_day_and_escalates(
+    backoffice: Backoffice,
+) -> None:
+    d = CaseDriver(backoffice).submit(application())
+    d.at("2026-12-04T23:59:00+08:00")
+    assert d.timer("timer_legal").fired_at is None
+    assert d.case().overdue is False
+    assert d.tasks("escalate_overdue") == []
+
+    check_runs_out_at_end_of(d, "timer_legal", "2026-12-04", working_days=45)
+    case = d.case()
+    assert case.overdue is True
+    assert case.legal_due == date(2026, 12, 4)
+    assert case.status == "accepted"
+    [escalation] = d.tasks("escalate_overdue")
+    assert (escalation.role, escalation.region, escalation.state) == (
+        "supervisor",
+        "330602",
+        "open",
+    )
+
+    d.complete(BUNDLE, "escalate_overdue", ESCALATE_OVERDUE)
+    all_three_done(d)
+    d.complete(*REVIEW, REVIEW_PASSED)
+    assert d.case().status == "concluded"
+    assert d.case().overdue is True
+    assert d.open_names() == []  # the per-step escalations ended with their insurance
+
+
+def test_open_escalation_is_cancelled_when_the_result_is_delivered(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["medical"], delivery="express"))
+    d.at("2026-10-16T09:00:00+08:00")
+    assert [t.state for t in d.tasks("escalate_committed")] == ["open"]
+    d.run(MEDICAL_SUCCESS)
+    d.complete(*REVIEW, REVIEW_PASSED)
+    assert [t.state for t in d.tasks("escalate_committed")] == ["open"]  # until 送达
+    d.complete(BUNDLE, "deliver_express", DELIVER_EXPRESS)
+
+    assert [t.state for t in d.tasks("escalate_committed")] == ["cancelled"]
+    assert d.case().status == "concluded"
+    assert d.timer("timer_legal").cancelled_at == local("2026-10-16T09:00:00+08:00")
+
+
+def test_only_medical_with_express_delivery_scenario(backoffice: Backoffice) -> None:
+    result = run_scenario(backoffice, "bundle_only_medical_express")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+    assert {t.process_id for t in d.tasks()} == {"medical_transfer", BUNDLE}
+    [express] = d.tasks("deliver_express")
+    assert express.state == "completed"
+    assert d.data()["transfer_results"] == {"medical": "completed"}
+
+
+# -- defects found in app/ (all fixed): regression tests -----------------------------------------
+
+
+def test_case_status_is_in_review_while_the_reviewer_has_the_case(backoffice: Backoffice) -> None:
+    """Status set inside the embedded 办理 subprocess reaches the case row (was a defect in app/)."""
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
+    d.run(PENSION_SUCCESS)
+    assert d.open_names() == ["one_thing_bundle/review"]
+    assert d.case().status == "in_review"
+
+
+@pytest.mark.parametrize("step", ["timer-fires", "escalation-completed"])
+def test_a_limit_warning_during_review_does_not_set_the_status_back(
+    backoffice: Backoffice, step: str
+) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
+    if step == "escalation-completed":
+        d.at("2026-10-16T00:00:01+08:00")
+    d.run(PENSION_SUCCESS)
+    assert d.case().status == "in_review"
+    if step == "timer-fires":
+        d.at("2026-10-16T00:00:01+08:00")
+    else:
+        d.complete(BUNDLE, "escalate_committed", ESCALATE_COMMITTED)
+    assert d.case().status == "in_review"
+    assert "accepted" not in d.statuses()[d.statuses().index("in_review") :]
+
+
+def test_review_task_row_names_the_bundle_process(backoffice: Backoffice) -> None:
+    """A task of the embedded subprocess belongs to the bundle process (was a defect in app/)."""
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
+    d.run(PENSION_SUCCESS)
+    [review] = d.tasks("review")
+    assert review.process_id == BUNDLE
+
+
+@pytest.mark.parametrize("restore", [True, False], ids=["restored", "hot-cache"])
+def test_a_completed_task_is_not_audited_as_closed(backoffice: Backoffice, restore: bool) -> None:
+    """The audit trail must not depend on whether the workflow was cached: a completed task is
+    `task_completed`, never also `task_closed` (found with the hot cache; fixed in app/)."""
+    d = CaseDriver(backoffice, restore=restore).submit(application(insurances=["pension"]))
+    d.run(PENSION_SUCCESS)
+    completed = {t.task_uuid for t in d.tasks(None, "completed")}
+    closed = {e.data["task"] for e in d.events("task_closed")}
+    assert len(completed) == 3
+    assert completed.isdisjoint(closed)

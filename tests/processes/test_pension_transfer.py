@@ -1,0 +1,185 @@
+"""pension_transfer.bpmn (国办发〔2009〕66号, national rule): every path, inside a pension-only bundle.
+
+contact_letter (transfer-in, 15 working days) → refused | temporary account | transfer_out
+(transfer-out, 15) → ineligible | transfer_in (transfer-in, 15) → completed; each step limit is a
+non-interrupting timer that warns and opens a supervisor task. Every step restores the workflow.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import ValidationFailed
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from tests.processes.driver import (
+    PENSION_CONTACT_OK,
+    PENSION_CONTACT_REFUSED,
+    PENSION_ESCALATE,
+    PENSION_IN_OK,
+    PENSION_OUT_INELIGIBLE,
+    PENSION_OUT_OK,
+    PENSION_SUCCESS,
+    START,
+    CaseDriver,
+    application,
+    check_runs_out_at_end_of,
+    end_of_day,
+    local,
+    run_scenario,
+)
+
+PENSION = "pension_transfer"
+
+
+def pension_case(backoffice: Backoffice) -> CaseDriver:
+    return CaseDriver(backoffice).submit(application(insurances=["pension"]))
+
+
+def test_transfer_with_funds_is_completed_by_the_three_agencies(backoffice: Backoffice) -> None:
+    d = pension_case(backoffice)
+    [letter] = d.tasks("contact_letter")
+    assert (letter.process_id, letter.role, letter.region) == (PENSION, "pension_clerk", "330602")
+    assert letter.due_at == end_of_day("2026-10-23")  # 15 working days from acceptance
+
+    d.complete(PENSION, "contact_letter", PENSION_CONTACT_OK)
+    [out] = d.tasks("transfer_out")
+    assert (out.role, out.region, out.state) == ("pension_out_clerk", "330100", "open")
+    assert out.due_at == end_of_day("2026-10-23")
+    d.complete(PENSION, "transfer_out", PENSION_OUT_OK)
+    [inn] = d.tasks("transfer_in")
+    assert (inn.role, inn.region) == ("pension_clerk", "330602")
+    d.complete(PENSION, "transfer_in", PENSION_IN_OK)
+
+    assert [t.state for t in d.tasks()] == ["completed"] * 3 + ["open"]
+    assert d.open_names() == ["one_thing_bundle/review"]
+    for kind in ("timer_contact_letter", "timer_transfer_out", "timer_transfer_in"):
+        timer = d.timer(kind)
+        assert (timer.fired_at, timer.cancelled_at) == (None, local(START))
+    assert d.tasks("escalate_step") == []
+    data = d.conclude()
+    assert data["pension_result"] == "completed"
+    assert data["pension_account_type"] == "regular"
+    assert data["pension_reasons"] == []
+    assert d.case().status == "concluded"
+
+
+def test_man_over_50_at_a_non_hukou_place_gets_a_temporary_account(backoffice: Backoffice) -> None:
+    result = run_scenario(backoffice, "pension_temporary_account")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+
+    [temporary] = d.tasks("temporary_account")
+    assert (temporary.process_id, temporary.role, temporary.region) == (
+        PENSION,
+        "pension_clerk",
+        "330602",
+    )
+    assert temporary.state == "completed"
+    # The old relationship stays: nothing is transferred out or in.
+    assert d.tasks("transfer_out") == []
+    assert d.tasks("transfer_in") == []
+    assert d.timers("timer_transfer_out") == []
+    assert d.timer("timer_contact_letter").cancelled_at == local(START)
+    data = d.data()
+    assert data["pension_result"] == "completed"
+    assert data["pension_account_type"] == "temporary"
+    assert data["transfer_results"] == {"pension": "completed"}
+    assert d.case().status == "concluded"
+
+
+def test_refused_at_contact_letter_with_written_reasons(backoffice: Backoffice) -> None:
+    d = pension_case(backoffice)
+    row = d.task(PENSION, "contact_letter")
+    with pytest.raises(ValidationFailed):  # a refusal needs its reasons in writing
+        backoffice.cases.complete_task(
+            row.id, {"pension_eligible": False}, Actor("c", row.role, row.region)
+        )
+    d.complete(PENSION, "contact_letter", PENSION_CONTACT_REFUSED)
+
+    assert d.tasks("transfer_out") == []
+    assert d.tasks("temporary_account") == []
+    assert d.open_names() == ["one_thing_bundle/review"]
+    assert d.timer("timer_contact_letter").cancelled_at == local(START)
+    data = d.conclude()
+    assert data["pension_result"] == "refused"
+    assert data["pension_reasons"] == PENSION_CONTACT_REFUSED["pension_refusal_reasons"]
+
+
+def test_ineligible_at_transfer_out_ends_the_pension_transfer(backoffice: Backoffice) -> None:
+    d = pension_case(backoffice)
+    d.complete(PENSION, "contact_letter", PENSION_CONTACT_OK)
+    d.at("2026-10-09T10:00:00+08:00")
+    row = d.task(PENSION, "transfer_out")
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(
+            row.id, {"pension_out_decision": "ineligible"}, Actor("c", row.role, row.region)
+        )
+    d.complete(PENSION, "transfer_out", PENSION_OUT_INELIGIBLE)
+
+    assert d.tasks("transfer_in") == []
+    assert d.timers("timer_transfer_in") == []
+    assert d.timer("timer_transfer_out").cancelled_at == local("2026-10-09T10:00:00+08:00")
+    assert d.open_names() == ["one_thing_bundle/review"]
+    data = d.conclude()
+    assert data["pension_result"] == "ineligible"
+    assert data["pension_reasons"] == PENSION_OUT_INELIGIBLE["pension_ineligible_reasons"]
+
+
+def test_contact_letter_limit_fires_after_the_15th_working_day_and_escalates(
+    backoffice: Backoffice,
+) -> None:
+    d = pension_case(backoffice)
+    check_runs_out_at_end_of(d, "timer_contact_letter", "2026-10-23", working_days=15)
+
+    [escalation] = d.tasks("escalate_step")
+    assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
+        PENSION,
+        "supervisor",
+        "330602",
+        "open",
+    )
+    # A warning only: the clerk's task stays open and the transfer goes on.
+    assert [t.state for t in d.tasks("contact_letter")] == ["open"]
+    d.complete(PENSION, "escalate_step", PENSION_ESCALATE)
+    assert [t.state for t in d.tasks("escalate_step")] == ["completed"]
+    # The warning and the supervision are on record in the audit log.
+    assert d.fired() == ["timer_committed", "timer_contact_letter"]  # the bundle's on 10-16
+    [supervised] = [e for e in d.events("task_completed") if e.data["spec"] == "escalate_step"]
+    assert supervised.data["data"] == PENSION_ESCALATE
+    assert supervised.data["process"] == PENSION
+    d.run(PENSION_SUCCESS)
+    assert d.conclude()["pension_result"] == "completed"
+    assert d.fired().count("timer_contact_letter") == 1
+
+
+def test_transfer_out_limit_counts_from_the_day_the_letter_arrives(backoffice: Backoffice) -> None:
+    d = pension_case(backoffice)
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(PENSION, "contact_letter", PENSION_CONTACT_OK)
+    # 15 working days after Friday 10-09: make-up Saturday 10-10 counts, 10-29 is the 15th.
+    check_runs_out_at_end_of(d, "timer_transfer_out", "2026-10-29", working_days=15)
+
+    [escalation] = d.tasks("escalate_step", "open")
+    assert escalation.role == "supervisor"
+    assert [t.state for t in d.tasks("transfer_out")] == ["open"]
+    d.complete(PENSION, "transfer_out", PENSION_OUT_OK)
+    d.complete(PENSION, "transfer_in", PENSION_IN_OK)
+    # The pension transfer ended: its unanswered escalation is closed with it.
+    assert [t.state for t in d.tasks("escalate_step")] == ["cancelled"]
+    assert not [name for name in d.open_names() if name.startswith(PENSION)]
+
+
+def test_transfer_in_limit_counts_from_the_day_the_funds_arrive(backoffice: Backoffice) -> None:
+    d = pension_case(backoffice)
+    d.complete(PENSION, "contact_letter", PENSION_CONTACT_OK)
+    d.at("2026-10-12T10:00:00+08:00")
+    d.complete(PENSION, "transfer_out", PENSION_OUT_OK)
+    [inn] = d.tasks("transfer_in")
+    assert inn.due_at == end_of_day("2026-11-02")
+    check_runs_out_at_end_of(d, "timer_transfer_in", "2026-11-02", working_days=15)
+
+    assert len(d.tasks("escalate_step", "open")) == 1
+    d.complete(PENSION, "escalate_step", PENSION_ESCALATE)
+    d.complete(PENSION, "transfer_in", PENSION_IN_OK)
+    assert d.conclude()["pension_result"] == "completed"

@@ -1,0 +1,307 @@
+"""unemployment_transfer.bpmn (seed 002: Zhejiang 2017 rules, 2021 cross-province notice): every path.
+
+out_review at the transfer-out agency (5 working days) → refused in writing | in_decision at the
+transfer-in agency (5) → out_conclude → refused in writing | completed; cross-province with 12+
+months at transfer-out also moves the funds (transfer_funds, within 1 calendar month). Hangzhou
+(330100 as transfer-in) has an overall legal limit of 30 working days. Every step restores the
+workflow from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.errors import ValidationFailed
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from tests.processes.driver import (
+    START,
+    UNEMPLOYMENT_CONCLUDED,
+    UNEMPLOYMENT_ESCALATE,
+    UNEMPLOYMENT_FUNDS,
+    UNEMPLOYMENT_IN_OK,
+    UNEMPLOYMENT_IN_REFUSED,
+    UNEMPLOYMENT_OUT_OK,
+    UNEMPLOYMENT_OUT_REFUSED,
+    UNEMPLOYMENT_SUCCESS,
+    UNEMPLOYMENT_TERMINATED,
+    CaseDriver,
+    application,
+    check_runs_out_at_end_of,
+    end_of_day,
+    local,
+    run_scenario,
+)
+
+UNEMPLOYMENT = "unemployment_transfer"
+SHANGHAI = "310100"  # outside Zhejiang: a cross-province transfer
+HANGZHOU = "330100"  # unemployment legal limit 30 working days (seed 002)
+
+
+def unemployment_case(
+    backoffice: Backoffice,
+    *,
+    out_region: str = "330100",
+    in_region: str = "330602",
+    months: int = 30,
+) -> CaseDriver:
+    return CaseDriver(backoffice).submit(
+        application(
+            insurances=["unemployment"],
+            transfer_out_region=out_region,
+            transfer_in_region=in_region,
+            unemployment={"contribution_months_at_transfer_out": months},
+        )
+    )
+
+
+def unemployment_rows(d: CaseDriver) -> list[tuple[str, str]]:
+    return [(t.task_spec, t.state) for t in d.tasks() if t.process_id == UNEMPLOYMENT]
+
+
+def test_transfer_within_zhejiang_moves_the_relationship_only(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice)
+    [review] = d.tasks("out_review")
+    assert (review.role, review.region) == ("unemployment_out_clerk", "330100")
+    assert review.due_at == end_of_day("2026-10-10")  # 5 working days; 10-10 is a make-up day
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
+    [decision] = d.tasks("in_decision")
+    assert (decision.role, decision.region) == ("unemployment_clerk", "330602")
+    assert decision.due_at == end_of_day("2026-10-10")
+    d.complete(UNEMPLOYMENT, "in_decision", UNEMPLOYMENT_IN_OK)
+    [conclude] = d.tasks("out_conclude")
+    assert (conclude.role, conclude.region) == ("unemployment_out_clerk", "330100")
+    d.complete(UNEMPLOYMENT, "out_conclude", UNEMPLOYMENT_CONCLUDED)
+
+    assert unemployment_rows(d) == [
+        ("out_review", "completed"),
+        ("in_decision", "completed"),
+        ("out_conclude", "completed"),
+    ]
+    assert d.timers("timer_transfer_funds") == []
+    assert d.timer("timer_out_review").cancelled_at == local(START)
+    assert d.timer("timer_in_decision").cancelled_at == local(START)
+    # No overall unemployment limit when Shaoxing is the transfer-in place.
+    assert [t.working_days for t in d.timers("timer_legal")] == [45]
+    data = d.conclude()
+    assert data["unemployment_result"] == "completed"
+    assert data["unemployment_funds_status"] == "not_applicable"
+    assert data["unemployment_reasons"] == []
+
+
+def test_benefit_recipient_moves_back_to_the_hukou_place(backoffice: Backoffice) -> None:
+    # Zhejiang 2017 ch. 4: an unemployed person drawing benefit in Hangzhou returns to Shaoxing.
+    d = CaseDriver(backoffice).submit(
+        application(
+            insurances=["unemployment"],
+            status={"employment": "unemployed", "insured_at_transfer_out": True},
+            unemployment={"receiving_benefit": True, "benefit_at_hukou": True},
+        )
+    )
+    assert d.submitted is not None and d.submitted.decision.decision == "accepted"
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
+    decision = {**UNEMPLOYMENT_IN_OK, "unemployment_benefit_start_month": "2026-10"}
+    d.complete(UNEMPLOYMENT, "in_decision", decision)
+    d.complete(UNEMPLOYMENT, "out_conclude", UNEMPLOYMENT_CONCLUDED)
+    assert d.tasks("transfer_funds") == []  # within the province no funds move
+    data = d.conclude()
+    assert data["unemployment_result"] == "completed"
+    assert data["unemployment_benefit_start_month"] == "2026-10"
+    assert data["unemployment_remaining_benefit_months"] == 9
+
+
+def test_refused_at_transfer_out_in_writing(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice)
+    row = d.task(UNEMPLOYMENT, "out_review")
+    with pytest.raises(ValidationFailed):  # no refusal without written reasons
+        backoffice.cases.complete_task(
+            row.id, {"unemployment_out_approved": False}, Actor("c", row.role, row.region)
+        )
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_REFUSED)
+
+    assert unemployment_rows(d) == [("out_review", "completed")]
+    assert d.timer("timer_out_review").cancelled_at == local(START)
+    assert d.timers("timer_in_decision") == []
+    data = d.conclude()
+    assert data["unemployment_result"] == "ineligible"
+    assert (
+        data["unemployment_reasons"] == UNEMPLOYMENT_OUT_REFUSED["unemployment_out_refusal_reasons"]
+    )
+
+
+def test_refused_at_transfer_in_in_writing_and_terminated_at_transfer_out(
+    backoffice: Backoffice,
+) -> None:
+    d = unemployment_case(backoffice, out_region=SHANGHAI)  # would move funds if accepted
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
+    row = d.task(UNEMPLOYMENT, "in_decision")
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(
+            row.id,
+            {"unemployment_in_accepted": False, "unemployment_reply_letter_number": "SYF-1"},
+            Actor("c", row.role, row.region),
+        )
+    d.complete(UNEMPLOYMENT, "in_decision", UNEMPLOYMENT_IN_REFUSED)
+    # The reply letter goes back: the transfer-out agency terminates the transfer.
+    d.complete(UNEMPLOYMENT, "out_conclude", UNEMPLOYMENT_TERMINATED)
+
+    assert unemployment_rows(d) == [
+        ("out_review", "completed"),
+        ("in_decision", "completed"),
+        ("out_conclude", "completed"),
+    ]
+    assert d.tasks("transfer_funds") == []
+    assert d.timers("timer_transfer_funds") == []
+    data = d.conclude()
+    assert data["unemployment_result"] == "refused"
+    assert data["unemployment_reasons"] == UNEMPLOYMENT_IN_REFUSED["unemployment_refusal_reasons"]
+    assert data["transfer_results"] == {"unemployment": "refused"}
+
+
+def test_cross_province_with_a_year_of_contributions_moves_the_funds(
+    backoffice: Backoffice,
+) -> None:
+    result = run_scenario(backoffice, "unemployment_cross_province_funds")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+
+    assert [t.region for t in d.tasks("out_review")] == [SHANGHAI]
+    [funds] = d.tasks("transfer_funds")
+    assert (funds.process_id, funds.role, funds.region, funds.state) == (
+        UNEMPLOYMENT,
+        "unemployment_out_clerk",
+        SHANGHAI,
+        "completed",
+    )
+    assert funds.created_at == local(START)
+    assert funds.completed_at == local("2026-10-20T10:00:00+08:00")
+    # Within 1 calendar month of the transfer-out (2021 notice), not working days.
+    timer = d.timer("timer_transfer_funds")
+    assert timer.due_at == local("2026-10-28T09:00:00+08:00")
+    assert timer.working_days is None
+    assert (timer.fired_at, timer.cancelled_at) == (None, local("2026-10-20T10:00:00+08:00"))
+    assert d.tasks("escalate_step") == []
+    data = d.data()
+    assert data["unemployment_result"] == "completed"
+    assert data["unemployment_funds_status"] == "transferred"
+
+
+@pytest.mark.parametrize(
+    ("months", "funds"), [(11, False), (12, True)], ids=["11-months", "12-months"]
+)
+def test_cross_province_funds_move_only_after_a_full_year_at_transfer_out(
+    backoffice: Backoffice, months: int, funds: bool
+) -> None:
+    d = unemployment_case(backoffice, out_region=SHANGHAI, months=months)
+    d.run(UNEMPLOYMENT_SUCCESS)
+    assert (d.open_names() == [f"{UNEMPLOYMENT}/transfer_funds"]) is funds
+    if funds:
+        d.complete(UNEMPLOYMENT, "transfer_funds", UNEMPLOYMENT_FUNDS)
+    data = d.conclude()
+    assert data["unemployment_result"] == "completed"
+    assert data["unemployment_funds_status"] == ("transferred" if funds else "not_applicable")
+
+
+def test_cross_province_relationship_only_scenario(backoffice: Backoffice) -> None:
+    result = run_scenario(backoffice, "unemployment_cross_province_relationship_only")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+    assert d.tasks("transfer_funds") == []
+    assert d.timers("timer_transfer_funds") == []
+    assert d.data()["unemployment_funds_status"] == "not_applicable"
+
+
+def test_funds_limit_fires_one_calendar_month_after_transfer_out(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice, out_region=SHANGHAI)
+    d.run(UNEMPLOYMENT_SUCCESS)
+    timer = d.timer("timer_transfer_funds")
+    assert timer.due_at == local("2026-10-28T09:00:00+08:00")
+
+    d.at("2026-10-28T08:59:59+08:00")
+    assert d.timer("timer_transfer_funds").fired_at is None
+    assert d.tasks("escalate_step") == []
+    d.at("2026-10-28T09:00:01+08:00")
+    assert d.timer("timer_transfer_funds").fired_at == local("2026-10-28T09:00:01+08:00")
+    [escalation] = d.tasks("escalate_step")
+    assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
+        UNEMPLOYMENT,
+        "supervisor",
+        "330602",
+        "open",
+    )
+    # Benefits are not held up: the funds task stays open for the transfer-out agency.
+    assert [t.state for t in d.tasks("transfer_funds")] == ["open"]
+    d.at("2026-11-02T09:00:00+08:00")
+    assert d.fired().count("timer_transfer_funds") == 1
+
+    d.complete(UNEMPLOYMENT, "escalate_step", UNEMPLOYMENT_ESCALATE)
+    d.complete(UNEMPLOYMENT, "transfer_funds", UNEMPLOYMENT_FUNDS)
+    assert d.conclude()["unemployment_funds_status"] == "transferred"
+
+
+def test_transfer_out_limit_fires_after_the_fifth_working_day(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice)
+    check_runs_out_at_end_of(d, "timer_out_review", "2026-10-10", working_days=5)
+    [escalation] = d.tasks("escalate_step")
+    assert (escalation.process_id, escalation.role, escalation.state) == (
+        UNEMPLOYMENT,
+        "supervisor",
+        "open",
+    )
+    assert [t.state for t in d.tasks("out_review")] == ["open"]
+    d.run(UNEMPLOYMENT_SUCCESS)
+    assert d.conclude()["unemployment_result"] == "completed"
+    assert [t.state for t in d.tasks("escalate_step")] == ["cancelled"]
+
+
+def test_transfer_in_decision_limit_counts_from_the_letter(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice)
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
+    check_runs_out_at_end_of(d, "timer_in_decision", "2026-10-15", working_days=5)
+    [escalation] = d.tasks("escalate_step", "open")
+    assert escalation.process_id == UNEMPLOYMENT
+    d.complete(UNEMPLOYMENT, "escalate_step", UNEMPLOYMENT_ESCALATE)
+    d.complete(UNEMPLOYMENT, "in_decision", UNEMPLOYMENT_IN_OK)
+    d.complete(UNEMPLOYMENT, "out_conclude", UNEMPLOYMENT_CONCLUDED)
+    assert d.conclude()["unemployment_result"] == "completed"
+
+
+def test_hangzhou_legal_limit_fires_after_the_30th_working_day(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
+    assert sorted(t.working_days for t in d.timers("timer_legal")) == [30, 45]
+    check_runs_out_at_end_of(d, "timer_legal", "2026-11-13", working_days=30)
+
+    escalations = [t for t in d.tasks("escalate_step") if t.process_id == UNEMPLOYMENT]
+    # out_review's own limit fired on 10-11; the legal limit adds the second supervisor task.
+    assert [(t.role, t.region, t.state) for t in escalations] == [
+        ("supervisor", HANGZHOU, "open")
+    ] * 2
+    assert d.case().status == "accepted"
+    d.run(UNEMPLOYMENT_SUCCESS)
+    assert d.conclude()["unemployment_result"] == "completed"
+
+
+def test_hangzhou_legal_limit_stops_when_the_transfer_completes_in_time(
+    backoffice: Backoffice,
+) -> None:
+    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
+    d.at("2026-10-08T11:00:00+08:00")
+    d.run(UNEMPLOYMENT_SUCCESS)
+    [legal] = [t for t in d.timers("timer_legal") if t.working_days == 30]
+    assert (legal.fired_at, legal.cancelled_at) == (None, local("2026-10-08T11:00:00+08:00"))
+    assert [t.working_days for t in d.timers("timer_legal") if t.cancelled_at is None] == [45]
+
+
+def test_hangzhou_unemployment_limit_does_not_mark_the_bundle_case_overdue(
+    backoffice: Backoffice,
+) -> None:
+    """Only the bundle's own timers flag the case (was a defect in app/: flags by element id only)."""
+    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
+    d.at("2026-11-14T00:00:01+08:00")
+    assert [t.working_days for t in d.timers("timer_legal") if t.fired_at] == [30]
+    case = d.case()
+    assert case.legal_due == date(2026, 12, 4)
+    assert case.overdue is False
