@@ -10,7 +10,7 @@ from app.engine import scripting
 from app.engine.host import Engine
 from app.store.db import Database
 
-from . import local_rules
+from . import local_rules, transfer_rules
 from .accounts import AccountService
 from .applications import ApplicationService
 from .calendar import CalendarService
@@ -41,6 +41,7 @@ class Backoffice:
         self.scenarios = ScenarioRunner(self.applications, self.cases)
         self.accounts = AccountService(self.db)
         local_rules.install(self.cases)
+        transfer_rules.install(self.cases)
         self.documents = CaseDocuments(self.db, self.cases.store, self.workflows)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:

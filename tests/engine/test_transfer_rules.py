@@ -1,0 +1,78 @@
+"""Clerks' figures and choices are checked against the rules: funds 1.5×, the temporary
+pension account, and the month unemployment benefit starts at the new place."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.errors import ValidationFailed
+from app.rules.id_number import parse_id_number
+from app.rules.pension import temporary_account_required
+from app.services.backoffice import Backoffice
+from tests.processes.driver import (
+    PENSION_CONTACT_OK,
+    UNEMPLOYMENT_CONCLUDED,
+    UNEMPLOYMENT_FUNDS,
+    UNEMPLOYMENT_IN_OK,
+    UNEMPLOYMENT_OUT_OK,
+    CaseDriver,
+    application,
+)
+
+
+def test_temporary_account_age_and_place_boundaries() -> None:
+    man = parse_id_number("33060219761101123X", date(2026, 11, 1))  # 50 on 2026-11-01
+    assert temporary_account_required(man, "330602", "310101", date(2026, 11, 1))
+    assert not temporary_account_required(man, "330602", "310101", date(2026, 10, 31))
+    assert not temporary_account_required(man, "330602", "330603", date(2026, 11, 1))  # same city
+
+
+def test_wrong_funds_amount_is_refused_with_the_right_figure(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(
+        application(insurances=["unemployment"], transfer_out_region="310100")
+    )
+    d.complete("unemployment_transfer", "out_review", UNEMPLOYMENT_OUT_OK)
+    d.complete("unemployment_transfer", "in_decision", UNEMPLOYMENT_IN_OK)
+    d.complete("unemployment_transfer", "out_conclude", UNEMPLOYMENT_CONCLUDED)
+    with pytest.raises(ValidationFailed) as error:
+        d.complete(
+            "unemployment_transfer",
+            "transfer_funds",
+            {**UNEMPLOYMENT_FUNDS, "unemployment_funds_amount": "16200.00"},
+        )
+    assert error.value.errors[0].field == "/unemployment_funds_amount"
+    assert "24,300.00" in error.value.errors[0].message
+    d.complete("unemployment_transfer", "transfer_funds", UNEMPLOYMENT_FUNDS)  # 1.5 × 1800 × 9
+
+
+def test_temporary_account_choice_must_follow_the_rule(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
+    with pytest.raises(ValidationFailed) as error:
+        d.complete(
+            "pension_transfer",
+            "contact_letter",
+            {**PENSION_CONTACT_OK, "pension_temporary_account": True},
+        )
+    assert error.value.errors[0].field == "/pension_temporary_account"
+    d.complete("pension_transfer", "contact_letter", PENSION_CONTACT_OK)
+
+
+def test_benefit_recipient_is_paid_from_the_month_after_approval(backoffice: Backoffice) -> None:
+    recipient = application(
+        insurances=["unemployment"],
+        status={"employment": "unemployed"},
+        unemployment={"receiving_benefit": True, "benefit_at_hukou": True},
+    )
+    d = CaseDriver(backoffice).submit(recipient)
+    d.complete("unemployment_transfer", "out_review", UNEMPLOYMENT_OUT_OK)
+    with pytest.raises(ValidationFailed) as error:
+        d.complete(
+            "unemployment_transfer",
+            "in_decision",
+            {**UNEMPLOYMENT_IN_OK, "unemployment_benefit_start_month": "2026-09"},
+        )
+    assert "2026-10" in error.value.errors[0].message
+    d.complete("unemployment_transfer", "in_decision", UNEMPLOYMENT_IN_OK)
+    assert d.data()["unemployment_benefit_start_month"] == "2026-10"
