@@ -287,9 +287,9 @@ class Engine:
                 parent_data = task.parent.data if task.parent is not None else {}
                 for name in names:
                     value = task.data.get(name)
-                    if value is not None and value != parent_data.get(name):
-                        if name not in found or changed_at > found[name][0]:
-                            found[name] = (changed_at, value)
+                    is_set = value is not None and value != parent_data.get(name)
+                    if is_set and (name not in found or changed_at > found[name][0]):
+                        found[name] = (changed_at, value)
         return {name: value for name, (_at, value) in found.items()}, newest
 
     @staticmethod
