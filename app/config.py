@@ -42,6 +42,7 @@ class Settings:
     forms_dir: Path = ROOT / "forms"
     timezone: str = "Asia/Shanghai"
     cookie_secure: bool = True
+    four_eyes: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,4 +61,6 @@ class Settings:
             forms_dir=Path(os.environ.get("FORMS_DIR", ROOT / "forms")),
             # COOKIE_SECURE=0: allow the session cookie over plain http on a non-local host
             cookie_secure=_flag("COOKIE_SECURE", True),
+            # FOUR_EYES=1: a deployment needs a second policy officer's approval
+            four_eyes=_flag("FOUR_EYES", False),
         )

@@ -195,9 +195,11 @@ def parse(paths: list[Path], extra_dirs: list[Path]) -> dict[str, ParsedProcess]
     """Parse the given files (with any other files they call from extra_dirs) into specs."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     wanted = {p.resolve() for p in paths}
+    stems = {p.stem for p in paths}
     for directory in extra_dirs:
         for other in sorted(directory.glob("*.bpmn")):
-            if other.resolve() not in wanted:
+            # A file being deployed replaces the working copy of the same process.
+            if other.resolve() not in wanted and other.stem not in stems:
                 parser.add_bpmn_file(str(other))
     parser.add_bpmn_files([str(p) for p in paths])
     result: dict[str, ParsedProcess] = {}
