@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 
@@ -14,14 +15,33 @@ class Clock:
         self._frozen: datetime | None = None
         self._lock = threading.Lock()
         self._listeners: list[Callable[[datetime], None]] = []
+        # A use case pins "now" for its own thread, so every timestamp it writes (rows, audit,
+        # script calls to now()) is the same instant and a replay can reproduce it exactly.
+        self._local = threading.local()
 
     @property
     def simulated(self) -> bool:
         return self._frozen is not None
 
     def now(self) -> datetime:
+        pinned: datetime | None = getattr(self._local, "at", None)
+        if pinned is not None:
+            return pinned
         frozen = self._frozen
         return frozen if frozen is not None else datetime.now(UTC)
+
+    def pin(self, at: datetime | None) -> None:
+        """Pin (or with None unpin) this thread's now; listeners are not told (nothing moved)."""
+        self._local.at = at
+
+    @contextmanager
+    def pinned(self, at: datetime) -> Iterator[datetime]:
+        previous = getattr(self._local, "at", None)
+        self._local.at = at
+        try:
+            yield at
+        finally:
+            self._local.at = previous
 
     def freeze(self, at: datetime) -> datetime:
         if at.tzinfo is None:

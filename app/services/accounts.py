@@ -52,7 +52,11 @@ class AccountService:
             ).scalar_one_or_none()
             valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
             if user is None or not valid or not user.active:
-                audit.add("sign_in_failed", username[:60] or "-", now, None, remote=remote)
+                # Only a known username is logged: people type ID numbers or passwords there.
+                actor = user.username if user is not None else "-"
+                audit.add(
+                    "sign_in_failed", actor, now, None, remote=remote, known_user=user is not None
+                )
                 audit.flush(session)
                 return None
             token = secrets.token_urlsafe(32)

@@ -89,7 +89,7 @@ class CaseService:
         applicant = data["application"]["applicant"]
         now = clock.now()
         audit = AuditBuffer()
-        with self.db.transaction() as session:
+        with clock.pinned(now), self.db.transaction() as session:
             latest = {r.process_id: r for r in case_rows.latest_versions(session.connection())}
             if process_id not in latest:
                 raise NotFound(f"流程 {process_id} 尚未部署")
@@ -155,7 +155,7 @@ class CaseService:
         now = clock.now()
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with self.db.transaction() as session:
+        with clock.pinned(now), self.db.transaction() as session:
             found = read_task_and_case(session, task_id)
             if found is None:
                 raise NotFound("任务不存在")
@@ -230,7 +230,7 @@ class CaseService:
     def _fire_case(self, case_id: int, now: datetime) -> int:
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with self.db.transaction() as session:
+        with clock.pinned(now), self.db.transaction() as session:
             case = read_case(session, case_id)
             assert case is not None
             entry = self.store.load(session, case, self.workflows.take(case.id))
@@ -282,7 +282,7 @@ class CaseService:
     def _recompute_timer(self, timer_id: int, case_id: int, actor: Actor) -> int:
         now = clock.now()
         audit = AuditBuffer()
-        with self.db.transaction() as session:
+        with clock.pinned(now), self.db.transaction() as session:
             timer = session.get(Timer, timer_id)
             case = read_case(session, case_id)
             assert timer is not None and case is not None

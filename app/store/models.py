@@ -144,6 +144,7 @@ class AuditEvent(Base):
     """Append-only, hash-chained record of everything that happened."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_kind_seq", "kind", "seq"),)
 
     seq: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
