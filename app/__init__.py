@@ -23,6 +23,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        FOUR_EYES=settings.four_eyes,
+        SESSION_IDLE_MINUTES=settings.session_idle_minutes,
+        WORKLIST_WARN_DAYS_LEFT=settings.worklist_warn_days_left,
+        WORKLIST_WARN_USED_RATIO=settings.worklist_warn_used_ratio,
     )
     app.config.update(overrides)
     settings.simulation = bool(app.config["SIMULATION"])

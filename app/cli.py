@@ -39,6 +39,8 @@ def register(app: Flask) -> None:
 # Modules with more command groups, each exposing register(app); one line per module.
 COMMAND_MODULES = [
     "app.cli_audit",
+    "app.cli_api",
+    "app.cli_processes_extra",
 ]
 
 

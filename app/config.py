@@ -43,6 +43,9 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     cookie_secure: bool = True
     four_eyes: bool = False
+    session_idle_minutes: int = 30
+    worklist_warn_days_left: int = 1
+    worklist_warn_used_ratio: float = 0.8
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,4 +66,9 @@ class Settings:
             cookie_secure=_flag("COOKIE_SECURE", True),
             # FOUR_EYES=1: a deployment needs a second policy officer's approval
             four_eyes=_flag("FOUR_EYES", False),
+            # SESSION_IDLE_MINUTES: a staff session unused this long is ended
+            session_idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+            # WORKLIST_WARN_DAYS_LEFT / WORKLIST_WARN_USED_RATIO: when a task's badge turns yellow
+            worklist_warn_days_left=int(os.environ.get("WORKLIST_WARN_DAYS_LEFT", "1")),
+            worklist_warn_used_ratio=float(os.environ.get("WORKLIST_WARN_USED_RATIO", "0.8")),
         )

@@ -6,14 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from bench import engine_bench
+from bench import engine_bench, worklist_bench
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
-    for bench in (engine_bench.run,):
+    for bench in (engine_bench.run, worklist_bench.run):
         result = bench()
         line = json.dumps(result, ensure_ascii=False)
         print(line, flush=True)

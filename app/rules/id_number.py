@@ -98,7 +98,7 @@ def mask_id_number(s: str) -> str:
     """Show the region code and the last four characters only: 330602********1234."""
     if len(s) != 18:
         # Never echo a malformed number in full either.
-        return "*" * len(s)
+        return "*" * min(len(s), 18)  # fits the masked-ID column whatever was typed
     return s[:6] + "*" * 8 + s[14:]
 
 

@@ -37,7 +37,10 @@ def medical_rules(region: str, path: Path = REGIONS_FILE) -> MedicalLocalRules:
     data = _load(path)
     raw = {**data["default"]["medical"], **data["regions"].get(region, {}).get("medical", {})}
     tiers = tuple(
-        sorted((int(t["min_age"]), Decimal(str(t["monthly"]))) for t in raw.get("monthly_precredit_by_age", []))
+        sorted(
+            (int(t["min_age"]), Decimal(str(t["monthly"])))
+            for t in raw.get("monthly_precredit_by_age", [])
+        )
     )
     return MedicalLocalRules(
         bool(raw["refund_when_no_outpatient_pooling"]),

@@ -10,7 +10,7 @@ from app.engine import scripting
 from app.engine.host import Engine
 from app.store.db import Database
 
-from . import local_rules, transfer_rules
+from . import local_rules, notifier, transfer_rules
 from .accounts import AccountService
 from .applications import ApplicationService
 from .calendar import CalendarService
@@ -43,6 +43,7 @@ class Backoffice:
         local_rules.install(self.cases)
         transfer_rules.install(self.cases)
         self.documents = CaseDocuments(self.db, self.cases.store, self.workflows)
+        notifier.install(self)  # status changes -> messages to the applicant (outbox by default)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:
         """Called after a use case that may have armed timers commits (the scheduler re-arms)."""

@@ -58,18 +58,23 @@ def validate_against(
 ) -> list[FieldError]:
     validator = validator or Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    found = [_field_error(error, schema) for error in errors]
+    found = [field_error for error in errors for field_error in _field_errors(error, schema)]
     return list(dict.fromkeys(found))  # if/then branches can report the same field twice
 
 
-def _field_error(error: ValidationError, schema: dict[str, Any]) -> FieldError:
+def _field_errors(error: ValidationError, schema: dict[str, Any]) -> list[FieldError]:
+    """One error per field: a `required` rule names every missing field, so all show at once."""
     path = [str(p) for p in error.absolute_path]
+    message = _MESSAGES.get(str(error.validator), "取值不正确")
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = next((f for f in error.validator_value if f not in error.instance), "")
-        path.append(str(missing))
+        missing = [f for f in error.validator_value if f not in error.instance] or [""]
+        return [_at(schema, [*path, str(name)], message) for name in missing]
+    return [_at(schema, path, message)]
+
+
+def _at(schema: dict[str, Any], path: list[str], message: str) -> FieldError:
     field = "/" + "/".join(path) if path else ""
     title = _title_for(schema, path)
-    message = _MESSAGES.get(str(error.validator), "取值不正确")
     return FieldError(field, f"{title}：{message}" if title else message)
 
 

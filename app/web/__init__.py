@@ -12,8 +12,16 @@ from . import auth
 
 # Blueprint modules of app.web, each exposing `bp`; one line per module.
 BLUEPRINTS = [
+    "clerk",
+    "supervisor",
+    "intake",
     "home",
     "auth",
+    "api",
+    "openapi",
+    "portal",
+    "audit",
+    "modeler",
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -42,6 +43,11 @@ def current_user() -> SignedIn | None:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    # SESSION_IDLE_MINUTES: a session unused this long is ended (default 30).
+    office: Backoffice = app.extensions["backoffice"]
+    office.accounts.idle_timeout = timedelta(
+        minutes=int(app.config.get("SESSION_IDLE_MINUTES", 30))
+    )
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
@@ -108,10 +114,12 @@ def stashed_form(path: str) -> dict[str, list[str]] | None:
     return None
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, role: str = "") -> str:
     # Only local paths: an open redirect would let a phishing link bounce through us.
     if not target or urlparse(target).netloc or not target.startswith("/"):
-        return url_for("home.index")
+        from .workspace import workspace_url  # the workspace pages import this module
+
+        return workspace_url(role) or url_for("home.index")
     return target
 
 
@@ -125,8 +133,8 @@ def login():  # type: ignore[no-untyped-def]
         if result is None:
             error = "用户名或密码不正确"
         else:
-            token, _user = result
-            response = redirect(_safe_next(request.args.get("next")))
+            token, user = result
+            response = redirect(_safe_next(request.args.get("next"), user.role))
             response.set_cookie(
                 COOKIE,
                 token,

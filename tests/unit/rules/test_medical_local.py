@@ -39,7 +39,8 @@ def test_precredit_counts_remaining_months_and_age_in_transfer_month(tmp_path: P
     assert result is not None and result.months == 2 and result.age == 39 and result.amount is None
     config = json.loads(Path("processes/regions.json").read_text(encoding="utf-8"))
     config["regions"]["330304"]["medical"]["monthly_precredit_by_age"] = [
-        {"min_age": 0, "monthly": "50.00"}, {"min_age": 45, "monthly": "80.505"},
+        {"min_age": 0, "monthly": "50.00"},
+        {"min_age": 45, "monthly": "80.505"},
     ]
     path = tmp_path / "regions.json"
     path.write_text(json.dumps(config), encoding="utf-8")

@@ -1,0 +1,365 @@
+"""Policy staff's process workbench: versions, drafts in bpmn-js, forms, validation, tests, deploy,
+diffs and migration of running cases. Only policy staff edit or deploy; auditors may look."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from app.engine.parsing import Problem
+from app.errors import AppError, ValidationFailed
+from app.roles import ROLES
+from app.services.bpmn_diff import FIELDS, BpmnDiffError
+from app.services.deployments import DeploymentRejected
+from app.services.migration import MigrationService
+from app.services.modeling import ModelingService, check_form, hint
+from app.services.policy_scenarios import BUILT_IN
+from app.workdays import TZ
+
+from .auth import backoffice, current_user, require_roles
+
+bp = Blueprint("modeler", __name__, url_prefix="/modeler")
+EDIT = ("policy_staff",)
+VIEW = ("policy_staff", "auditor")
+
+
+@bp.app_template_filter("modeler_time")
+def _modeler_time(value: datetime | None) -> str:
+    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def modeling() -> ModelingService:
+    service: ModelingService | None = current_app.extensions.get("modeling")
+    if service is None:
+        configured = current_app.config.get("FOUR_EYES")
+        service = ModelingService.for_backoffice(
+            backoffice(), four_eyes=None if configured is None else bool(configured)
+        )
+        current_app.extensions["modeling"] = service
+    return service
+
+
+def _me() -> str:
+    user = current_user()
+    assert user is not None  # require_roles ran first
+    return user.username
+
+
+def _int_arg(name: str, default: int = 1) -> int:
+    try:
+        return max(1, int(request.args.get(name, default)))
+    except ValueError:
+        return default
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "element_id": problem.element_id,
+        "message": problem.message,
+        "text": str(problem),
+        "hint": hint(problem),
+    }
+
+
+def _rejected(exc: DeploymentRejected) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
+    body["problems"] = [_problem_json(p) for p in exc.problems]
+    return jsonify(body), exc.status
+
+
+# -- overview and versions -----------------------------------------------------------------
+@bp.get("/")
+@require_roles(*VIEW)
+def index():  # type: ignore[no-untyped-def]
+    return render_template("modeler/index.html", processes=modeling().processes())
+
+
+@bp.get("/processes/<process_id>")
+@require_roles(*VIEW)
+def process(process_id: str):  # type: ignore[no-untyped-def]
+    service = modeling()
+    versions = service.versions(process_id, _int_arg("page"))
+    known = {p.process_id: p for p in service.processes()}
+    if process_id not in known:
+        abort(404)
+    return render_template(
+        "modeler/process.html",
+        summary=known[process_id],
+        versions=versions,
+        drafts=service.drafts(process_id, _int_arg("drafts_page"), per_page=10),
+        four_eyes=service.four_eyes,
+        can_edit=current_user() is not None and current_user().role in EDIT,  # type: ignore[union-attr]
+    )
+
+
+@bp.get("/processes/<process_id>/versions/<int:version>.bpmn")
+@require_roles(*VIEW)
+def version_xml(process_id: str, version: int):  # type: ignore[no-untyped-def]
+    xml = modeling().version_xml(process_id, version)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/processes/<process_id>/diff")
+@require_roles(*VIEW)
+def diff(process_id: str):  # type: ignore[no-untyped-def]
+    service = modeling()
+    newest = service.newest_version(process_id)
+    if newest is None:
+        abort(404)
+    new = _int_arg("b", newest)
+    old = _int_arg("a", max(1, new - 1))
+    return render_template(
+        "modeler/diff.html",
+        process_id=process_id,
+        old_label=f"第 {old} 版",
+        new_label=f"第 {new} 版",
+        old_url=url_for(".version_xml", process_id=process_id, version=old),
+        new_url=url_for(".version_xml", process_id=process_id, version=new),
+        diff=service.diff(process_id, old, new),
+        fields=FIELDS,
+        old=old,
+        new=new,
+        newest=newest,
+    )
+
+
+# -- drafts ----------------------------------------------------------------------------------
+@bp.post("/processes/<process_id>/drafts")
+@require_roles(*EDIT)
+def open_draft(process_id: str):  # type: ignore[no-untyped-def]
+    draft_id = modeling().open_draft(process_id, request.form.get("source", "working"), _me())
+    return redirect(url_for(".editor", draft_id=draft_id))
+
+
+@bp.get("/drafts/<int:draft_id>")
+@require_roles(*EDIT)
+def editor(draft_id: int):  # type: ignore[no-untyped-def]
+    return _editor(draft_id)
+
+
+def _editor(draft_id: int, problems: list[Problem] | None = None, status: int = 200) -> Any:
+    service = modeling()
+    draft = service.draft(draft_id)
+    config = {
+        "draftId": draft.id,
+        "processId": draft.process_id,
+        "token": draft.token,
+        "editable": draft.deployed_version is None and draft.created_by == _me(),
+        "xmlUrl": url_for(".draft_xml", draft_id=draft.id),
+        "saveUrl": url_for(".save_draft", draft_id=draft.id),
+        "validateUrl": url_for(".validate_draft", draft_id=draft.id),
+        "scenariosUrl": url_for(".run_scenarios", draft_id=draft.id),
+        "formUrl": url_for(".draft_form", draft_id=draft.id, name="__NAME__"),
+        "checkFormUrl": url_for(".check_form_view"),
+        "forms": service.form_names(),
+        "draftForms": draft.forms,
+        "processes": [p.process_id for p in service.processes()],
+        "roles": [{"code": code, "label": role.label} for code, role in ROLES.items()],
+        "limits": service.limit_keys(),
+    }
+    return render_template(
+        "modeler/editor.html",
+        hint=hint,
+        draft=draft,
+        config=config,
+        four_eyes=service.four_eyes,
+        me=_me(),
+        problems=problems or [],
+    ), status
+
+
+@bp.get("/drafts/<int:draft_id>/bpmn")
+@require_roles(*EDIT)
+def draft_xml(draft_id: int):  # type: ignore[no-untyped-def]
+    return Response(modeling().draft(draft_id).bpmn_xml, mimetype="application/xml")
+
+
+@bp.post("/drafts/<int:draft_id>/save")
+@require_roles(*EDIT)
+def save_draft(draft_id: int):  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求内容不是 JSON 对象", [])
+    draft = modeling().save_draft(
+        draft_id,
+        body.get("xml", ""),
+        body.get("forms", {}),
+        _me(),
+        expected=body.get("token"),
+    )
+    return jsonify({"ok": True, "token": draft.token, "approved_by": draft.approved_by})
+
+
+@bp.post("/drafts/<int:draft_id>/validate")
+@require_roles(*EDIT)
+def validate_draft(draft_id: int):  # type: ignore[no-untyped-def]
+    problems = modeling().validate_draft(draft_id)
+    return jsonify({"ok": not problems, "problems": [_problem_json(p) for p in problems]})
+
+
+@bp.post("/drafts/<int:draft_id>/scenarios")
+@require_roles(*EDIT)
+def run_scenarios(draft_id: int):  # type: ignore[no-untyped-def]
+    try:
+        results = modeling().run_scenarios(draft_id)
+    except DeploymentRejected as exc:
+        return _rejected(exc)
+    return jsonify(
+        {
+            "ok": all(r.passed for r in results),
+            "results": [r.__dict__ for r in results],
+        }
+    )
+
+
+@bp.get("/drafts/<int:draft_id>/forms/<name>")
+@require_roles(*EDIT)
+def draft_form(draft_id: int, name: str):  # type: ignore[no-untyped-def]
+    return jsonify(modeling().form_schema(name, draft_id))
+
+
+@bp.post("/forms/check")
+@require_roles(*EDIT)
+def check_form_view():  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True) or {}
+    errors = check_form(str(body.get("name", "")), body.get("schema", ""))
+    return jsonify({"ok": not errors, "errors": [e.as_dict() for e in errors]})
+
+
+@bp.get("/drafts/<int:draft_id>/diff")
+@require_roles(*EDIT)
+def draft_diff(draft_id: int):  # type: ignore[no-untyped-def]
+    service = modeling()
+    draft = service.draft(draft_id)
+    try:
+        changes = service.draft_diff(draft_id)
+    except BpmnDiffError as exc:
+        raise ValidationFailed(str(exc), []) from exc
+    base = draft.base_version
+    return render_template(
+        "modeler/diff.html",
+        process_id=draft.process_id,
+        old_label=f"第 {base} 版" if base else "工作副本",
+        new_label=f"草稿 #{draft.id}",
+        old_url=url_for(".version_xml", process_id=draft.process_id, version=base)
+        if base
+        else None,
+        new_url=url_for(".draft_xml", draft_id=draft.id),
+        diff=changes,
+        fields=FIELDS,
+        old=None,
+        new=None,
+        newest=None,
+    )
+
+
+@bp.post("/drafts/<int:draft_id>/approve")
+@require_roles(*EDIT)
+def approve(draft_id: int):  # type: ignore[no-untyped-def]
+    try:
+        modeling().approve(draft_id, _me())
+    except DeploymentRejected as exc:
+        return _editor(draft_id, exc.problems, 422)
+    flash("已复核批准该草稿，可以部署。")
+    return redirect(url_for(".editor", draft_id=draft_id))
+
+
+@bp.post("/drafts/<int:draft_id>/deploy")
+@require_roles(*EDIT)
+def deploy(draft_id: int):  # type: ignore[no-untyped-def]
+    try:
+        result = modeling().deploy(draft_id, request.form.get("note", ""), _me())
+    except DeploymentRejected as exc:
+        return _editor(draft_id, exc.problems, 422)
+    if result.new:
+        message = (
+            f"已部署 {result.process_id} 第 {result.version} 版。"
+            "新办件将使用该版本，在办件仍按原版本办理。"
+        )
+    else:
+        message = f"与第 {result.version} 版内容相同，未产生新版本。"
+    if result.forms_written:
+        written = "、".join(result.forms_written.values())
+        message += f" 新表单文件：{written}"
+    flash(message)
+    return redirect(url_for(".process", process_id=result.process_id))
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+@bp.route("/scenarios", methods=["GET", "POST"])
+@require_roles(*EDIT)
+def scenarios():  # type: ignore[no-untyped-def]
+    service = modeling()
+    errors: list[Any] = []
+    form = {"name": "", "body": "", "process_id": "one_thing_bundle"}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in form}
+        try:
+            service.scenarios.save(form["process_id"], form["name"], form["body"], _me())
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            flash(f"已保存测试场景：{form['name'].strip()}")
+            return redirect(url_for(".scenarios"))
+    return render_template(
+        "modeler/scenarios.html",
+        saved=service.scenarios.saved(_int_arg("page")),
+        builtin=[s for s in service.scenarios.all() if s["source"] == BUILT_IN],
+        processes=[p.process_id for p in service.processes()],
+        form=form,
+        errors=errors,
+    ), (422 if errors else 200)
+
+
+# -- migration ---------------------------------------------------------------------------------
+@bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
+@require_roles(*EDIT)
+def migrate(process_id: str):  # type: ignore[no-untyped-def]
+    service = modeling()
+    newest = service.newest_version(process_id)
+    if newest is None:
+        abort(404)
+    source = request.values.get("from", "")
+    target = request.values.get("to", str(newest))
+    report = None
+    if source:
+        try:
+            old, new = int(source), int(target)
+        except ValueError:
+            raise ValidationFailed("版本号须为整数", []) from None
+        migrations = MigrationService(backoffice())
+        if request.method == "POST":
+            report = migrations.migrate(process_id, old, new, _me())
+        else:
+            report = migrations.plan(process_id, old, new)
+    return render_template(
+        "modeler/migrate.html",
+        process_id=process_id,
+        newest=newest,
+        source=source,
+        target=target,
+        report=report,
+    )
+
+
+@bp.errorhandler(DeploymentRejected)
+def _deployment_rejected(exc: DeploymentRejected):  # type: ignore[no-untyped-def]
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return _rejected(exc)
+    error = AppError(exc.message)
+    return render_template("error.html", error=error), exc.status

@@ -1,0 +1,246 @@
+"""Applicant pages (zh-CN, public): apply online, follow a case, download documents, rate.
+
+No staff sign-in. A case is shown only after its number and the applicant's ID number were
+given together (or it was just submitted from this browser); the session then remembers the
+case number — never the ID number. Forms carry CSRF tokens like every other form."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from app import workdays
+from app.clock import clock
+from app.errors import AppError, FieldError
+from app.services.cases import Actor
+from app.services.portal import RATING_LEVELS, PortalService, normalize_case_number
+
+from . import portal_form
+from .auth import backoffice
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+SESSION_KEY = "portal_cases"
+REMEMBERED = 10  # case numbers one browser may follow at once
+APPLICANT = Actor("applicant", "applicant")
+MATERIAL_LABELS = {
+    "id_card": "社会保障卡或居民身份证",
+    "application_form": "《社会保险关系转移接续“一件事”联办申请表》",
+    "stamped_id_copy": "加盖公章的社会保障卡或身份证复印件（单位代办）",
+    "hukou_certificate": "户籍证明",
+}
+STAGES = ("申请", "受理", "办理", "审核", "办结", "送达")
+
+
+class LookupThrottle:
+    """Failed lookups per client address: a case number and an ID number must not be guessed."""
+
+    def __init__(self, limit: int = 10, window_s: float = 600.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> deque[float]:
+        # Real time, not the simulated clock: this defends the real server.
+        now = time.monotonic()
+        failures = self._failures.setdefault(key, deque())
+        while failures and now - failures[0] > self.window_s:
+            failures.popleft()
+        return failures
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            return len(self._recent(key)) >= self.limit
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._recent(key).append(time.monotonic())
+
+
+def _throttle() -> LookupThrottle:
+    throttle: LookupThrottle = current_app.extensions.setdefault(
+        "portal_throttle", LookupThrottle()
+    )
+    return throttle
+
+
+def _portal() -> PortalService:
+    return PortalService(backoffice())
+
+
+def _remember(number: str) -> None:
+    numbers = [n for n in session.get(SESSION_KEY, []) if n != number]
+    session[SESSION_KEY] = [number, *numbers][:REMEMBERED]
+
+
+def _allowed(number: str) -> bool:
+    return number in session.get(SESSION_KEY, [])
+
+
+def _today() -> Any:
+    return workdays.local_date(clock.now())
+
+
+@bp.get("/")
+def index() -> Any:
+    return render_template("portal/index.html", remembered=session.get(SESSION_KEY, []))
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+def apply() -> Any:
+    errors: dict[str, list[str]] = {}
+    form = request.form
+    if request.method == "POST":
+        body = portal_form.application_from_form(form)
+        found = portal_form.check(body, _today())
+        if not found:
+            try:
+                submitted = backoffice().applications.submit(body, APPLICANT)
+            except AppError as exc:
+                found = list(getattr(exc, "errors", [])) or [FieldError("", exc.message)]
+            else:
+                _remember(submitted.case_number)
+                flash("申请已提交。请记下办件编号，凭办件编号和身份证号码随时查询进度。")
+                return redirect(url_for("portal.case", number=submitted.case_number))
+        errors = portal_form.by_field(found)
+    return render_template(
+        "portal/apply.html",
+        form=form,
+        errors=errors,
+        insurances=portal_form.INSURANCES,
+        deliveries=portal_form.DELIVERIES,
+        today=_today().isoformat(),
+    ), (422 if errors else 200)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+def track() -> Any:
+    error = None
+    status = 200
+    number = request.values.get("number", "").strip()
+    if request.method == "POST":
+        key = request.remote_addr or "-"
+        if _throttle().blocked(key):
+            error, status = "查询失败次数过多，请10分钟后再试。", 429
+        else:
+            found = _portal().verify(number, request.form.get("id_number", ""))
+            if found is None:
+                _throttle().failed(key)
+                # The same answer whether the case exists or not: numbers cannot be probed.
+                error, status = "办件编号或身份证号码不正确，请核对后重新输入。", 404
+            else:
+                _remember(found)
+                return redirect(url_for("portal.case", number=found))
+    return render_template("portal/track.html", number=number, error=error), status
+
+
+@bp.post("/forget")
+def forget() -> Any:
+    session.pop(SESSION_KEY, None)
+    flash("已退出查询。")
+    return redirect(url_for("portal.index"))
+
+
+def _guard(number: str) -> Any:
+    """None when this browser may see the case; else where to send it (the lookup form)."""
+    if normalize_case_number(number) is None or not _allowed(number):
+        return redirect(url_for("portal.track", number=number))
+    return None
+
+
+def _stage(status: dict[str, Any]) -> int:
+    """Index into STAGES of where the case stands."""
+    code = status["status"]
+    if code in ("concluded", "completed"):
+        return 5 if status["delivered_at"] else 4
+    return {"submitted": 1, "correction_required": 1, "accepted": 2, "in_review": 3}.get(code, 1)
+
+
+@bp.get("/cases/<number>")
+def case(number: str) -> Any:
+    redirect_to = _guard(number)
+    if redirect_to is not None:
+        return redirect_to
+    portal = _portal()
+    status = portal.status(number)
+    supplement = (
+        portal.supplement_task(number) if status["status"] == "correction_required" else None
+    )
+    missing = [m.removeprefix("missing:") for m in status["missing_materials"]]
+    return render_template(
+        "portal/case.html",
+        s=status,
+        stages=STAGES,
+        stage=_stage(status),
+        messages=portal.messages(number),
+        rating=portal.rating(number),
+        levels=RATING_LEVELS,
+        can_rate=status["completed_at"] is not None,
+        supplement=supplement,
+        missing=missing,
+        material_labels=MATERIAL_LABELS,
+        tz=workdays.TZ,
+    )
+
+
+@bp.get("/cases/<number>/documents/<kind>.pdf")
+def document(number: str, kind: str) -> Any:
+    redirect_to = _guard(number)
+    if redirect_to is not None:
+        return redirect_to
+    name, content = _portal().document_pdf(number, kind, APPLICANT.name)
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/cases/<number>/rating")
+def rate(number: str) -> Any:
+    redirect_to = _guard(number)
+    if redirect_to is not None:
+        return redirect_to
+    try:
+        _portal().rate(
+            number, request.form.get("level"), request.form.get("comment", ""), APPLICANT
+        )
+    except AppError as exc:
+        errors = getattr(exc, "errors", None)
+        flash("；".join(e.message for e in errors) if errors else exc.message, "error")
+    else:
+        flash("感谢您的评价！")
+    return redirect(url_for("portal.case", number=number) + "#rating")
+
+
+@bp.post("/cases/<number>/supplement")
+def supplement(number: str) -> Any:
+    redirect_to = _guard(number)
+    if redirect_to is not None:
+        return redirect_to
+    materials = [m for m in request.form.getlist("materials") if m in MATERIAL_LABELS]
+    if not materials:
+        flash("请勾选已补正的材料。", "error")
+        return redirect(url_for("portal.case", number=number) + "#supplement")
+    try:
+        _portal().supplement(number, materials, request.form.get("note", ""))
+    except AppError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("补正材料已提交，系统已重新审查。")
+    return redirect(url_for("portal.case", number=number))

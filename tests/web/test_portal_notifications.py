@@ -1,0 +1,143 @@
+"""Every status change produces one message to the applicant through the pluggable notifier."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from app.services.notifier import (
+    STATUS_KIND,
+    Message,
+    StatusChangeListener,
+    install,
+    notify_status_changes,
+)
+from app.store.models import Notification
+from tests.conftest import freeze
+from tests.helpers import case_row, complete, events, scenario
+from tests.web.api_support import START, application
+
+STEPS = scenario("bundle_all_three_success")["steps"]
+APPLICANT = Actor("tests", "applicant")
+
+
+def _messages(office: Backoffice, number: str) -> list[Notification]:
+    case_id = case_row(office, number).id
+    with office.db.sessions() as session:
+        return list(
+            session.execute(
+                select(Notification)
+                .where(Notification.case_id == case_id)
+                .order_by(Notification.id)
+            ).scalars()
+        )
+
+
+def test_each_status_change_gives_one_message(backoffice: Backoffice) -> None:
+    freeze(START)
+    install(backoffice)
+    install(backoffice)  # idempotent: still one listener
+    assert sum(isinstance(x, StatusChangeListener) for x in backoffice.cases.listeners) == 1
+    number = backoffice.applications.submit(application(), APPLICANT).case_number
+    for step in STEPS:
+        complete(backoffice, number, step)
+    messages = _messages(backoffice, number)
+    assert [m.kind for m in messages] == [
+        STATUS_KIND + "accepted",
+        STATUS_KIND + "in_review",
+        STATUS_KIND + "concluded",
+    ]
+    assert "承诺于2026年10月15日前办结" in messages[0].message
+    assert number in messages[0].message
+    assert all(m.channel == "portal" and m.sent_at is not None for m in messages)
+    assert len(events(backoffice, number, "applicant_notified")) == 3
+    # Running the reconciliation again finds nothing new.
+    assert notify_status_changes(backoffice.db, _Outbox()) == 0
+
+
+def test_refusal_message_names_the_remedies(backoffice: Backoffice) -> None:
+    freeze(START)
+    install(backoffice)
+    number = backoffice.applications.submit(
+        application(status={"retired": True}), APPLICANT
+    ).case_number
+    (message,) = _messages(backoffice, number)
+    assert message.kind == STATUS_KIND + "refused"
+    assert "60日内申请行政复议" in message.message and "6个月内提起行政诉讼" in message.message
+
+
+class _Outbox:
+    channel = "portal"
+    delivered_by_outbox = True
+
+    def deliver(self, message: Message) -> bool:
+        return True
+
+
+class FlakySms:
+    """An SMS adapter whose gateway is down for the first message."""
+
+    channel = "sms"
+    delivered_by_outbox = False
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self.calls = 0
+
+    def deliver(self, message: Message) -> bool:
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("gateway down")
+        self.sent.append(message)
+        return True
+
+
+def test_an_adapter_delivers_after_commit_and_a_failure_never_fails_the_use_case(
+    backoffice: Backoffice,
+) -> None:
+    freeze(START)
+    sms = FlakySms()
+    listener = install(backoffice, sms)
+    assert listener.notifier is sms  # replaces the default outbox if it was installed
+    number = backoffice.applications.submit(application(), APPLICANT).case_number
+    first = _messages(backoffice, number)
+    assert [(m.channel, m.sent_at) for m in first] == [("sms", None)]  # written, not sent
+    complete(backoffice, number, STEPS[0])  # no status change: nothing more
+    assert len(_messages(backoffice, number)) == 1
+    for step in STEPS[1:-1]:
+        complete(backoffice, number, step)
+    statuses = [m.kind for m in _messages(backoffice, number)]
+    assert statuses == [STATUS_KIND + "accepted", STATUS_KIND + "in_review"]
+    # The failed one is retried with the next change.
+    assert sorted(m.kind for m in sms.sent) == [STATUS_KIND + "accepted", STATUS_KIND + "in_review"]
+    assert all(m.sent_at is not None for m in _messages(backoffice, number))
+
+
+def test_a_second_process_does_not_repeat_a_message(
+    backoffice: Backoffice, database_url: str
+) -> None:
+    from tests.conftest import settings_for
+
+    freeze(START)
+    other = Backoffice(settings_for(database_url))
+    try:
+        install(backoffice)
+        second = install(other)
+        number = backoffice.applications.submit(application(), APPLICANT).case_number
+        assert second.run() == 0  # it sees the change, and the message already sent
+        assert len(_messages(backoffice, number)) == 1
+    finally:
+        other.close()
+
+
+def test_cases_from_before_installation_are_caught_up(backoffice: Backoffice) -> None:
+    freeze(START)
+    # As if the database had been filled by a version without notifications.
+    backoffice.cases.listeners[:] = [
+        x for x in backoffice.cases.listeners if not isinstance(x, StatusChangeListener)
+    ]
+    number = backoffice.applications.submit(application(), APPLICANT).case_number
+    assert _messages(backoffice, number) == []
+    assert notify_status_changes(backoffice.db, _Outbox()) == 1
+    assert [m.kind for m in _messages(backoffice, number)] == [STATUS_KIND + "accepted"]
