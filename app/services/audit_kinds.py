@@ -22,6 +22,7 @@ KIND_LABELS: dict[str, str] = {
     "case_escalated": "督办预警",
     "document_issued": "出具文书",
     "document_delivered": "文书送达",
+    "result_delivered": "办理结果送达",
     "rating_submitted": "好差评",
     "notification_sent": "发送通知",
     "applicant_notified": "通知申请人",

@@ -240,6 +240,16 @@ class CaseStore:
             flag = CASE_FLAG_TIMERS.get((self.engine.task_process(workflow, uuid) or "", kind))
             if flag:
                 setattr(case, flag, True)
+                # The limit passed: the case goes to the supervisor (督办), the citizen's case runs on.
+                audit.add(
+                    "case_escalated",
+                    "system",
+                    now,
+                    case.id,
+                    limit=kind,
+                    level=flag,
+                    due_at=due_at.isoformat(),
+                )
         for uuid in cancelled:
             audit.add("timer_cancelled", "system", now, case.id, task=uuid, kind=armed[uuid][0])
         new = [timer for uuid, timer in waiting.items() if uuid not in armed]
@@ -282,8 +292,18 @@ class CaseStore:
     ) -> None:
         workflow = entry.workflow
         assigned, entry.stamp = self.engine.assignments_since(
-            workflow, entry.stamp, ("status", "accepted_at")
+            workflow, entry.stamp, ("status", "accepted_at", "delivered_at")
         )
+        if assigned.get("delivered_at"):
+            data = self.engine.data(workflow)
+            audit.add(
+                "result_delivered",
+                "system",
+                now,
+                case.id,
+                method=data.get("delivery"),
+                at=assigned["delivered_at"],
+            )
         status = assigned.get("status") or case.status
         if workflow.completed and status == "running":
             status = "completed"

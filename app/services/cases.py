@@ -142,6 +142,17 @@ class CaseService:
                 insurances=data.get("insurances", []),
                 input_sha256=start_hash,
             )
+            if data.get("decision"):
+                audit.add(
+                    "decision_made",
+                    actor.name,
+                    now,
+                    case.id,
+                    decision=data["decision"],
+                    reasons=list(data.get("reasons", [])),
+                    missing_materials=list(data.get("missing_materials", [])),
+                    by="rules",
+                )
             entry = CachedWorkflow(0, workflow)
             self.store.save(session, case, entry, audit, now)
             audit.flush(session)
@@ -195,6 +206,17 @@ class CaseService:
                 data=dict(data),
                 derived=sorted(k for k in submitted if k not in data),  # recomputed on replay
             )
+            if "decision" in submitted:  # 受理审查 by the window, or a resubmission decided again
+                audit.add(
+                    "decision_made",
+                    actor.name,
+                    now,
+                    case.id,
+                    decision=submitted["decision"],
+                    reasons=list(submitted.get("reasons", [])),
+                    missing_materials=list(submitted.get("missing_materials", [])),
+                    by="rules" if "decision" not in data else "clerk",
+                )
             self.store.save(session, case, entry, audit, now)
             audit.flush(session)
         self.workflows.put(case.id, entry)

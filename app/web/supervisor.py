@@ -127,3 +127,24 @@ def dashboard():  # type: ignore[no-untyped-def]
         rate_chart=rate_chart,
         days_chart=days_chart,
     )
+
+
+@bp.get("/supervision/ratings")
+@require_roles("supervisor")
+def ratings():  # type: ignore[no-untyped-def]
+    """好差评: the applicants' ratings of the region's concluded cases, newest first."""
+    from app.services.portal import RATING_LEVELS, PortalService
+    from app.web.auth import backoffice
+
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    rows = PortalService(backoffice()).ratings(user().region, page=page, per_page=50)
+    return render_template(
+        "supervisor/ratings.html",
+        rows=rows,
+        page=page,
+        has_next=len(rows) == 50,
+        levels=RATING_LEVELS,
+    )
