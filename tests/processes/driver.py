@@ -137,7 +137,7 @@ PENSION_ESCALATE = {
 MEDICAL_CONTACT_OK = {
     "medical_eligible": True,
     "medical_contact_letter_number": "YB-2026-0001",
-    "medical_certificate_number": "浙（杭州）（2026）第 000123 号",
+    "medical_certificate_number": "（浙）（杭州市）（2026）第 000123 号",
 }
 MEDICAL_CONTACT_REFUSED = {
     "medical_eligible": False,
