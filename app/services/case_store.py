@@ -73,6 +73,7 @@ class CaseStore:
     def __init__(self, engine: Engine, specs: SpecCache) -> None:
         self.engine = engine
         self.specs = specs
+        self.status_changes = 0
 
     def load(
         self, session: Session, case: CaseRecord, cached: CachedWorkflow | None
@@ -309,6 +310,7 @@ class CaseStore:
             status = "completed"
         if status != case.status:
             audit.add("case_status_changed", "system", now, case.id, old=case.status, new=status)
+            self.status_changes += 1  # listeners (notifications) look only when this moved
             case.status = status
         accepted = assigned.get("accepted_at")
         if isinstance(accepted, str):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -227,9 +227,13 @@ class StatusChangeListener:
     """CaseService listener: notify the cases whose status changed in the audit log since the
     last call. Starts at the head of the log when installed."""
 
-    def __init__(self, db: Database, notifier: Notifier) -> None:
+    def __init__(
+        self, db: Database, notifier: Notifier, status_changes: Callable[[], int] | None = None
+    ) -> None:
         self.db = db
         self.notifier = notifier
+        self.status_changes = status_changes  # None: look every time
+        self._last_changes = -1
         self._lock = threading.Lock()  # one scan at a time per process
         try:
             self._seen = self._head()
@@ -241,6 +245,13 @@ class StatusChangeListener:
             return int(conn.execute(_HEAD).scalar() or 0)
 
     def __call__(self) -> None:
+        # Most use cases change no status: skip the database unless this process recorded one
+        # (other processes' changes are notified by their own listeners, or caught up here).
+        if self.status_changes is not None:
+            changes = self.status_changes()
+            if changes == self._last_changes:
+                return
+            self._last_changes = changes
         try:
             self.run()
         except Exception:  # the use case has committed; its caller must still see success
@@ -272,6 +283,9 @@ def install(backoffice: Backoffice, notifier: Notifier | None = None) -> StatusC
             if notifier is not None:
                 listener.notifier = notifier
             return listener
-    listener = StatusChangeListener(backoffice.db, notifier or OutboxNotifier())
+    store = backoffice.cases.store
+    listener = StatusChangeListener(
+        backoffice.db, notifier or OutboxNotifier(), lambda: store.status_changes
+    )
     backoffice.cases.listeners.append(listener)
     return listener
