@@ -31,7 +31,7 @@ CANDIDATES: tuple[tuple[str, str | None], ...] = (
     ("completion_notice", None),
 )
 # The step that produces a document must have happened: its form field marks it.
-PRODUCED_BY = {
+PRODUCED_BY: dict[tuple[str, str | None], str] = {
     ("contact_letter", "medical"): "medical_contact_letter_number",
     ("contact_letter", "pension"): "pension_contact_letter_number",
     ("contact_letter", "unemployment"): "unemployment_contact_letter_number",

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, Update, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, Update, bindparam, delete, func, insert, select, update
 
 from .models import Case, CaseInput, CasePart, HumanTask, ProcessVersion, Timer
 
 OPEN_STATES = ("open", "claimed")
-CASES = Case.__table__
-TASKS = HumanTask.__table__
-TIMERS = Timer.__table__
-PARTS = CasePart.__table__
+CASES = cast(Table, Case.__table__)
+TASKS = cast(Table, HumanTask.__table__)
+TIMERS = cast(Table, Timer.__table__)
+PARTS = cast(Table, CasePart.__table__)
 CASE_COLUMNS = [c for c in CASES.c if c.name != "state"]
 
 _SELECT_CASE = select(*CASE_COLUMNS).where(CASES.c.id == bindparam("case_id"))
@@ -70,7 +70,7 @@ _PENDING_IN = (
 _FIRE_TIMERS = update(TIMERS).where(*_PENDING_IN).values(fired_at=bindparam("now"))
 _CANCEL_TIMERS = update(TIMERS).where(*_PENDING_IN).values(cancelled_at=bindparam("now"))
 _INSERT_TIMERS = insert(TIMERS)
-_VERSIONS = ProcessVersion.__table__
+_VERSIONS = cast(Table, ProcessVersion.__table__)
 _NEWEST = (
     select(_VERSIONS.c.process_id, func.max(_VERSIONS.c.version).label("version"))
     .group_by(_VERSIONS.c.process_id)
@@ -203,7 +203,7 @@ def open_tasks_named(conn: Connection, number: str, spec: str) -> list[Any]:
     return list(conn.execute(_OPEN_TASK_OF_CASE, {"number": number, "spec": spec}))
 
 
-_INPUTS = CaseInput.__table__
+_INPUTS = cast(Table, CaseInput.__table__)
 
 
 def insert_input(conn: Connection, case_id: int, kind: str, data: dict[str, Any], now: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):  # type: ignore[no-untyped-def]
-        body = {"error": exc.code, "message": exc.message}
+        body: dict[str, Any] = {"error": exc.code, "message": exc.message}
         errors = getattr(exc, "errors", None)
         if errors:
             body["errors"] = [e.as_dict() for e in errors]
