@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app import workdays
 from app.errors import ValidationFailed
@@ -34,6 +36,35 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
+    for command in app.cli.commands.values():
+        if command.name != "init-db":
+            _explain_missing_schema(command)
+
+
+def _explain_missing_schema(command: click.Command) -> None:
+    """A command run before `init-db` says so, instead of a database traceback."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _explain_missing_schema(sub)
+        return
+    callback = command.callback
+    if callback is None:
+        return
+
+    @functools.wraps(callback)
+    def guarded(*args: object, **kwargs: object) -> object:
+        try:
+            return callback(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig) if exc.orig is not None else str(exc)
+            if "no such table" in text or "does not exist" in text:
+                click.echo(
+                    "database has no schema yet: run `flask --app app init-db` first", err=True
+                )
+                sys.exit(2)
+            raise
+
+    command.callback = guarded
 
 
 # Modules with more command groups, each exposing register(app); one line per module.
