@@ -20,6 +20,7 @@ from app.errors import NotFound
 from app.store.db import Database
 from app.store.models import AuditEvent, Case, CaseInput, HumanTask, ProcessVersion, Timer, User
 
+from .case_documents import PRODUCED_BY
 from .case_store import read_case
 from .cases import CaseService
 
@@ -61,14 +62,7 @@ STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("unemployment_transfer", "out_conclude"): [("reply_letter", "unemployment")],
 }
 # A document exists once the step that issues it has recorded this value (or status).
-_ISSUED_BY = {
-    ("contact_letter", "medical"): "medical_contact_letter_number",
-    ("contact_letter", "pension"): "pension_contact_letter_number",
-    ("contact_letter", "unemployment"): "unemployment_contact_letter_number",
-    ("info_table", "medical"): "medical_info_table_number",
-    ("info_table", "pension"): "pension_info_table_number",
-    ("reply_letter", "unemployment"): "unemployment_reply_letter_number",
-}
+_ISSUED_BY = PRODUCED_BY
 _STATUS_DOCUMENT = {
     "correction_required": "correction_notice",
     "refused": "refusal_decision",
