@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.clock import clock
 from app.engine import parsing
 from app.engine.parsing import Problem
-from app.errors import AppError
+from app.errors import AppError, Conflict
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import ProcessVersion
@@ -52,7 +52,9 @@ class DeploymentService:
     def validate(self, paths: list[Path]) -> list[Problem]:
         return parsing.validate(paths, self.forms_dir, self.deployed_ids())
 
-    def deploy(self, paths: list[Path], note: str, actor: str) -> list[Deployed]:
+    def deploy(
+        self, paths: list[Path], note: str, actor: str, expect_latest: dict[str, int] | None = None
+    ) -> list[Deployed]:
         """Store each file as a new version unless identical to its newest version."""
         problems = self.validate(paths)
         if problems:
@@ -72,6 +74,14 @@ class DeploymentService:
                 if latest is not None and latest.sha256 == item.sha256:
                     results.append(Deployed(process_id, latest.version, latest.sha256, False))
                     continue
+                if expect_latest is not None and process_id in expect_latest:
+                    # The check belongs inside this transaction: a deploy that started from an
+                    # older version must not silently replace one that landed meanwhile.
+                    current = latest.version if latest is not None else 0
+                    if current != expect_latest[process_id]:
+                        raise Conflict(
+                            f"流程 {process_id} 已有新版本 {current}，请基于最新版本修改后再部署"
+                        )
                 number = (
                     session.execute(
                         select(func.max(ProcessVersion.version)).where(
@@ -104,7 +114,11 @@ class DeploymentService:
                     note=note,
                 )
                 results.append(Deployed(process_id, number, item.sha256, True))
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                # Two deploys of one process at the same moment (PostgreSQL): one wins.
+                raise Conflict("另一次部署刚刚完成，请刷新后重试") from exc
             audit.flush(session)
         return results
 

@@ -489,7 +489,12 @@ class ModelingService:
             written = draft_forms.write_forms(self.forms_dir, versioned.files)
             try:
                 service = DeploymentService(self.db, processes, self.forms_dir)
-                [deployed] = service.deploy([processes / f"{draft.process_id}.bpmn"], note, actor)
+                [deployed] = service.deploy(
+                    [processes / f"{draft.process_id}.bpmn"],
+                    note,
+                    actor,
+                    expect_latest={draft.process_id: draft.base_version or 0},
+                )
             except BaseException:
                 for path in written:
                     path.unlink(missing_ok=True)
