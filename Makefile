@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: help install run simulate test test-postgres lint format bench clean
+.PHONY: help install system-deps run simulate test test-postgres lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,13 +30,16 @@ $(VENDOR)/.stamp: package-lock.json
 
 install: $(STAMP) $(VENDOR)/.stamp ## create .venv, install the app with its test tools and the front-end assets
 
+system-deps: ## install missing Debian packages (CJK font, PDF libraries, Chromium) when root
+	@bin/system-deps
+
 instance/.db-ready: $(STAMP) migrations/versions/*.py processes/*.bpmn
 	mkdir -p instance
 	$(BIN)/flask init-db
 	$(BIN)/flask load-demo
 	touch $@
 
-run: $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## install, create the SQLite database with demo data, serve on http://$(HOST):$(PORT)
+run: system-deps $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## install, create the SQLite database with demo data, serve on http://$(HOST):$(PORT)
 	@echo ""
 	@echo "  社会保险关系转移接续 · 一件事联办后台"
 	@$(MAKE) --no-print-directory demo-logins
@@ -52,7 +55,7 @@ demo-logins: $(STAMP) ## print the demo users (password for all: demo1234)
 	@echo "  Demo logins (password for all: demo1234):"
 	@$(BIN)/python -c "from app.demo import DEMO_USERS; [print(f'    {u[0]:<30} {u[2]}') for u in DEMO_USERS]"
 
-test: $(STAMP) $(VENDOR)/.stamp ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
+test: system-deps $(STAMP) $(VENDOR)/.stamp ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy on app/
