@@ -26,6 +26,7 @@ def install(cases: CaseService) -> None:
     cases.task_hooks[("pension_transfer", "contact_letter")] = pension_contact_letter
     cases.task_hooks[("unemployment_transfer", "transfer_funds")] = unemployment_funds
     cases.task_hooks[("unemployment_transfer", "in_decision")] = unemployment_in_decision
+    cases.task_hooks[("unemployment_transfer", "out_conclude")] = unemployment_out_conclude
 
 
 def _refuse(field: str, message: str) -> ValidationFailed:
@@ -97,3 +98,14 @@ def unemployment_in_decision(before: dict[str, Any], form: dict[str, Any]) -> di
     ):
         derived["unemployment_benefit_not_withheld"] = True  # 2021 通知: paid before funds arrive
     return derived
+
+
+def unemployment_out_conclude(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """The transfer-out agency concludes after an accepting 复函 and terminates after a refusal
+    (浙江2017 第六条（四）): its outcome follows the transfer-in decision."""
+    accepted = before.get("unemployment_in_accepted")
+    expected = "concluded" if accepted else "terminated"
+    if accepted is not None and form.get("unemployment_out_outcome") != expected:
+        reason = "转入地已同意接续，应办结转出" if accepted else "转入地不予接续，应终止转移"
+        raise _refuse("/unemployment_out_outcome", reason)
+    return {}

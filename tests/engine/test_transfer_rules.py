@@ -76,3 +76,17 @@ def test_benefit_recipient_is_paid_from_the_month_after_approval(backoffice: Bac
     assert "2026-10" in error.value.errors[0].message
     d.complete("unemployment_transfer", "in_decision", UNEMPLOYMENT_IN_OK)
     assert d.data()["unemployment_benefit_start_month"] == "2026-10"
+
+
+def test_transfer_out_conclusion_follows_the_reply_letter(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["unemployment"]))
+    d.complete("unemployment_transfer", "out_review", UNEMPLOYMENT_OUT_OK)
+    d.complete("unemployment_transfer", "in_decision", UNEMPLOYMENT_IN_OK)
+    with pytest.raises(ValidationFailed) as error:
+        d.complete(
+            "unemployment_transfer",
+            "out_conclude",
+            {**UNEMPLOYMENT_CONCLUDED, "unemployment_out_outcome": "terminated"},
+        )
+    assert error.value.errors[0].field == "/unemployment_out_outcome"
+    d.complete("unemployment_transfer", "out_conclude", UNEMPLOYMENT_CONCLUDED)
