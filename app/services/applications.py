@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-
-from sqlalchemy import select
 
 from app import workdays
 from app.clock import clock
 from app.errors import ValidationFailed
 from app.rules.acceptance import Decision, decide
-from app.store.models import Case
 
+from .case_store import OpenedTask
 from .cases import Actor, CaseService
 
 
@@ -27,6 +25,7 @@ class Submitted:
     committed: date | None
     legal: date | None
     provisional: bool
+    opened: list[OpenedTask] = field(default_factory=list)  # the case's first tasks
 
 
 def start_data(application: dict[str, Any], decision: Decision) -> dict[str, Any]:
@@ -75,9 +74,12 @@ class ApplicationService:
         if "invalid_application" in decision.reasons:
             # Not an application at all: nothing to open a case for.
             raise ValidationFailed("申请表内容不完整或格式不正确", list(decision.errors))
-        number = self.cases.start_case(start_data(application, decision), actor)
-        with self.cases.db.sessions() as session:
-            case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        started = self.cases.start_case(start_data(application, decision), actor)
         return Submitted(
-            number, decision, case.committed_due, case.legal_due, bool(case.deadlines_provisional)
+            started.number,
+            decision,
+            started.committed_due,
+            started.legal_due,
+            started.provisional,
+            started.opened,
         )

@@ -6,9 +6,12 @@ the engine work itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app import workdays
@@ -29,6 +32,17 @@ CASE_FLAG_TIMERS = {
 }
 
 
+@dataclass(frozen=True)
+class OpenedTask:
+    """A task row a use case opened: what a caller needs to act on it next."""
+
+    id: int
+    process_id: str
+    task_spec: str
+    role: str
+    region: str
+
+
 class CaseRecord:
     """A case row. Attribute writes are collected and written by `CaseStore.save` in one
     UPDATE guarded by the row's version (the optimistic lock)."""
@@ -47,6 +61,9 @@ class CaseRecord:
         if name not in self._values or self._values[name] != value:
             self._values[name] = value
             self._dirty[name] = value
+
+
+StatusWriter = Callable[[Connection, CaseRecord, AuditBuffer, datetime], None]
 
 
 def read_case(session: Session, case_id: int) -> CaseRecord | None:
@@ -74,6 +91,9 @@ class CaseStore:
         self.engine = engine
         self.specs = specs
         self.status_changes = 0
+        # Called inside the transaction of every use case that changed a case's status (after
+        # its deadlines are set): e.g. the applicant's message, in the same commit as the change.
+        self.status_writers: list[StatusWriter] = []
 
     def load(
         self, session: Session, case: CaseRecord, cached: CachedWorkflow | None
@@ -102,10 +122,12 @@ class CaseStore:
         entry: CachedWorkflow,
         audit: AuditBuffer,
         now: datetime,
-    ) -> None:
-        """Write the changed parts and bring task, timer and case rows in line with the workflow."""
+    ) -> list[OpenedTask]:
+        """Write the changed parts and bring task, timer and case rows in line with the workflow;
+        returns the task rows opened."""
         conn = session.connection()
         workflow = entry.workflow
+        status_before = case.status
         changed, removed, prints = state.dump_changed(workflow, entry.prints, entry.task_dicts)
         parts = _parts(workflow)
         for key in removed:
@@ -124,8 +146,11 @@ class CaseStore:
         )
         entry.prints = prints
         self._sync_timers(session, case, entry, audit, now)
-        self._sync_tasks(session, case, entry, audit, now)
+        opened = self._sync_tasks(session, case, entry, audit, now)
         self._sync_case(case, entry, audit, now)
+        if case.status != status_before:
+            for writer in self.status_writers:
+                writer(conn, case, audit, now)
         audit.record_state(self.engine.logical_state(workflow))
         # Always write the row: its version is the optimistic lock for the whole case.
         values = {**case._dirty, "updated_at": now, "version": case.version + 1}
@@ -134,6 +159,7 @@ class CaseStore:
         case._values["version"] += 1
         case._dirty.clear()
         entry.version = case.version
+        return opened
 
     def _sync_tasks(
         self,
@@ -142,7 +168,7 @@ class CaseStore:
         entry: CachedWorkflow,
         audit: AuditBuffer,
         now: datetime,
-    ) -> None:
+    ) -> list[OpenedTask]:
         conn = session.connection()
         ready = {t.uuid: t for tasks in entry.ready.values() for t in tasks}
         if entry.open_tasks is None:
@@ -157,7 +183,7 @@ class CaseStore:
         new = [task for uuid, task in ready.items() if uuid not in entry.open_tasks]
         entry.open_tasks = set(ready)
         if not new:
-            return
+            return []
         due_by_task = self._task_due(entry.workflow)
         values = []
         for task in new:
@@ -194,7 +220,11 @@ class CaseStore:
                 role=task.lane,
                 region=region,
             )
-        rows.insert_tasks(conn, values)
+        ids = rows.insert_tasks(conn, values)
+        return [
+            OpenedTask(task_id, v["process_id"], v["task_spec"], v["role"], v["region"])
+            for task_id, v in zip(ids, values, strict=True)
+        ]
 
     def _task_due(self, workflow: Any) -> dict[str, tuple[datetime, bool]]:
         """A user task's due time is its earliest armed boundary timer (its step limit)."""

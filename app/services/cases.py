@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -27,6 +27,7 @@ from app.store.models import Case, CaseCounter, HumanTask, Timer
 from .case_store import (
     OPEN_STATES,
     CaseStore,
+    OpenedTask,
     insert_case,
     read_case,
     read_task_and_case,
@@ -51,6 +52,17 @@ class Actor:
     @classmethod
     def system(cls) -> Actor:
         return cls("system", "system")
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new case: its number, its bundle deadlines (once accepted), the tasks it opened."""
+
+    number: str
+    committed_due: date | None
+    legal_due: date | None
+    provisional: bool
+    opened: list[OpenedTask]
 
 
 def id_digest(id_number: str) -> str:
@@ -83,7 +95,9 @@ class CaseService:
             listener()
 
     # -- start ---------------------------------------------------------------------------
-    def start_case(self, data: dict[str, Any], actor: Actor, process_id: str | None = None) -> str:
+    def start_case(
+        self, data: dict[str, Any], actor: Actor, process_id: str | None = None
+    ) -> Started:
         """Start a case of the newest version of the process with the given start data."""
         process_id = process_id or self.bundle_process
         applicant = data["application"]["applicant"]
@@ -154,15 +168,18 @@ class CaseService:
                     by="rules",
                 )
             entry = CachedWorkflow(0, workflow)
-            self.store.save(session, case, entry, audit, now)
+            opened = self.store.save(session, case, entry, audit, now)
             audit.flush(session)
         self.workflows.put(case.id, entry)
         self._changed()
-        return number
+        return Started(
+            number, case.committed_due, case.legal_due, bool(case.deadlines_provisional), opened
+        )
 
     # -- complete ------------------------------------------------------------------------
-    def complete_task(self, task_id: int, data: Any, actor: Actor) -> None:
-        """Validate the form data, complete the task, run on; a lost race is a Conflict."""
+    def complete_task(self, task_id: int, data: Any, actor: Actor) -> list[OpenedTask]:
+        """Validate the form data, complete the task, run on; a lost race is a Conflict.
+        Returns the tasks this opened (the next steps)."""
         now = clock.now()
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
@@ -217,10 +234,11 @@ class CaseService:
                     missing_materials=list(submitted.get("missing_materials", [])),
                     by="rules" if "decision" not in data else "clerk",
                 )
-            self.store.save(session, case, entry, audit, now)
+            opened = self.store.save(session, case, entry, audit, now)
             audit.flush(session)
         self.workflows.put(case.id, entry)
         self._changed()
+        return opened
 
     # -- timers --------------------------------------------------------------------------
     def fire_due_timers(self) -> int:

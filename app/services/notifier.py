@@ -1,17 +1,19 @@
 """Messages to the applicant on every case status change, through a pluggable notifier.
 
-Every message is first written to the `notification` table (the outbox) in the same
-transaction as its audit event; a notifier then delivers it. The default OutboxNotifier
-delivers by showing the outbox on the applicant's progress page; an SMS or e-mail adapter
-implements `Notifier` and is passed to `install`.
+Every message is written to the `notification` table (the outbox) inside the very transaction
+that changed the status, with its audit event: a committed change always has its message, and
+a rolled-back one never does. A notifier then delivers it. The default OutboxNotifier delivers
+by showing the outbox on the applicant's progress page; an SMS or e-mail adapter implements
+`Notifier`, is passed to `install`, and is called after the commit (a gateway is never called
+inside a transaction that may still roll back).
 
-Hooked in without touching the case services: `install(backoffice)` registers a listener that
-CaseService calls after each committed use case. The listener reads the audit log past the
-last event it saw (`seq` is the primary key, so this is an index range) for
-`case_status_changed` events, and for each such case compares the case's current status
-with the last status it was notified about (kind `status_changed:<status>`). The comparison
-makes it idempotent: several processes (web, scheduler, CLI) may all notice a change; the
-applicant gets one message.
+Hooked in without touching the case services: `install(backoffice)` registers a status writer
+with the case store and a listener that CaseService calls after each committed use case.
+`StatusChangeListener.run` and `notify_status_changes` reconcile: they read the audit log
+(`seq` is the primary key, so this is an index range) for `case_status_changed` events and
+compare each case's status with the last status it was notified about (kind
+`status_changed:<status>`), so a database filled before notifications existed is caught up
+and several processes never send a message twice.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -141,6 +143,35 @@ def last_notified_status(conn: Connection, case_id: int) -> str | None:
     return kind[len(STATUS_KIND) :] if kind else None
 
 
+def write_message(
+    conn: Connection, notifier: Notifier, case: Any, audit: AuditBuffer, now: datetime
+) -> Message:
+    """The outbox row and its audit event for a case row's current status (in the caller's
+    transaction; the audit buffer is flushed with the rest of the use case)."""
+    kind, text = STATUS_KIND + case.status, status_message(case)
+    note_id = conn.execute(
+        _INSERT_NOTE,
+        {
+            "case_id": case.id,
+            "channel": notifier.channel,
+            "kind": kind,
+            "message": text,
+            "created_at": now,
+            "sent_at": now if notifier.delivered_by_outbox else None,
+        },
+    ).scalar_one()
+    audit.add(
+        "applicant_notified",
+        "system",
+        now,
+        case.id,
+        notification=note_id,
+        channel=notifier.channel,
+        kind=kind,
+    )
+    return Message(note_id, case.number, kind, text)
+
+
 def notify_status_changes(
     db: Database, notifier: Notifier, case_ids: Iterable[int] | None = None
 ) -> int:
@@ -163,28 +194,7 @@ def notify_status_changes(
                 continue
             if last_notified_status(conn, case_id) == case.status:
                 continue
-            kind, text = STATUS_KIND + case.status, status_message(case)
-            note_id = conn.execute(
-                _INSERT_NOTE,
-                {
-                    "case_id": case_id,
-                    "channel": notifier.channel,
-                    "kind": kind,
-                    "message": text,
-                    "created_at": now,
-                    "sent_at": now if notifier.delivered_by_outbox else None,
-                },
-            ).scalar_one()
-            audit.add(
-                "applicant_notified",
-                "system",
-                now,
-                case_id,
-                notification=note_id,
-                channel=notifier.channel,
-                kind=kind,
-            )
-            written.append(Message(note_id, case.number, kind, text))
+            written.append(write_message(conn, notifier, case, audit, now))
         audit.flush(session)
     if not notifier.delivered_by_outbox:
         _deliver(db, notifier, written)
@@ -224,8 +234,9 @@ def _deliver(db: Database, notifier: Notifier, messages: list[Message]) -> int:
 
 
 class StatusChangeListener:
-    """CaseService listener: notify the cases whose status changed in the audit log since the
-    last call. Starts at the head of the log when installed."""
+    """Writes the message of each status change inside the use case's transaction (a case
+    store status writer) and, for adapters that send, delivers after commit (a CaseService
+    listener). `run` reconciles from the audit log past the last event it saw."""
 
     def __init__(
         self, db: Database, notifier: Notifier, status_changes: Callable[[], int] | None = None
@@ -244,21 +255,29 @@ class StatusChangeListener:
         with self.db.engine.connect() as conn:
             return int(conn.execute(_HEAD).scalar() or 0)
 
+    def write(self, conn: Connection, case: Any, audit: AuditBuffer, now: datetime) -> None:
+        """In the transaction that changed the case's status."""
+        if case.status != "running":
+            write_message(conn, self.notifier, case, audit, now)
+
     def __call__(self) -> None:
-        # Most use cases change no status: skip the database unless this process recorded one
-        # (other processes' changes are notified by their own listeners, or caught up here).
+        # The outbox itself is the default delivery; an adapter sends after commit, and only
+        # when this process recorded a status change (or it cannot tell).
+        if self.notifier.delivered_by_outbox:
+            return
         if self.status_changes is not None:
             changes = self.status_changes()
             if changes == self._last_changes:
                 return
             self._last_changes = changes
         try:
-            self.run()
+            deliver_pending(self.db, self.notifier)
         except Exception:  # the use case has committed; its caller must still see success
             log.exception("status notifications failed; they are retried on the next change")
 
     def run(self, batch: int = 5000) -> int:
-        """Notify the status changes recorded after the last event seen; returns messages."""
+        """Notify the status changes recorded after the last event seen that have no message
+        yet (reconciliation); returns the messages written."""
         with self._lock:
             count = 0
             while True:
@@ -287,5 +306,6 @@ def install(backoffice: Backoffice, notifier: Notifier | None = None) -> StatusC
     listener = StatusChangeListener(
         backoffice.db, notifier or OutboxNotifier(), lambda: store.status_changes
     )
+    store.status_writers.append(listener.write)
     backoffice.cases.listeners.append(listener)
     return listener

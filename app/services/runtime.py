@@ -81,6 +81,8 @@ class WorkflowCache:
             return self._items.pop(case_id, None)
 
     def put(self, case_id: int, entry: CachedWorkflow) -> None:
+        if entry.workflow.completed:
+            return  # a completed case never runs again: keep the heap (and GC passes) small
         with self._lock:
             self._items[case_id] = entry
             self._items.move_to_end(case_id)

@@ -6,9 +6,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, AuditHead
@@ -67,14 +68,38 @@ class AuditBuffer:
         if not self.events:
             return
         conn = session.connection()
-        # Locking the head row serialises appenders, so two transactions never chain onto the
-        # same predecessor (SQLite already serialises writers; PostgreSQL needs FOR UPDATE).
-        head = conn.execute(_SELECT_HEAD).first()
-        if head is None:
-            conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
-            seq, prev = 0, GENESIS
-        else:
-            seq, prev = head.seq, head.hash
+        engine = conn.engine
+        # Chain onto the head this process last wrote and claim it with one conditional UPDATE;
+        # only when someone else moved it (another process, a rolled-back transaction) read it.
+        cached = _last_heads.get(engine)
+        if cached is not None:
+            rows, head = self._chain(*cached)
+            claimed = conn.execute(
+                _ADVANCE_HEAD,
+                {
+                    "old_seq": cached[0],
+                    "old_hash": cached[1],
+                    "new_seq": head[0],
+                    "new_hash": head[1],
+                },
+            )
+            if claimed.rowcount != 1:
+                cached = None
+        if cached is None:
+            # Locking the head row serialises appenders, so two transactions never chain onto
+            # the same predecessor (SQLite already serialises writers; PostgreSQL needs FOR UPDATE).
+            found = conn.execute(_SELECT_HEAD).first()
+            if found is None:
+                conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
+                found = (0, GENESIS)
+            rows, head = self._chain(found[0], found[1])
+            conn.execute(_UPDATE_HEAD, {"new_seq": head[0], "new_hash": head[1]})
+        conn.execute(_INSERT_EVENT, rows)
+        _last_heads[engine] = head
+        self.events.clear()
+
+    def _chain(self, seq: int, prev: str) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+        """The buffered events as rows chained after (seq, prev), and the new head."""
         rows = []
         for event in self.events:
             seq += 1
@@ -93,16 +118,23 @@ class AuditBuffer:
                 }
             )
             prev = digest
-        conn.execute(_INSERT_EVENT, rows)
-        conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
-        self.events.clear()
+        return rows, (seq, prev)
 
 
+# The head each engine (database) last wrote; a stale entry only costs the fallback read.
+_last_heads: WeakKeyDictionary[Engine, tuple[int, str]] = WeakKeyDictionary()
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
 # Built once: constructing statements costs more than executing them on this hot path.
 _SELECT_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
 _INSERT_EVENT = insert(_EVENTS)
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(
+        _HEAD.c.id == 1, _HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash")
+    )
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 _UPDATE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)

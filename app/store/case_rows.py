@@ -56,7 +56,7 @@ _CLOSE_TASKS = (
     )
     .values(state="cancelled")
 )
-_INSERT_TASKS = insert(TASKS)
+_INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
 _SELECT_ARMED = select(TIMERS.c.task_uuid, TIMERS.c.kind, TIMERS.c.due_at).where(
     TIMERS.c.case_id == bindparam("case_id"),
     TIMERS.c.fired_at.is_(None),
@@ -171,8 +171,9 @@ def close_tasks(conn: Connection, uuids: list[str]) -> None:
     conn.execute(_CLOSE_TASKS, {"uuids": uuids})
 
 
-def insert_tasks(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(_INSERT_TASKS, rows)
+def insert_tasks(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert task rows; their ids in the order given."""
+    return list(conn.execute(_INSERT_TASKS, rows).scalars())
 
 
 def armed_timers(conn: Connection, case_id: int) -> dict[str, tuple[str, Any]]:

@@ -137,6 +137,7 @@ def test_cases_from_before_installation_are_caught_up(backoffice: Backoffice) ->
     backoffice.cases.listeners[:] = [
         x for x in backoffice.cases.listeners if not isinstance(x, StatusChangeListener)
     ]
+    backoffice.cases.store.status_writers.clear()
     number = backoffice.applications.submit(application(), APPLICANT).case_number
     assert _messages(backoffice, number) == []
     assert notify_status_changes(backoffice.db, _Outbox()) == 1
