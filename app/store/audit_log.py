@@ -91,8 +91,7 @@ class AuditBuffer:
             found = conn.execute(_SELECT_HEAD).first()
             if found is None:
                 conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
-                found = (0, GENESIS)
-            rows, head = self._chain(found[0], found[1])
+            rows, head = self._chain(*((found.seq, found.hash) if found else (0, GENESIS)))
             conn.execute(_UPDATE_HEAD, {"new_seq": head[0], "new_hash": head[1]})
         conn.execute(_INSERT_EVENT, rows)
         _last_heads[engine] = head
