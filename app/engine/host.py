@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -215,36 +217,46 @@ class Engine:
         if task is None:
             return
         task._set_internal_data(event_value=due_iso)
-        task.last_state_change = task.last_state_change + 1e-6  # mark its part changed
+        # Mark the task (and so its part) changed, as a state change would: a tiny bump could
+        # vanish in the part's fingerprint (a float sum of stamps).
+        task.last_state_change = max(time.time(), task.last_state_change + 1e-3)
 
     @staticmethod
     def logical_state(workflow: BpmnWorkflow) -> str:
         """A hash of where the tokens are and what the ready tasks hold: independent of task
         ids and wall-clock stamps, so a replay of the same inputs reproduces it exactly."""
+        parts = [workflow, *workflow.subprocesses.values()]
+        return Engine.state_hash(item for part in parts for item in Engine.logical_items(part))
+
+    @staticmethod
+    def logical_items(part: Any) -> list[tuple[str, ...]]:
+        """One part's share of `logical_state` (a caller may keep it while the part is unchanged)."""
         live = (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
-        items = []
-        for part in [workflow, *workflow.subprocesses.values()]:
-            process = _process_id(part)
-            for task in part.tasks.values():
-                if task.state not in live:
-                    continue
-                data = ""
-                if task.state == TaskState.READY:
-                    data = hashlib.sha256(
-                        orjson.dumps(task.data, option=orjson.OPT_SORT_KEYS, default=str)
-                    ).hexdigest()
-                value = task._get_internal_data("event_value")
-                items.append(
-                    (
-                        process,
-                        task.task_spec.name,
-                        TaskState.get_name(task.state),
-                        data,
-                        str(value or ""),
-                    )
+        process = _process_id(part)
+        items: list[tuple[str, ...]] = []
+        for task in part.tasks.values():
+            if task.state not in live:
+                continue
+            data = ""
+            if task.state == TaskState.READY:
+                data = hashlib.sha256(
+                    orjson.dumps(task.data, option=orjson.OPT_SORT_KEYS, default=str)
+                ).hexdigest()
+            value = task._get_internal_data("event_value")
+            items.append(
+                (
+                    process,
+                    task.task_spec.name,
+                    TaskState.get_name(task.state),
+                    data,
+                    str(value or ""),
                 )
-        items.sort()
-        return hashlib.sha256(orjson.dumps(items)).hexdigest()
+            )
+        return items
+
+    @staticmethod
+    def state_hash(items: Iterable[tuple[str, ...]]) -> str:
+        return hashlib.sha256(orjson.dumps(sorted(items))).hexdigest()
 
     @staticmethod
     def task_data(workflow: BpmnWorkflow, task_uuid: str) -> dict[str, Any]:
@@ -268,16 +280,22 @@ class Engine:
 
     @staticmethod
     def assignments_since(
-        workflow: BpmnWorkflow, stamp: float, names: tuple[str, ...]
+        workflow: BpmnWorkflow,
+        stamp: float,
+        names: tuple[str, ...],
+        parts: Iterable[Any] | None = None,
     ) -> tuple[dict[str, Any], float]:
         """The latest value each named variable was *set* to by a task completed after `stamp`
         (a task sets a variable when its data differs from its parent's), and the new stamp.
 
         Reading the latest task's data instead would let a side path (an escalation branch that
-        forked earlier) put an old value back."""
+        forked earlier) put an old value back. `parts` limits the search to the parts (top
+        workflow, subprocesses) known to have changed since `stamp`."""
         found: dict[str, tuple[float, Any]] = {}
         newest = stamp
-        for part in [workflow, *workflow.subprocesses.values()]:
+        if parts is None:
+            parts = [workflow, *workflow.subprocesses.values()]
+        for part in parts:
             for task in part.tasks.values():
                 changed_at = task.last_state_change
                 if changed_at > newest:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import workdays
 from app.engine import scripting, state
-from app.engine.host import Engine
+from app.engine.host import Engine, WaitingTimer
 from app.errors import Conflict
 from app.roles import task_region
 from app.store import case_rows as rows
@@ -109,10 +110,10 @@ class CaseStore:
         entry = CachedWorkflow(case.version, workflow)
         # Everything up to now is already reflected in the case row.
         _values, entry.stamp = self.engine.assignments_since(workflow, 0.0, ())
-        entry.prints = {key: state.fingerprint(part) for key, part in _parts(workflow).items()}
-        entry.ready = {
-            key: self.engine.ready_user_tasks_in(p) for key, p in _parts(workflow).items()
-        }
+        parts = _parts(workflow)
+        entry.prints = {key: state.fingerprint(part) for key, part in parts.items()}
+        entry.ready = {key: self.engine.ready_user_tasks_in(p) for key, p in parts.items()}
+        entry.logical = {key: self.engine.logical_items(p) for key, p in parts.items()}
         return entry
 
     def save(
@@ -130,10 +131,14 @@ class CaseStore:
         status_before = case.status
         changed, removed, prints = state.dump_changed(workflow, entry.prints, entry.task_dicts)
         parts = _parts(workflow)
+        # Whatever is read from the workflow below is read from the changed parts only.
+        touched = [parts[key] for key in changed]
         for key in removed:
             entry.ready.pop(key, None)
+            entry.logical.pop(key, None)
         for key in changed:
             entry.ready[key] = self.engine.ready_user_tasks_in(parts[key])
+            entry.logical[key] = self.engine.logical_items(parts[key])
         if state.TOP in changed:
             case.state = changed.pop(state.TOP)
         existing = set(entry.prints) - {state.TOP}
@@ -145,13 +150,14 @@ class CaseStore:
             removed=[k for k in removed if k != state.TOP],
         )
         entry.prints = prints
-        self._sync_timers(session, case, entry, audit, now)
-        opened = self._sync_tasks(session, case, entry, audit, now)
-        self._sync_case(case, entry, audit, now)
+        waiting = self.engine.waiting_timers(workflow)
+        self._sync_timers(session, case, entry, audit, now, waiting)
+        opened = self._sync_tasks(session, case, entry, audit, now, waiting)
+        self._sync_case(case, entry, audit, now, touched)
         if case.status != status_before:
             for writer in self.status_writers:
                 writer(conn, case, audit, now)
-        audit.record_state(self.engine.logical_state(workflow))
+        audit.record_state(self.engine.state_hash(chain.from_iterable(entry.logical.values())))
         # Always write the row: its version is the optimistic lock for the whole case.
         values = {**case._dirty, "updated_at": now, "version": case.version + 1}
         if not rows.update_case(conn, case.id, case.version, values):
@@ -168,6 +174,7 @@ class CaseStore:
         entry: CachedWorkflow,
         audit: AuditBuffer,
         now: datetime,
+        waiting: list[WaitingTimer],
     ) -> list[OpenedTask]:
         conn = session.connection()
         ready = {t.uuid: t for tasks in entry.ready.values() for t in tasks}
@@ -184,7 +191,7 @@ class CaseStore:
         entry.open_tasks = set(ready)
         if not new:
             return []
-        due_by_task = self._task_due(entry.workflow)
+        due_by_task = self._task_due(entry.workflow, waiting)
         values = []
         for task in new:
             due = due_by_task.get(task.uuid)
@@ -226,10 +233,12 @@ class CaseStore:
             for task_id, v in zip(ids, values, strict=True)
         ]
 
-    def _task_due(self, workflow: Any) -> dict[str, tuple[datetime, bool]]:
+    def _task_due(
+        self, workflow: Any, waiting: list[WaitingTimer]
+    ) -> dict[str, tuple[datetime, bool]]:
         """A user task's due time is its earliest armed boundary timer (its step limit)."""
         result: dict[str, tuple[datetime, bool]] = {}
-        for timer in self.engine.waiting_timers(workflow):
+        for timer in waiting:
             owner = self.engine.boundary_owner(workflow, timer.uuid)
             if owner is None:
                 continue
@@ -245,10 +254,11 @@ class CaseStore:
         entry: CachedWorkflow,
         audit: AuditBuffer,
         now: datetime,
+        waiting_timers: list[WaitingTimer],
     ) -> None:
         conn = session.connection()
         workflow = entry.workflow
-        waiting = {t.uuid: t for t in self.engine.waiting_timers(workflow)}
+        waiting = {t.uuid: t for t in waiting_timers}
         if entry.armed_timers is None:
             entry.armed_timers = rows.armed_timers(conn, case.id)
         armed = entry.armed_timers
@@ -319,11 +329,16 @@ class CaseStore:
             )
 
     def _sync_case(
-        self, case: CaseRecord, entry: CachedWorkflow, audit: AuditBuffer, now: datetime
+        self,
+        case: CaseRecord,
+        entry: CachedWorkflow,
+        audit: AuditBuffer,
+        now: datetime,
+        touched: list[Any],
     ) -> None:
         workflow = entry.workflow
         assigned, entry.stamp = self.engine.assignments_since(
-            workflow, entry.stamp, ("status", "accepted_at", "delivered_at")
+            workflow, entry.stamp, ("status", "accepted_at", "delivered_at"), touched
         )
         if assigned.get("delivered_at"):
             data = self.engine.data(workflow)

@@ -60,6 +60,7 @@ class CachedWorkflow:
     workflow: Any
     prints: dict[str, Any] = field(default_factory=dict)
     ready: dict[str, list[Any]] = field(default_factory=dict)  # ready user tasks per part
+    logical: dict[str, list[Any]] = field(default_factory=dict)  # logical_state items per part
     # What the rows said at the last save; None = unknown (restored), ask the database.
     open_tasks: set[str] | None = None
     armed_timers: dict[str, tuple[str, Any]] | None = None  # task uuid -> (kind, due_at)

@@ -10,7 +10,18 @@ from functools import lru_cache
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, Table, Update, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 
 from .models import Case, CaseInput, CasePart, HumanTask, ProcessVersion, Timer
 
@@ -20,6 +31,8 @@ TASKS = cast(Table, HumanTask.__table__)
 TIMERS = cast(Table, Timer.__table__)
 PARTS = cast(Table, CasePart.__table__)
 CASE_COLUMNS = [c for c in CASES.c if c.name != "state"]
+# Literal lists and one row per parameter set: an expanding IN is re-rendered on every execution.
+_TASK_IS_OPEN = TASKS.c.state.in_([literal_column(f"'{state}'") for state in OPEN_STATES])
 
 _SELECT_CASE = select(*CASE_COLUMNS).where(CASES.c.id == bindparam("case_id"))
 _SELECT_TASK_AND_CASE = (
@@ -38,22 +51,20 @@ _UPDATE_PART = (
     .where(PARTS.c.case_id == bindparam("c_id"), PARTS.c.part_key == bindparam("p_key"))
     .values(state=bindparam("p_state"))
 )
-_DELETE_PARTS = delete(PARTS).where(
-    PARTS.c.case_id == bindparam("c_id"), PARTS.c.part_key.in_(bindparam("keys", expanding=True))
+_DELETE_PART = delete(PARTS).where(
+    PARTS.c.case_id == bindparam("c_id"), PARTS.c.part_key == bindparam("p_key")
 )
 _SELECT_OPEN_TASKS = select(TASKS.c.task_uuid).where(
-    TASKS.c.case_id == bindparam("case_id"), TASKS.c.state.in_(OPEN_STATES)
+    TASKS.c.case_id == bindparam("case_id"), _TASK_IS_OPEN
 )
 _COMPLETE_TASK = (
     update(TASKS)
-    .where(TASKS.c.id == bindparam("task_id"), TASKS.c.state.in_(OPEN_STATES))
+    .where(TASKS.c.id == bindparam("task_id"), _TASK_IS_OPEN)
     .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("by"))
 )
-_CLOSE_TASKS = (
+_CLOSE_TASK = (
     update(TASKS)
-    .where(
-        TASKS.c.task_uuid.in_(bindparam("uuids", expanding=True)), TASKS.c.state.in_(OPEN_STATES)
-    )
+    .where(TASKS.c.task_uuid == bindparam("uuid"), _TASK_IS_OPEN)
     .values(state="cancelled")
 )
 _INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
@@ -62,13 +73,13 @@ _SELECT_ARMED = select(TIMERS.c.task_uuid, TIMERS.c.kind, TIMERS.c.due_at).where
     TIMERS.c.fired_at.is_(None),
     TIMERS.c.cancelled_at.is_(None),
 )
-_PENDING_IN = (
-    TIMERS.c.task_uuid.in_(bindparam("uuids", expanding=True)),
+_PENDING = (
+    TIMERS.c.task_uuid == bindparam("uuid"),
     TIMERS.c.fired_at.is_(None),
     TIMERS.c.cancelled_at.is_(None),
 )
-_FIRE_TIMERS = update(TIMERS).where(*_PENDING_IN).values(fired_at=bindparam("now"))
-_CANCEL_TIMERS = update(TIMERS).where(*_PENDING_IN).values(cancelled_at=bindparam("now"))
+_FIRE_TIMER = update(TIMERS).where(*_PENDING).values(fired_at=bindparam("now"))
+_CANCEL_TIMER = update(TIMERS).where(*_PENDING).values(cancelled_at=bindparam("now"))
 _INSERT_TIMERS = insert(TIMERS)
 _VERSIONS = cast(Table, ProcessVersion.__table__)
 _NEWEST = (
@@ -88,7 +99,7 @@ _OPEN_TASK_OF_CASE = (
     .where(
         CASES.c.number == bindparam("number"),
         TASKS.c.task_spec == bindparam("spec"),
-        TASKS.c.state.in_(OPEN_STATES),
+        _TASK_IS_OPEN,
     )
     .order_by(TASKS.c.id)
 )
@@ -138,7 +149,7 @@ def write_parts(
             _UPDATE_PART, [{"c_id": case_id, "p_key": k, "p_state": v} for k, v in changed.items()]
         )
     if removed:
-        conn.execute(_DELETE_PARTS, {"c_id": case_id, "keys": removed})
+        conn.execute(_DELETE_PART, [{"c_id": case_id, "p_key": k} for k in removed])
 
 
 @lru_cache(maxsize=64)
@@ -168,7 +179,7 @@ def complete_task(conn: Connection, task_id: int, now: Any, by: str) -> bool:
 
 
 def close_tasks(conn: Connection, uuids: list[str]) -> None:
-    conn.execute(_CLOSE_TASKS, {"uuids": uuids})
+    conn.execute(_CLOSE_TASK, [{"uuid": uuid} for uuid in uuids])
 
 
 def insert_tasks(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
@@ -187,7 +198,8 @@ def armed_timers(conn: Connection, case_id: int) -> dict[str, tuple[str, Any]]:
 def end_timers(conn: Connection, uuids: list[str], now: Any, fired: bool) -> None:
     """Mark pending timers fired or cancelled (the case's version lock makes us the only writer)."""
     if uuids:
-        conn.execute(_FIRE_TIMERS if fired else _CANCEL_TIMERS, {"uuids": uuids, "now": now})
+        statement = _FIRE_TIMER if fired else _CANCEL_TIMER
+        conn.execute(statement, [{"uuid": uuid, "now": now} for uuid in uuids])
 
 
 def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -22,13 +22,14 @@ from app.config import ROOT
 from app.services.audit_cases import CaseAudit
 from app.services.backoffice import Backoffice
 from app.services.calendar import DayEntry
+from app.services.case_store import read_case
 from app.services.cases import Actor
 from app.services.migration import MigrationService
 from app.services.replay import CaseHistory, Replayer
 from app.store.models import CaseInput
 from tests.audit.support import alter, tampering
 from tests.conftest import freeze, settings_for
-from tests.helpers import SCENARIOS, case_row, complete, events, scenario
+from tests.helpers import SCENARIOS, case_row, complete, events, scenario, timers
 
 SCENARIO_NAMES = sorted(p.stem for p in SCENARIOS.glob("*.json"))
 
@@ -104,6 +105,15 @@ def test_a_rescheduled_provisional_deadline_replays(database_url: str, make_app:
     assert office.cases.recompute_provisional(Actor("tests", "admin")) >= 1
     kinds = [e.kind for e in _steps(office, number)]
     assert "timer_rescheduled" in kinds
+    # The moved due times are in the stored workflow, not only in the timer rows.
+    with office.db.sessions() as session:
+        record = read_case(session, case_row(office, number).id)
+        assert record is not None
+        restored = office.cases.store.load(session, record, None).workflow
+    armed = [t for t in timers(office, number) if t.fired_at is None and t.cancelled_at is None]
+    assert sorted(t.due_at for t in office.engine.waiting_timers(restored)) == sorted(
+        t.due_at for t in armed
+    )
     # The case started under the old calendar: replay computes its first deadlines with the
     # overrides in force then, and puts today's calendar back afterwards.
     assert _replay(office, number).line() == f"identical {len(kinds)} steps"
