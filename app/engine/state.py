@@ -40,12 +40,14 @@ def loads(raw: bytes) -> Any:
 
 def fingerprint(workflow: Any) -> tuple[int, float, int, bool]:
     """Cheap change detector: any task state change moves a timestamp and the sums with it."""
-    stamps = 0.0
-    states = 0
-    for task in workflow.tasks.values():
-        stamps += task.last_state_change
-        states += task.state
-    return (len(workflow.tasks), stamps, states, bool(workflow.completed))
+    tasks = workflow.tasks.values()
+    # `_state` is what Task.state reads; the property costs a call per task on every save.
+    return (
+        len(workflow.tasks),
+        sum(task.last_state_change for task in tasks),
+        sum(task._state for task in tasks),
+        bool(workflow.completed),
+    )
 
 
 class TaskDicts:
@@ -55,25 +57,27 @@ class TaskDicts:
     data (it is stored as a delta); all of those move the key below when they change."""
 
     def __init__(self) -> None:
-        self._items: dict[Any, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        # task id -> (change key, converted task, the id as a string)
+        self._items: dict[Any, tuple[tuple[Any, ...], dict[str, Any], str]] = {}
 
     def convert(self, part: Any) -> dict[str, Any]:
         items = self._items
         tasks = part.tasks
         result: dict[str, Any] = {}
         for task_id, task in tasks.items():
-            parent = tasks.get(task._parent) if task._parent is not None else None
+            parent_id = task._parent
+            parent = tasks.get(parent_id) if parent_id is not None else None
             key = (
                 task.last_state_change,
-                task.state,
+                task._state,
                 parent.last_state_change if parent is not None else None,
                 tuple(task._children),
             )
             hit = items.get(task_id)
             if hit is None or hit[0] != key:
-                hit = (key, registry.convert(task))
+                hit = (key, registry.convert(task), str(task_id))
                 items[task_id] = hit
-            result[str(task_id)] = hit[1]
+            result[hit[2]] = hit[1]
         return result
 
 

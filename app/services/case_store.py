@@ -13,7 +13,6 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from app import workdays
 from app.engine import scripting, state
@@ -22,6 +21,7 @@ from app.errors import Conflict
 from app.roles import task_region
 from app.store import case_rows as rows
 from app.store.audit_log import AuditBuffer
+from app.store.db import Tx, connection_of
 
 from .runtime import CachedWorkflow, SpecCache
 
@@ -67,22 +67,22 @@ class CaseRecord:
 StatusWriter = Callable[[Connection, CaseRecord, AuditBuffer, datetime], None]
 
 
-def read_case(session: Session, case_id: int) -> CaseRecord | None:
-    values = rows.read_case(session.connection(), case_id)
+def read_case(session: Tx, case_id: int) -> CaseRecord | None:
+    values = rows.read_case(connection_of(session), case_id)
     return CaseRecord(values) if values is not None else None
 
 
-def read_task_and_case(session: Session, task_id: int) -> tuple[dict[str, Any], CaseRecord] | None:
+def read_task_and_case(session: Tx, task_id: int) -> tuple[dict[str, Any], CaseRecord] | None:
     """The task row and its case in one query (the start of every completion)."""
-    found = rows.read_task_and_case(session.connection(), task_id)
+    found = rows.read_task_and_case(connection_of(session), task_id)
     if found is None:
         return None
     return found[0], CaseRecord(found[1])
 
 
-def insert_case(session: Session, values: dict[str, Any]) -> CaseRecord:
+def insert_case(session: Tx, values: dict[str, Any]) -> CaseRecord:
     values = {**values, "version": 1}
-    case_id = rows.insert_case(session.connection(), values)
+    case_id = rows.insert_case(connection_of(session), values)
     values.pop("state", None)
     return CaseRecord({**values, "id": case_id})
 
@@ -96,14 +96,12 @@ class CaseStore:
         # its deadlines are set): e.g. the applicant's message, in the same commit as the change.
         self.status_writers: list[StatusWriter] = []
 
-    def load(
-        self, session: Session, case: CaseRecord, cached: CachedWorkflow | None
-    ) -> CachedWorkflow:
+    def load(self, session: Tx, case: CaseRecord, cached: CachedWorkflow | None) -> CachedWorkflow:
         """The case's workflow: the cached one if still current, else restored from its parts."""
         if cached is not None and cached.version == case.version:
             return cached
         specs = self.specs.spec_set(session, case.process_version_id, case.pinned)
-        top, parts = rows.read_state(session.connection(), case.id)
+        top, parts = rows.read_state(connection_of(session), case.id)
         workflow = self.engine.restore(
             specs, state.loads(top), {key: state.loads(raw) for key, raw in parts.items()}
         )
@@ -118,7 +116,7 @@ class CaseStore:
 
     def save(
         self,
-        session: Session,
+        session: Tx,
         case: CaseRecord,
         entry: CachedWorkflow,
         audit: AuditBuffer,
@@ -126,7 +124,7 @@ class CaseStore:
     ) -> list[OpenedTask]:
         """Write the changed parts and bring task, timer and case rows in line with the workflow;
         returns the task rows opened."""
-        conn = session.connection()
+        conn = connection_of(session)
         workflow = entry.workflow
         status_before = case.status
         changed, removed, prints = state.dump_changed(workflow, entry.prints, entry.task_dicts)
@@ -169,14 +167,14 @@ class CaseStore:
 
     def _sync_tasks(
         self,
-        session: Session,
+        session: Tx,
         case: CaseRecord,
         entry: CachedWorkflow,
         audit: AuditBuffer,
         now: datetime,
         waiting: list[WaitingTimer],
     ) -> list[OpenedTask]:
-        conn = session.connection()
+        conn = connection_of(session)
         ready = {t.uuid: t for tasks in entry.ready.values() for t in tasks}
         if entry.open_tasks is None:
             entry.open_tasks = rows.open_task_uuids(conn, case.id)
@@ -249,14 +247,14 @@ class CaseStore:
 
     def _sync_timers(
         self,
-        session: Session,
+        session: Tx,
         case: CaseRecord,
         entry: CachedWorkflow,
         audit: AuditBuffer,
         now: datetime,
         waiting_timers: list[WaitingTimer],
     ) -> None:
-        conn = session.connection()
+        conn = connection_of(session)
         workflow = entry.workflow
         waiting = {t.uuid: t for t in waiting_timers}
         if entry.armed_timers is None:

@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select, update
 
 from app import workdays
 from app.clock import clock
@@ -22,7 +19,7 @@ from app.rules.id_number import mask_id_number
 from app.store import case_rows
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
-from app.store.models import Case, CaseCounter, HumanTask, Timer
+from app.store.models import Case, HumanTask, Timer
 
 from .case_store import (
     OPEN_STATES,
@@ -103,12 +100,12 @@ class CaseService:
         applicant = data["application"]["applicant"]
         now = clock.now()
         audit = AuditBuffer()
-        with clock.pinned(now), self.db.transaction() as session:
-            latest = {r.process_id: r for r in case_rows.latest_versions(session.connection())}
+        with clock.pinned(now), self.db.write() as session:
+            latest = {r.process_id: r for r in case_rows.latest_versions(session)}
             if process_id not in latest:
                 raise NotFound(f"流程 {process_id} 尚未部署")
             top = latest[process_id]
-            pinned = _pin_calls(session, top.id, top.calls)
+            pinned = _pin_calls(latest, top.calls)
             region = data["transfer_in_region"]
             number = _next_number(session, region, now.astimezone(workdays.TZ).year)
             data = {**data, "case_number": number}
@@ -142,7 +139,7 @@ class CaseService:
                     "completed_at": None,
                 },
             )
-            start_hash = case_rows.insert_input(session.connection(), case.id, "start", data, now)
+            start_hash = case_rows.insert_input(session, case.id, "start", data, now)
             audit.add(
                 "case_created",
                 actor.name,
@@ -183,7 +180,7 @@ class CaseService:
         now = clock.now()
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with clock.pinned(now), self.db.transaction() as session:
+        with clock.pinned(now), self.db.write() as session:
             found = read_task_and_case(session, task_id)
             if found is None:
                 raise NotFound("任务不存在")
@@ -208,7 +205,7 @@ class CaseService:
                 raise Conflict("该任务在流程中已不可办理，请刷新") from exc
             except EngineError as exc:
                 raise WorkflowFailed(f"流程无法继续：{exc}") from exc
-            if not case_rows.complete_task(session.connection(), task_id, now, actor.name):
+            if not case_rows.complete_task(session, task_id, now, actor.name):
                 raise Conflict("该任务已由他人办理，请刷新后查看最新状态")
             if entry.open_tasks is not None:
                 entry.open_tasks.discard(task["task_uuid"])  # completed, not closed
@@ -270,7 +267,7 @@ class CaseService:
     def _fire_case(self, case_id: int, now: datetime) -> int:
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with clock.pinned(now), self.db.transaction() as session:
+        with clock.pinned(now), self.db.write() as session:
             case = read_case(session, case_id)
             assert case is not None
             entry = self.store.load(session, case, self.workflows.take(case.id))
@@ -392,9 +389,8 @@ def _authorize(task: dict[str, Any], actor: Actor) -> None:
         raise Forbidden("无权办理该任务（岗位或地区不符）")
 
 
-def _pin_calls(session: Session, top_id: int, calls: list[str]) -> dict[str, int]:
+def _pin_calls(latest: dict[str, Any], calls: list[str]) -> dict[str, int]:
     """Every process the top one calls (transitively), pinned to its newest version now."""
-    latest = {row.process_id: row for row in case_rows.latest_versions(session.connection())}
     pinned: dict[str, int] = {}
     pending = list(calls)
     while pending:
@@ -408,16 +404,7 @@ def _pin_calls(session: Session, top_id: int, calls: list[str]) -> dict[str, int
     return pinned
 
 
-def _next_number(session: Session, region: str, year: int) -> str:
+def _next_number(conn: Connection, region: str, year: int) -> str:
     """Readable case numbers: transfer-in region, year, a per-region-and-year sequence."""
     prefix = f"{region}-{year}"
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(CaseCounter).values(prefix=prefix, last=0).on_conflict_do_nothing())
-    last = session.execute(
-        update(CaseCounter)
-        .where(CaseCounter.prefix == prefix)
-        .values(last=CaseCounter.last + 1)
-        .returning(CaseCounter.last)
-    ).scalar_one()
-    return f"{prefix}-{last:06d}"
+    return f"{prefix}-{case_rows.next_in_sequence(conn, prefix):06d}"

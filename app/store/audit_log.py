@@ -10,8 +10,8 @@ from weakref import WeakKeyDictionary
 
 import orjson
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
 
+from .db import Tx, connection_of
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -64,10 +64,10 @@ class AuditBuffer:
     def add(self, kind: str, actor: str, at: datetime, case_id: int | None, /, **data: Any) -> None:
         self.events.append(PendingEvent(kind, actor, at, case_id, data))
 
-    def flush(self, session: Session) -> None:
+    def flush(self, session: Tx) -> None:
         if not self.events:
             return
-        conn = session.connection()
+        conn = connection_of(session)
         engine = conn.engine
         # Chain onto the head this process last wrote and claim it with one conditional UPDATE;
         # only when someone else moved it (another process, a rolled-back transaction) read it.

@@ -22,8 +22,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .models import Case, CaseInput, CasePart, HumanTask, ProcessVersion, Timer
+from .models import Case, CaseCounter, CaseInput, CasePart, HumanTask, ProcessVersion, Timer
 
 OPEN_STATES = ("open", "claimed")
 CASES = cast(Table, Case.__table__)
@@ -227,3 +229,27 @@ def insert_input(conn: Connection, case_id: int, kind: str, data: dict[str, Any]
         insert(_INPUTS).values(case_id=case_id, kind=kind, data=data, sha256=digest, created_at=now)
     )
     return digest
+
+
+_COUNTERS = cast(Table, CaseCounter.__table__)
+_ADD_COUNTER = {
+    "postgresql": pg_insert(_COUNTERS)
+    .values(prefix=bindparam("prefix"), last=0)
+    .on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(_COUNTERS)
+    .values(prefix=bindparam("prefix"), last=0)
+    .on_conflict_do_nothing(),
+}
+_NEXT_IN_COUNTER = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.prefix == bindparam("name"))
+    .values(last=_COUNTERS.c.last + 1)
+    .returning(_COUNTERS.c.last)
+)
+
+
+def next_in_sequence(conn: Connection, prefix: str) -> int:
+    """The next number of a named sequence (created at 1); the row lock serialises callers."""
+    conn.execute(_ADD_COUNTER[conn.dialect.name], {"prefix": prefix})
+    last: int = conn.execute(_NEXT_IN_COUNTER, {"name": prefix}).scalar_one()
+    return last

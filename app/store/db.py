@@ -6,8 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+# What a unit of work runs on: an ORM session, or a bare connection on the hot path.
+Tx = Session | Connection
+
+
+def connection_of(tx: Tx) -> Connection:
+    return tx.connection() if isinstance(tx, Session) else tx
 
 
 def _json(value: object) -> str:
@@ -74,6 +81,13 @@ class Database:
                 yield session
         finally:
             session.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """The same unit of work on a bare connection: for the case use cases, which run
+        prebuilt Core statements only and need no ORM session."""
+        with self.write_engine.begin() as conn:
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
