@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from .db import Tx, connection_of
 from .models import AuditEvent, AuditHead
+from .prepared import Prepared
 
 GENESIS = "0" * 64
 # Events that are inputs to a case (what replay re-applies); each carries the state after it.
@@ -74,8 +75,8 @@ class AuditBuffer:
         cached = _last_heads.get(engine)
         if cached is not None:
             rows, head = self._chain(*cached)
-            claimed = conn.execute(
-                _ADVANCE_HEAD,
+            claimed = _ADVANCE_HEAD.execute(
+                conn,
                 {
                     "old_seq": cached[0],
                     "old_hash": cached[1],
@@ -93,7 +94,7 @@ class AuditBuffer:
                 conn.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
             rows, head = self._chain(*((found.seq, found.hash) if found else (0, GENESIS)))
             conn.execute(_UPDATE_HEAD, {"new_seq": head[0], "new_hash": head[1]})
-        conn.execute(_INSERT_EVENT, rows)
+        _INSERT_EVENT.execute(conn, rows)
         _last_heads[engine] = head
         self.events.clear()
 
@@ -126,8 +127,8 @@ _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
 # Built once: constructing statements costs more than executing them on this hot path.
 _SELECT_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-_INSERT_EVENT = insert(_EVENTS)
-_ADVANCE_HEAD = (
+_INSERT_EVENT = Prepared(insert(_EVENTS))
+_ADVANCE_HEAD = Prepared(
     update(_HEAD)
     .where(
         _HEAD.c.id == 1, _HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash")
