@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
 _workflow_converter = BpmnWorkflowConverter(BpmnWorkflow, registry)
@@ -75,10 +76,42 @@ class TaskDicts:
             )
             hit = items.get(task_id)
             if hit is None or hit[0] != key:
-                hit = (key, registry.convert(task), str(task_id))
+                hit = (key, task_dict(task, parent), str(task_id))
                 items[task_id] = hit
             result[hit[2]] = hit[1]
         return result
+
+
+_TASK_TYPENAME = registry.typenames[Task]
+
+
+def task_dict(task: Any, parent: Any) -> dict[str, Any]:
+    """What SpiffWorkflow's TaskConverter.to_dict gives (checked byte for byte by a test),
+    without the registry's dispatch: this runs for every changed task on every save.
+    `parent` is the parent task in the same workflow, or None."""
+    if parent is None:
+        data, delta = task.data, {}
+    else:
+        before, after = parent.data, task.data
+        data = {}
+        delta = {
+            "updates": {k: v for k, v in after.items() if k not in before or v != before[k]},
+            "deletions": [k for k in before if k not in after],
+        }
+    internal = task.internal_data
+    return {
+        "id": str(task.id),
+        "parent": str(task._parent) if parent is not None else None,
+        "children": [str(child) for child in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task._state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": registry.convert(internal) if internal else {},
+        "data": data,
+        "delta": delta,
+        "typename": _TASK_TYPENAME,
+    }
 
 
 def _workflow_fields(workflow: Any, tasks: dict[str, Any]) -> dict[str, Any]:

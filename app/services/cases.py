@@ -164,7 +164,8 @@ class CaseService:
                     missing_materials=list(data.get("missing_materials", [])),
                     by="rules",
                 )
-            entry = CachedWorkflow(0, workflow)
+            # A new case has no task or timer rows yet: nothing to look up.
+            entry = CachedWorkflow(0, workflow, open_tasks=set(), armed_timers={})
             opened = self.store.save(session, case, entry, audit, now)
             audit.flush(session)
         self.workflows.put(case.id, entry)

@@ -91,6 +91,11 @@ class Prepared:
 
     def _compile(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect, column_keys=list(names))
+        if compiled.post_compile_params or compiled.literal_execute_params:  # type: ignore[attr-defined]
+            raise ValueError(
+                "an expanding IN is rendered per execution: use literal values or one row per "
+                "parameter set"
+            )
         binds: dict[str, BindParameter[Any]] = compiled.binds  # type: ignore[attr-defined]
         result = self._sqlite[names] = _Compiled(
             sql=compiled.string,
