@@ -110,7 +110,6 @@ def insert_open_cases(office: Backoffice, count: int, *, seed: int = 7, batch: i
                     "created_at": created,
                     "updated_at": created,
                     "completed_at": None,
-                    "state": b"{}",
                     "version": 1,
                 }
             )

@@ -83,7 +83,6 @@ def read_task_and_case(session: Tx, task_id: int) -> tuple[dict[str, Any], CaseR
 def insert_case(session: Tx, values: dict[str, Any]) -> CaseRecord:
     values = {**values, "version": 1}
     case_id = rows.insert_case(connection_of(session), values)
-    values.pop("state", None)
     return CaseRecord({**values, "id": case_id})
 
 
@@ -101,7 +100,8 @@ class CaseStore:
         if cached is not None and cached.version == case.version:
             return cached
         specs = self.specs.spec_set(session, case.process_version_id, case.pinned)
-        top, parts = rows.read_state(connection_of(session), case.id)
+        parts = rows.read_state(connection_of(session), case.id)
+        top = parts.pop(state.TOP)
         workflow = self.engine.restore(
             specs, state.loads(top), {key: state.loads(raw) for key, raw in parts.items()}
         )
@@ -137,15 +137,13 @@ class CaseStore:
         for key in changed:
             entry.ready[key] = self.engine.ready_user_tasks_in(parts[key])
             entry.logical[key] = self.engine.logical_items(parts[key])
-        if state.TOP in changed:
-            case.state = changed.pop(state.TOP)
-        existing = set(entry.prints) - {state.TOP}
+        existing = entry.prints
         rows.write_parts(
             conn,
             case.id,
             new={k: v for k, v in changed.items() if k not in existing},
             changed={k: v for k, v in changed.items() if k in existing},
-            removed=[k for k in removed if k != state.TOP],
+            removed=removed,
         )
         entry.prints = prints
         waiting = self.engine.waiting_timers(workflow)

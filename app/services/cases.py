@@ -129,7 +129,6 @@ class CaseService:
                     "decision": data.get("decision", ""),
                     "created_at": now,
                     "updated_at": now,
-                    "state": b"{}",
                     "accepted_at": None,
                     "committed_due": None,
                     "legal_due": None,

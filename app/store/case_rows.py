@@ -32,7 +32,7 @@ CASES = cast(Table, Case.__table__)
 TASKS = cast(Table, HumanTask.__table__)
 TIMERS = cast(Table, Timer.__table__)
 PARTS = cast(Table, CasePart.__table__)
-CASE_COLUMNS = [c for c in CASES.c if c.name != "state"]
+CASE_COLUMNS = list(CASES.c)
 # Literal lists and one row per parameter set: an expanding IN is re-rendered on every execution.
 _TASK_IS_OPEN = TASKS.c.state.in_([literal_column(f"'{state}'") for state in OPEN_STATES])
 
@@ -42,7 +42,6 @@ _SELECT_TASK_AND_CASE = Prepared(
     .join(CASES, CASES.c.id == TASKS.c.case_id)
     .where(TASKS.c.id == bindparam("task_id"))
 )
-_SELECT_STATE = Prepared(select(CASES.c.state).where(CASES.c.id == bindparam("case_id")))
 _SELECT_PARTS = Prepared(
     select(PARTS.c.part_key, PARTS.c.state).where(PARTS.c.case_id == bindparam("case_id"))
 )
@@ -132,10 +131,9 @@ def read_task_and_case(
     return task, case
 
 
-def read_state(conn: Connection, case_id: int) -> tuple[bytes, dict[str, bytes]]:
-    top = _SELECT_STATE.execute(conn, {"case_id": case_id}).scalar()
-    parts = dict(_SELECT_PARTS.execute(conn, {"case_id": case_id}).rows)
-    return top, parts
+def read_state(conn: Connection, case_id: int) -> dict[str, bytes]:
+    """A case's stored parts by key ('top' and one per subprocess)."""
+    return dict(_SELECT_PARTS.execute(conn, {"case_id": case_id}).rows)
 
 
 def insert_case(conn: Connection, values: dict[str, Any]) -> int:

@@ -73,15 +73,14 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # the top workflow's instance state (no specs); subprocesses live in case_part
-    state: Mapped[bytes] = mapped_column(LargeBinary)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
 
 
 class CasePart(Base):
-    """The instance state of one subprocess of a case, written only when it changed."""
+    """The instance state of one part of a case (the top workflow, key 'top', or one
+    subprocess; never the specs), written only when it changed."""
 
     __tablename__ = "case_part"
 
