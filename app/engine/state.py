@@ -6,6 +6,7 @@ medical transfer rewrites the medical subprocess, not the whole bundle.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -60,6 +61,13 @@ class TaskDicts:
     def __init__(self) -> None:
         # task id -> (change key, converted task, the id as a string)
         self._items: dict[Any, tuple[tuple[Any, ...], dict[str, Any], str]] = {}
+        self._names: dict[Any, str] = {}  # task id -> str(id): UUID.__str__ is slow
+
+    def name(self, task_id: Any) -> str:
+        found = self._names.get(task_id)
+        if found is None:
+            found = self._names[task_id] = str(task_id)
+        return found
 
     def convert(self, part: Any) -> dict[str, Any]:
         items = self._items
@@ -76,7 +84,7 @@ class TaskDicts:
             )
             hit = items.get(task_id)
             if hit is None or hit[0] != key:
-                hit = (key, task_dict(task, parent), str(task_id))
+                hit = (key, task_dict(task, parent, self.name), self.name(task_id))
                 items[task_id] = hit
             result[hit[2]] = hit[1]
         return result
@@ -85,10 +93,11 @@ class TaskDicts:
 _TASK_TYPENAME = registry.typenames[Task]
 
 
-def task_dict(task: Any, parent: Any) -> dict[str, Any]:
+def task_dict(task: Any, parent: Any, name: Callable[[Any], str] = str) -> dict[str, Any]:
     """What SpiffWorkflow's TaskConverter.to_dict gives (checked byte for byte by a test),
     without the registry's dispatch: this runs for every changed task on every save.
-    `parent` is the parent task in the same workflow, or None."""
+    `parent` is the parent task in the same workflow, or None; `name` turns a task id into
+    its string."""
     if parent is None:
         data, delta = task.data, {}
     else:
@@ -100,9 +109,9 @@ def task_dict(task: Any, parent: Any) -> dict[str, Any]:
         }
     internal = task.internal_data
     return {
-        "id": str(task.id),
-        "parent": str(task._parent) if parent is not None else None,
-        "children": [str(child) for child in task._children],
+        "id": name(task.id),
+        "parent": name(task._parent) if parent is not None else None,
+        "children": [name(child) for child in task._children],
         "last_state_change": task.last_state_change,
         "state": task._state,
         "task_spec": task.task_spec.name,
