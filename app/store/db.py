@@ -50,7 +50,8 @@ def _tune_sqlite(engine: Engine, immediate: bool) -> None:
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         # Writers take the write lock up front, so a read-then-write transaction never fails
         # half-way with "database is locked": concurrent writers queue instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight on the driver: it runs before every transaction, statement-free itself.
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:

@@ -41,9 +41,9 @@ class Outcome:
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]  # parameter names in positional order
-    defaults: dict[str, Any]  # values fixed in the statement (e.g. .values(state="done"))
-    binds: dict[str, Processor]
+    # In positional order: name, the value fixed in the statement (e.g. .values(state="done"))
+    # or _REQUIRED, and the column type's conversion.
+    slots: tuple[tuple[str, Any, Processor], ...]
     results: tuple[Processor, ...]
 
 
@@ -64,22 +64,22 @@ class Prepared:
         first = params if isinstance(params, dict) else (params[0] if params else {})
         names = tuple(first)
         compiled = self._sqlite.get(names) or self._compile(conn.dialect, names)
-        cursor = conn.connection.cursor()
-        try:
-            if params is None or isinstance(params, dict):
-                cursor.execute(compiled.sql, _bind(compiled, params or {}))
-                fetched = cursor.fetchall() if self.columns else []
-            elif self.columns:  # RETURNING for several rows: the cursor returns one set each
-                fetched = []
-                for one in params:
-                    cursor.execute(compiled.sql, _bind(compiled, one))
-                    fetched += cursor.fetchall()
-            else:
-                cursor.executemany(compiled.sql, [_bind(compiled, one) for one in params])
-                fetched = []
-            rowcount = cursor.rowcount
-        finally:
-            cursor.close()
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        if params is None or isinstance(params, dict):
+            cursor = driver.execute(compiled.sql, _bind(compiled.slots, params or {}))
+            fetched = cursor.fetchall() if self.columns else []
+        elif self.columns:  # RETURNING for several rows: one execution (and result) each
+            fetched = []
+            for one in params:
+                cursor = driver.execute(compiled.sql, _bind(compiled.slots, one))
+                fetched += cursor.fetchall()
+        else:
+            cursor = driver.executemany(
+                compiled.sql, [_bind(compiled.slots, one) for one in params]
+            )
+            fetched = []
+        rowcount = cursor.rowcount
         processors = compiled.results
         rows = [
             tuple(
@@ -97,19 +97,21 @@ class Prepared:
                 "parameter set"
             )
         binds: dict[str, BindParameter[Any]] = compiled.binds  # type: ignore[attr-defined]
+        slots = []
+        for name in compiled.positiontup or ():  # type: ignore[attr-defined]
+            bind = binds[name]
+            fixed = bind.required or bind.callable is not None
+            slots.append(
+                (
+                    name,
+                    _REQUIRED if fixed else bind.effective_value,
+                    # dialect_impl: e.g. DateTime becomes SQLite's DATETIME, which stores text.
+                    bind.type.dialect_impl(dialect).bind_processor(dialect),
+                )
+            )
         result = self._sqlite[names] = _Compiled(
             sql=compiled.string,
-            names=tuple(compiled.positiontup or ()),  # type: ignore[attr-defined]
-            defaults={
-                name: bind.effective_value
-                for name, bind in binds.items()
-                if not bind.required and bind.callable is None
-            },
-            # dialect_impl: e.g. DateTime becomes SQLite's DATETIME, which stores text.
-            binds={
-                name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                for name, bind in binds.items()
-            },
+            slots=tuple(slots),
             results=tuple(
                 c.type.dialect_impl(dialect).result_processor(dialect, None) for c in self.columns
             ),
@@ -117,11 +119,15 @@ class Prepared:
         return result
 
 
-def _bind(compiled: _Compiled, params: dict[str, Any]) -> tuple[Any, ...]:
+_REQUIRED = object()
+
+
+def _bind(slots: tuple[tuple[str, Any, Processor], ...], params: dict[str, Any]) -> tuple[Any, ...]:
     values = []
-    for name in compiled.names:
-        value = params[name] if name in params else compiled.defaults[name]
-        processor = compiled.binds[name]
+    for name, default, processor in slots:
+        value = params.get(name, default)
+        if value is _REQUIRED:
+            raise KeyError(f"no value for the parameter {name!r}")
         values.append(value if processor is None else processor(value))
     return tuple(values)
 
