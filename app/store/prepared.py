@@ -64,6 +64,8 @@ class Prepared:
         first = params if isinstance(params, dict) else (params[0] if params else {})
         names = tuple(first)
         compiled = self._sqlite.get(names) or self._compile(conn.dialect, names)
+        if not conn.in_transaction():
+            conn.begin()  # what SQLAlchemy's autobegin would do on its own execute
         driver = conn.connection.dbapi_connection
         assert driver is not None
         if params is None or isinstance(params, dict):

@@ -89,3 +89,21 @@ def test_an_expanding_in_is_refused_rather_than_run_wrong(backoffice: Backoffice
                 statement.execute(conn)
         else:  # PostgreSQL runs statements through SQLAlchemy, which expands IN itself
             assert statement.execute(conn).rows == []
+
+
+def test_a_statement_on_a_fresh_connection_joins_a_transaction_like_sqlalchemy_would(
+    backoffice: Backoffice,
+) -> None:
+    from app.services.cases import Actor
+
+    number = backoffice.applications.submit(
+        scenario("bundle_all_three_success")["application"], Actor("tests", "applicant")
+    ).case_number
+    case_id = case_row(backoffice, number).id
+    due = datetime(2026, 10, 16, tzinfo=UTC)
+    with backoffice.db.write_engine.connect() as conn:
+        Prepared(insert(TIMERS)).execute(conn, _timer(case_id, "rolled-back", due))
+        assert conn.in_transaction()
+        conn.rollback()
+    with backoffice.db.sessions() as session:
+        assert session.execute(select(Timer.id).where(Timer.kind == KIND)).first() is None
