@@ -15,6 +15,7 @@ import pytest
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
+from tests.conftest import settings_for
 from tests.processes.driver import (
     DELIVER_EXPRESS,
     DELIVER_ON_SITE,
@@ -56,6 +57,14 @@ PROCESS = {
     "pension": "pension_transfer",
     "medical": "medical_transfer",
     "unemployment": "unemployment_transfer",
+}
+DELIVERY = {
+    "on_site": ("deliver_on_site", "timer_deliver_on_site", DELIVER_ON_SITE),
+    "express": ("deliver_express", "timer_deliver_express", DELIVER_EXPRESS),
+}
+ESCALATE_DELIVERY = {
+    "delivery_supervision_action": "urged_window",
+    "delivery_supervision_note": "已督促窗口当日送达",
 }
 
 
@@ -613,6 +622,109 @@ def test_open_escalation_is_cancelled_when_the_result_is_delivered(backoffice: B
     assert [t.state for t in d.tasks("escalate_committed")] == ["cancelled"]
     assert d.case().status == "concluded"
     assert d.timer("timer_legal").cancelled_at == local("2026-10-16T09:00:00+08:00")
+
+
+def concluded_on_tuesday_awaiting(backoffice: Backoffice, delivery: str) -> CaseDriver:
+    """A pension-only case concluded on Tuesday 2026-09-29 (a working day) at 11:00, its result
+    waiting to be delivered on the spot or by express."""
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"], delivery=delivery))
+    d.run(PENSION_SUCCESS)
+    d.at("2026-09-29T11:00:00+08:00")
+    d.complete(*REVIEW, REVIEW_PASSED)
+    task, _timer, _data = DELIVERY[delivery]
+    assert d.open_names() == [f"{BUNDLE}/{task}"]
+    assert local(d.data()["concluded_at"]) == local("2026-09-29T11:00:00+08:00")
+    return d
+
+
+@pytest.mark.parametrize("delivery", ["on_site", "express"])
+def test_delivery_limit_runs_out_at_the_end_of_the_day_of_conclusion_and_escalates(
+    backoffice: Backoffice, database_url: str, delivery: str
+) -> None:
+    """000 十九: delivered within 0 working days of the decision, i.e. by the end of the day of
+    办结 (Asia/Shanghai); a result still undelivered then goes to the supervisor (督办)."""
+    task, kind, data = DELIVERY[delivery]
+    d = concluded_on_tuesday_awaiting(backoffice, delivery)
+    timer = d.timer(kind)
+    assert (timer.due_at, timer.working_days) == (end_of_day("2026-09-29"), 0)
+    assert timer.start_at == local("2026-09-29T11:00:00+08:00")
+    other = {"timer_deliver_on_site", "timer_deliver_express"} - {kind}
+    assert all(d.timers(name) == [] for name in other)
+
+    # The deadline passes while this service is down: another one, on the same database,
+    # restores the case from its rows and fires the timer.
+    restarted = Backoffice(settings_for(database_url))
+    try:
+        r = CaseDriver(restarted, d.number)
+        check_runs_out_at_end_of(r, kind, "2026-09-29", working_days=0)
+        [escalation] = r.tasks("escalate_delivery")
+        assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
+            BUNDLE,
+            "supervisor",
+            "330602",
+            "open",
+        )
+        assert escalation.created_at == local("2026-09-30T00:00:01+08:00")
+        # Non-interrupting: the delivery task stays open with the window clerk.
+        assert r.open_names() == sorted([f"{BUNDLE}/{task}", f"{BUNDLE}/escalate_delivery"])
+        case = r.case()
+        assert (case.status, case.completed_at) == ("concluded", None)
+        assert r.data()["delivery_overdue"] is True
+
+        r.at("2026-10-08T09:00:00+08:00")
+        assert r.fired().count(kind) == 1
+        assert len(r.tasks("escalate_delivery")) == 1
+    finally:
+        restarted.close()
+
+    # Delivered late: the case ends and the open escalation closes with it, like the others.
+    d.complete(BUNDLE, task, data)
+    assert [t.state for t in d.tasks("escalate_delivery")] == ["cancelled"]
+    case = d.case()
+    assert case.status == "concluded"
+    assert case.completed_at == local("2026-10-08T09:00:00+08:00")
+    assert d.open_names() == []
+    assert d.pending_timers() == []
+
+
+@pytest.mark.parametrize("delivery", ["on_site", "express"])
+def test_delivery_on_the_day_of_conclusion_cancels_the_delivery_limit(
+    backoffice: Backoffice, delivery: str
+) -> None:
+    task, kind, data = DELIVERY[delivery]
+    d = concluded_on_tuesday_awaiting(backoffice, delivery)
+    d.at("2026-09-29T23:30:00+08:00")
+    d.complete(BUNDLE, task, data)
+
+    timer = d.timer(kind)
+    assert timer.cancelled_at == local("2026-09-29T23:30:00+08:00")
+    assert timer.fired_at is None
+    d.at("2026-09-30T00:00:01+08:00")
+    assert d.timer(kind).fired_at is None
+    assert kind not in d.fired()
+    assert d.tasks("escalate_delivery") == []
+    assert d.open_names() == []
+    assert d.case().completed_at == local("2026-09-29T23:30:00+08:00")
+    assert "delivery_overdue" not in d.data()
+
+
+def test_electronic_delivery_has_no_delivery_limit(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
+    d.run(PENSION_SUCCESS)
+    d.complete(*REVIEW, REVIEW_PASSED)
+    assert d.case().completed_at == local(START)  # delivered by the script, at once
+    assert d.timers("timer_deliver_on_site") == d.timers("timer_deliver_express") == []
+
+
+def test_delivery_escalation_scenario(backoffice: Backoffice) -> None:
+    result = run_scenario(backoffice, "bundle_on_site_delivered_late")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+    [escalation] = d.tasks("escalate_delivery")
+    assert escalation.state == "completed"
+    assert d.fired() == ["timer_deliver_on_site"]
+    [on_site] = d.tasks("deliver_on_site")
+    assert on_site.completed_at == local("2026-09-29T09:30:00+08:00")
 
 
 def test_only_medical_with_express_delivery_scenario(backoffice: Backoffice) -> None:
