@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         FOUR_EYES=settings.four_eyes,
         SESSION_IDLE_MINUTES=settings.session_idle_minutes,
         WORKLIST_WARN_DAYS_LEFT=settings.worklist_warn_days_left,
+        PORTAL_APPLICATIONS_PER_HOUR=settings.portal_applications_per_hour,
         WORKLIST_WARN_USED_RATIO=settings.worklist_warn_used_ratio,
     )
     app.config.update(overrides)

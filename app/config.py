@@ -46,6 +46,7 @@ class Settings:
     session_idle_minutes: int = 30
     worklist_warn_days_left: int = 1
     worklist_warn_used_ratio: float = 0.8
+    portal_applications_per_hour: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,4 +72,7 @@ class Settings:
             # WORKLIST_WARN_DAYS_LEFT / WORKLIST_WARN_USED_RATIO: when a task's badge turns yellow
             worklist_warn_days_left=int(os.environ.get("WORKLIST_WARN_DAYS_LEFT", "1")),
             worklist_warn_used_ratio=float(os.environ.get("WORKLIST_WARN_USED_RATIO", "0.8")),
+            # PORTAL_APPLICATIONS_PER_HOUR: online applications accepted from one client address
+            # per hour on the anonymous portal (0 = no limit; the bearer-token API is not limited)
+            portal_applications_per_hour=int(os.environ.get("PORTAL_APPLICATIONS_PER_HOUR", "20")),
         )

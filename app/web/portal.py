@@ -46,37 +46,50 @@ MATERIAL_LABELS = {
 STAGES = ("申请", "受理", "办理", "审核", "办结", "送达")
 
 
-class LookupThrottle:
-    """Failed lookups per client address: a case number and an ID number must not be guessed."""
+class AddressLimit:
+    """Events per client address in a sliding window: failed lookups (a case number and an ID
+    number must not be guessed), applications (the anonymous form must not be flooded)."""
 
-    def __init__(self, limit: int = 10, window_s: float = 600.0) -> None:
+    def __init__(self, limit: int, window_s: float) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
+        self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str) -> deque[float]:
+    def _count(self, key: str) -> int:
         # Real time, not the simulated clock: this defends the real server.
+        events = self._events.get(key)
+        if events is None:
+            return 0
         now = time.monotonic()
-        failures = self._failures.setdefault(key, deque())
-        while failures and now - failures[0] > self.window_s:
-            failures.popleft()
-        return failures
+        while events and now - events[0] > self.window_s:
+            events.popleft()
+        if not events:
+            del self._events[key]  # idle addresses do not pile up
+        return len(events)
 
     def blocked(self, key: str) -> bool:
         with self._lock:
-            return len(self._recent(key)) >= self.limit
+            return 0 < self.limit <= self._count(key)
 
-    def failed(self, key: str) -> None:
+    def record(self, key: str) -> None:
         with self._lock:
-            self._recent(key).append(time.monotonic())
+            self._count(key)
+            self._events.setdefault(key, deque()).append(time.monotonic())
 
 
-def _throttle() -> LookupThrottle:
-    throttle: LookupThrottle = current_app.extensions.setdefault(
-        "portal_throttle", LookupThrottle()
-    )
-    return throttle
+def _limit(name: str, limit: int, window_s: float) -> AddressLimit:
+    found: AddressLimit = current_app.extensions.setdefault(name, AddressLimit(limit, window_s))
+    return found
+
+
+def _lookups() -> AddressLimit:
+    return _limit("portal_lookup_limit", 10, 600.0)
+
+
+def _applications() -> AddressLimit:
+    per_hour = int(current_app.config.get("PORTAL_APPLICATIONS_PER_HOUR", 20))
+    return _limit("portal_application_limit", per_hour, 3600.0)
 
 
 def _portal() -> PortalService:
@@ -105,15 +118,21 @@ def index() -> Any:
 def apply() -> Any:
     errors: dict[str, list[str]] = {}
     form = request.form
+    status = 200
     if request.method == "POST":
         body = portal_form.application_from_form(form)
         found = portal_form.check(body, _today())
-        if not found:
+        address = request.remote_addr or "-"
+        if not found and _applications().blocked(address):
+            message = "本网络地址提交申请过于频繁，请一小时后再试；单位批量代办请到服务窗口办理。"
+            found, status = [FieldError("", message)], 429
+        elif not found:
             try:
                 submitted = backoffice().applications.submit(body, APPLICANT)
             except AppError as exc:
                 found = list(getattr(exc, "errors", [])) or [FieldError("", exc.message)]
             else:
+                _applications().record(address)
                 _remember(submitted.case_number)
                 flash("申请已提交。请记下办件编号，凭办件编号和身份证号码随时查询进度。")
                 return redirect(url_for("portal.case", number=submitted.case_number))
@@ -125,7 +144,7 @@ def apply() -> Any:
         insurances=portal_form.INSURANCES,
         deliveries=portal_form.DELIVERIES,
         today=_today().isoformat(),
-    ), (422 if errors else 200)
+    ), (status if status != 200 else 422 if errors else 200)
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -135,12 +154,12 @@ def track() -> Any:
     number = request.values.get("number", "").strip()
     if request.method == "POST":
         key = request.remote_addr or "-"
-        if _throttle().blocked(key):
+        if _lookups().blocked(key):
             error, status = "查询失败次数过多，请10分钟后再试。", 429
         else:
             found = _portal().verify(number, request.form.get("id_number", ""))
             if found is None:
-                _throttle().failed(key)
+                _lookups().record(key)
                 # The same answer whether the case exists or not: numbers cannot be probed.
                 error, status = "办件编号或身份证号码不正确，请核对后重新输入。", 404
             else:

@@ -173,6 +173,25 @@ def test_a_case_is_shown_only_with_the_matching_id_number(database_url: str, mak
     assert stranger.get(f"/portal/cases/{number}").status_code == 302
 
 
+def test_applications_from_one_address_are_limited_and_the_api_is_not(
+    database_url: str, make_app: Any
+) -> None:
+    freeze(START)
+    api = api_app(database_url, make_app, PORTAL_APPLICATIONS_PER_HOUR=2)
+    assert [apply(api.client).status_code for _ in range(2)] == [302, 302]
+    before = row_counts(api.backoffice)
+    refused = apply(api.client)
+    assert refused.status_code == 429
+    assert "提交申请过于频繁" in refused.get_data(as_text=True)
+    assert row_counts(api.backoffice) == before  # nothing saved
+    # An invalid form is still answered with its field errors, not the limit.
+    assert apply(api.client, **{"applicant.name": ""}).status_code == 422
+    # Integration clients (bearer tokens) are accountable and not limited by address.
+    body = application()
+    created = api.client.post("/api/applications", json=body, headers=api.headers)
+    assert created.status_code == 201
+
+
 def test_guessing_id_numbers_is_throttled(database_url: str, make_app: Any) -> None:
     api = api_app(database_url, make_app)
     client = api.client
