@@ -24,7 +24,7 @@ from app.store.migrate import upgrade
 
 SCENARIO = ROOT / "tests" / "processes" / "scenarios" / "bundle_all_three_success.json"
 BUNDLES = 15
-ROUNDS = 6
+ROUNDS = 10
 
 
 def _scenario() -> dict[str, Any]:
