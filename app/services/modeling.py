@@ -13,10 +13,12 @@ import json
 import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import func, select
 
@@ -38,6 +40,54 @@ from .policy_scenarios import SCENARIOS_DIR, ScenarioLibrary, ScenarioOutcome, r
 __all__ = ["ModelingService", "ScenarioOutcome", "check_form", "hint"]
 PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 MAX_XML = 2_000_000
+# A new process's id: also its file stem (processes/<id>.bpmn) and the prefix of its forms.
+NEW_PROCESS_ID = re.compile(r"^[a-z][a-z0-9_]{2,62}$")
+MAX_PROCESS_NAME = 100
+# What a new process starts from: start → end in a pool named after the process, with the
+# diagram (BPMN DI) that bpmn-js needs to show it and our validator asks for.
+NEW_PROCESS_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" \
+xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" \
+xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" \
+xmlns:di="http://www.omg.org/spec/DD/20100524/DI" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" \
+xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" \
+id="Definitions_{id}" targetNamespace="http://bpmn.io/schema/bpmn" exporter="sitransfer" \
+exporterVersion="1.0">
+  <bpmn:collaboration id="Collaboration_{id}">
+    <bpmn:participant id="Participant_{id}" name={name} processRef="{id}" />
+  </bpmn:collaboration>
+  <bpmn:process id="{id}" name={name} isExecutable="true">
+    <bpmn:startEvent id="start" name="开始">
+      <bpmn:outgoing>f_start_end</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:endEvent id="end" name="结束">
+      <bpmn:incoming>f_start_end</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="f_start_end" sourceRef="start" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_{id}">
+    <bpmndi:BPMNPlane id="BPMNPlane_{id}" bpmnElement="Collaboration_{id}">
+      <bpmndi:BPMNShape id="Participant_{id}_di" bpmnElement="Participant_{id}" \
+isHorizontal="true">
+        <dc:Bounds x="120" y="80" width="600" height="200" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
+        <dc:Bounds x="212" y="162" width="36" height="36" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="end_di" bpmnElement="end">
+        <dc:Bounds x="592" y="162" width="36" height="36" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f_start_end_di" bpmnElement="f_start_end">
+        <di:waypoint x="248" y="180" />
+        <di:waypoint x="592" y="180" />
+      </bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+# The baseline a new process's draft is compared with: nothing.
+EMPTY_DEFINITIONS = '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
 
 
 @dataclass(frozen=True)
@@ -302,7 +352,74 @@ class ModelingService:
             return []
         return sorted(data.get("default", {}))
 
+    def new_process_drafts(self) -> list[DraftView]:
+        """Open drafts of processes that are neither deployed nor in processes/ (新建流程)."""
+        known = {p.process_id for p in self.processes()}
+        with self.db.sessions() as session:
+            rows = (
+                session.execute(
+                    select(ProcessDraft)
+                    .where(
+                        ProcessDraft.deployed_version.is_(None),
+                        ProcessDraft.base_version.is_(None),
+                    )
+                    .order_by(ProcessDraft.id.desc())
+                )
+                .scalars()
+                .all()
+            )
+        return [_view(row) for row in rows if row.process_id not in known]
+
+    def is_new_process(self, draft: DraftView) -> bool:
+        """A draft of a process that has no deployed version and no working copy yet."""
+        return draft.base_version is None and not self._working_path(draft.process_id).exists()
+
     # -- drafts --------------------------------------------------------------------------
+    def new_process(self, process_id: str, name: str, actor: str) -> int:
+        """A draft of a new process (新建流程) from a minimal valid template: start → end.
+
+        The id must be new: not deployed, not in processes/, and no draft of it exists. Bad
+        input raises ValidationFailed with Chinese field errors and changes nothing. The draft
+        deploys as version 1 through `deploy`, which also writes processes/<id>.bpmn.
+        """
+        process_id = process_id.strip() if isinstance(process_id, str) else ""
+        name = " ".join(name.split()) if isinstance(name, str) else ""
+        errors = _new_process_errors(process_id, name)
+        if not errors and self._process_exists(process_id):
+            errors.append(FieldError("process_id", f"流程编号 {process_id} 已存在，请换一个编号"))
+        if not errors and self._draft_count(process_id):
+            errors.append(
+                FieldError("process_id", f"流程编号 {process_id} 已有草稿，请在草稿中继续编辑")
+            )
+        if errors:
+            raise ValidationFailed("未新建流程：请按提示修改", errors)
+        xml = NEW_PROCESS_TEMPLATE.format(id=process_id, name=quoteattr(name))
+        now = clock.now()
+        audit = AuditBuffer()
+        with self.db.transaction() as session:
+            draft_id = _add_draft(
+                session, audit, process_id, None, xml, actor, now, source="新建流程", name=name
+            )
+            # The audit head is locked now, so a concurrent 新建流程 of the same id has
+            # committed or waits: look again, and roll back if it won.
+            audit.flush(session)
+            clashes = session.execute(
+                select(func.count())
+                .select_from(ProcessDraft)
+                .where(ProcessDraft.process_id == process_id)
+            ).scalar_one()
+            versions = session.execute(
+                select(func.count())
+                .select_from(ProcessVersion)
+                .where(ProcessVersion.process_id == process_id)
+            ).scalar_one()
+            if clashes > 1 or versions:
+                raise ValidationFailed(
+                    "未新建流程：请按提示修改",
+                    [FieldError("process_id", f"流程编号 {process_id} 刚被他人使用，请换一个编号")],
+                )
+            return draft_id
+
     def open_draft(self, process_id: str, source: str | int, actor: str) -> int:
         """A new draft from a deployed version (a number) or the working copy ("working")."""
         if not PROCESS_ID.match(process_id or ""):
@@ -327,31 +444,9 @@ class ModelingService:
                     ProcessVersion.process_id == process_id
                 )
             ).scalar()
-            draft = ProcessDraft(
-                process_id=process_id,
-                base_version=base,
-                bpmn_xml=xml,
-                forms={},
-                note="",
-                created_by=actor,
-                updated_at=now,
-                approved_by=None,
-                deployed_version=None,
-            )
-            session.add(draft)
-            session.flush()
-            audit.add(
-                "process_draft_created",
-                actor,
-                now,
-                None,
-                draft=draft.id,
-                process=process_id,
-                source=label,
-                base_version=base,
-            )
+            draft_id = _add_draft(session, audit, process_id, base, xml, actor, now, source=label)
             audit.flush(session)
-            return int(draft.id)
+            return draft_id
 
     def save_draft(
         self,
@@ -551,11 +646,12 @@ class ModelingService:
     def draft_diff(self, draft_id: int) -> bpmn_diff.BpmnDiff:
         """The draft against the version it will supersede (or the working copy if none)."""
         draft = self.draft(draft_id)
-        base = (
-            self.version_xml(draft.process_id, draft.base_version)
-            if draft.base_version is not None
-            else self.working_copy(draft.process_id)
-        )
+        if draft.base_version is not None:
+            base = self.version_xml(draft.process_id, draft.base_version)
+        elif self.is_new_process(draft):
+            base = EMPTY_DEFINITIONS
+        else:
+            base = self.working_copy(draft.process_id)
         return bpmn_diff.diff(base, draft.bpmn_xml)
 
     # -- internals -------------------------------------------------------------------------
@@ -563,6 +659,21 @@ class ModelingService:
         if not PROCESS_ID.match(process_id or ""):
             raise NotFound("流程不存在")
         return self.processes_dir / f"{process_id}.bpmn"
+
+    def _process_exists(self, process_id: str) -> bool:
+        return (
+            self.newest_version(process_id) is not None or self._working_path(process_id).exists()
+        )
+
+    def _draft_count(self, process_id: str) -> int:
+        with self.db.sessions() as session:
+            return int(
+                session.execute(
+                    select(func.count())
+                    .select_from(ProcessDraft)
+                    .where(ProcessDraft.process_id == process_id)
+                ).scalar_one()
+            )
 
     @staticmethod
     def _editable(session: Any, draft_id: int) -> ProcessDraft:
@@ -617,6 +728,78 @@ class ModelingService:
             for error in check_form(name, schema):
                 problems.append(Problem(f"forms/{name}", 0, users.get(name, ""), error.message))
         return problems
+
+
+def _new_process_errors(process_id: str, name: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not process_id:
+        errors.append(FieldError("process_id", "请填写流程编号"))
+    elif not NEW_PROCESS_ID.match(process_id):
+        errors.append(
+            FieldError(
+                "process_id",
+                "流程编号须以小写英文字母开头，由 3–63 个小写英文字母、数字或下划线组成"
+                "（如 maternity_transfer）",
+            )
+        )
+    if not name:
+        errors.append(FieldError("name", "请填写流程名称"))
+    elif len(name) > MAX_PROCESS_NAME:
+        errors.append(FieldError("name", f"流程名称不能超过 {MAX_PROCESS_NAME} 个字"))
+    elif not _printable(name):
+        errors.append(
+            FieldError("name", "流程名称含有不允许的字符（控制字符或无效的 Unicode 编码）")
+        )
+    return errors
+
+
+def _printable(text: str) -> bool:
+    """Text an XML attribute and a database column can hold: no control characters (Cc),
+    unpaired surrogates (Cs), U+FFFE or U+FFFF."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return all(
+        unicodedata.category(ch) not in {"Cc", "Cs"} and ch not in "\ufffe\uffff" for ch in text
+    )
+
+
+def _add_draft(
+    session: Any,
+    audit: AuditBuffer,
+    process_id: str,
+    base: int | None,
+    xml: str,
+    actor: str,
+    now: datetime,
+    **event: Any,
+) -> int:
+    """A new draft row and its `process_draft_created` event (flushed by the caller)."""
+    draft = ProcessDraft(
+        process_id=process_id,
+        base_version=base,
+        bpmn_xml=xml,
+        forms={},
+        note="",
+        created_by=actor,
+        updated_at=now,
+        approved_by=None,
+        deployed_version=None,
+    )
+    session.add(draft)
+    session.flush()
+    audit.add(
+        "process_draft_created",
+        actor,
+        now,
+        None,
+        draft=draft.id,
+        process=process_id,
+        base_version=base,
+        **event,
+    )
+    return int(draft.id)
 
 
 def _token(updated_at: datetime, xml: str, forms: dict[str, Any]) -> str:

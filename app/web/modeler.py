@@ -20,7 +20,7 @@ from flask import (
 )
 
 from app.engine.parsing import Problem
-from app.errors import AppError, ValidationFailed
+from app.errors import AppError, FieldError, ValidationFailed
 from app.roles import ROLES
 from app.services.bpmn_diff import FIELDS, BpmnDiffError
 from app.services.deployments import DeploymentRejected
@@ -86,7 +86,34 @@ def _rejected(exc: DeploymentRejected) -> tuple[Response, int]:
 @bp.get("/")
 @require_roles(*VIEW)
 def index():  # type: ignore[no-untyped-def]
-    return render_template("modeler/index.html", processes=modeling().processes())
+    return _index()
+
+
+def _index(form: dict[str, str] | None = None, errors: list[Any] | None = None) -> Any:
+    service = modeling()
+    user = current_user()
+    can_edit = user is not None and user.role in EDIT
+    return render_template(
+        "modeler/index.html",
+        processes=service.processes(),
+        new_drafts=service.new_process_drafts() if can_edit else [],
+        can_edit=can_edit,
+        form=form or {"process_id": "", "name": ""},
+        errors=errors or [],
+    ), (422 if errors else 200)
+
+
+@bp.post("/processes")
+@require_roles(*EDIT)
+def new_process():  # type: ignore[no-untyped-def]
+    """新建流程: a draft of a process that does not exist yet, opened in the editor."""
+    form = {key: request.form.get(key, "") for key in ("process_id", "name")}
+    try:
+        draft_id = modeling().new_process(form["process_id"], form["name"], _me())
+    except ValidationFailed as exc:
+        return _index(form, exc.errors or [FieldError("process_id", exc.message)])
+    flash(f"已新建流程 {form['process_id'].strip()} 的草稿：编辑、校验并部署后即成为第 1 版。")
+    return redirect(url_for(".editor", draft_id=draft_id))
 
 
 @bp.get("/processes/<process_id>")
@@ -179,6 +206,7 @@ def _editor(draft_id: int, problems: list[Problem] | None = None, status: int = 
         config=config,
         four_eyes=service.four_eyes,
         me=_me(),
+        new_process=service.is_new_process(draft),
         problems=problems or [],
     ), status
 
@@ -251,10 +279,11 @@ def draft_diff(draft_id: int):  # type: ignore[no-untyped-def]
     except BpmnDiffError as exc:
         raise ValidationFailed(str(exc), []) from exc
     base = draft.base_version
+    baseline = "空白（新建流程）" if service.is_new_process(draft) else "工作副本"
     return render_template(
         "modeler/diff.html",
         process_id=draft.process_id,
-        old_label=f"第 {base} 版" if base else "工作副本",
+        old_label=f"第 {base} 版" if base else baseline,
         new_label=f"草稿 #{draft.id}",
         old_url=url_for(".version_xml", process_id=draft.process_id, version=base)
         if base

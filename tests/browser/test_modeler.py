@@ -200,3 +200,20 @@ def test_properties_panel_writes_lanes_forms_and_call_targets_as_standard_bpmn(
     _select(page, "call_medical")
     assert page.input_value("#prop-called") == "medical_transfer"
     shot(page, "modeler_call_activity")
+
+
+def test_policy_officer_creates_a_new_process_and_the_editor_opens(
+    page: Any, workbench: LiveServer
+) -> None:
+    sign_in(page, workbench, "policy_staff_330602")
+    page.goto(f"{workbench.url}/modeler/")
+    page.fill("#new-process input[name=process_id]", "maternity_transfer")
+    page.fill("#new-process input[name=name]", "生育保险关系转移接续")
+    page.click("#new-process button[type=submit]")
+    page.wait_for_selector("body[data-modeler-ready='1']")
+    assert "maternity_transfer" in page.inner_text("h1")
+    assert page.locator(".djs-element[data-element-id='start']").count() == 1
+    assert page.locator(".djs-element[data-element-id='end']").count() == 1
+    page.click("#validate")
+    page.wait_for_selector("#validation-ok")
+    shot(page, "modeler_new_process")

@@ -212,3 +212,79 @@ def test_four_eyes_on_the_web(database_url: str, folders: tuple[Path, Path], mak
     assert ok.status_code == 302
     listing = author.get(f"/modeler/processes/{MEDICAL}").get_data(as_text=True)
     assert "policy_staff_330100" in listing
+
+
+def test_policy_staff_create_a_new_process_and_deploy_it_as_version_1(app: Any) -> None:
+    office = app.extensions["backoffice"]
+    staff = _client(app, "policy_staff_330602")
+    index = staff.get("/modeler/").get_data(as_text=True)
+    assert "新建流程" in index and 'name="process_id"' in index
+    token = _csrf(staff, "/modeler/")
+    created = staff.post(
+        "/modeler/processes",
+        data={
+            "process_id": "maternity_transfer",
+            "name": "生育保险关系转移接续",
+            "csrf_token": token,
+        },
+    )
+    assert created.status_code == 302, created.get_data(as_text=True)
+    draft_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    editor = staff.get(f"/modeler/drafts/{draft_id}").get_data(as_text=True)
+    assert "maternity_transfer" in editor and "新建流程（空白模板" in editor
+    assert "已新建流程 maternity_transfer 的草稿" in editor
+    assert f"/modeler/drafts/{draft_id}" in staff.get("/modeler/").get_data(as_text=True)
+    xml = staff.get(f"/modeler/drafts/{draft_id}/bpmn").get_data(as_text=True)
+    assert 'name="生育保险关系转移接续"' in xml
+    diff = staff.get(f"/modeler/drafts/{draft_id}/diff")
+    assert diff.status_code == 200 and "空白（新建流程）" in diff.get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', editor).group(1)  # type: ignore[union-attr]
+    assert _json(staff, f"/modeler/drafts/{draft_id}/validate", {}, token).json["ok"]
+
+    deployed = staff.post(
+        f"/modeler/drafts/{draft_id}/deploy",
+        data={"note": "新增生育保险关系转移接续", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "已部署 maternity_transfer 第 1 版" in deployed.get_data(as_text=True)
+    assert versions(office, "maternity_transfer") == 1
+    listed = staff.get("/modeler/").get_data(as_text=True)
+    assert "/modeler/processes/maternity_transfer" in listed
+
+
+def test_only_policy_staff_create_a_process_and_bad_input_is_a_422_in_chinese(app: Any) -> None:
+    office = app.extensions["backoffice"]
+    good = {"process_id": "maternity_transfer", "name": "生育保险关系转移接续"}
+    clerk = _client(app, "window_clerk_330602")
+    token = _csrf(clerk, "/login")
+    assert clerk.post("/modeler/processes", data={**good, "csrf_token": token}).status_code == 403
+    auditor = _client(app, "auditor_330602")
+    assert 'action="/modeler/processes"' not in auditor.get("/modeler/").get_data(as_text=True)
+    token = _csrf(auditor, "/modeler/")
+    assert auditor.post("/modeler/processes", data={**good, "csrf_token": token}).status_code == 403
+
+    staff = _client(app, "policy_staff_330602")
+    assert staff.post("/modeler/processes", data=good).status_code in (400, 403)  # no CSRF token
+    token = _csrf(staff, "/modeler/")
+    for data, message in [
+        ({"process_id": "Maternity!", "name": "生育"}, "小写英文字母开头"),
+        ({"process_id": "medical_transfer", "name": "医疗"}, "流程编号 medical_transfer 已存在"),
+        ({"process_id": "maternity_transfer", "name": " "}, "流程名称：请填写流程名称"),
+        ({"process_id": "maternity_transfer", "name": "生育\x00"}, "不允许的字符"),
+        ({"process_id": "x" * 5000, "name": "名" * 5000}, "不能超过 100 个字"),
+        ({}, "请填写流程编号"),
+    ]:
+        page = staff.post("/modeler/processes", data={**data, "csrf_token": token})
+        text = page.get_data(as_text=True)
+        assert page.status_code == 422, (data, text)
+        assert "未新建流程" in text and message in text, (data, text)
+    # What was typed is kept, escaped.
+    page = staff.post(
+        "/modeler/processes",
+        data={"process_id": "<b>x</b>", "name": "<script>生育</script>", "csrf_token": token},
+    )
+    assert page.status_code == 422
+    assert "&lt;script&gt;生育&lt;/script&gt;" in page.get_data(as_text=True)
+    assert "<script>生育" not in page.get_data(as_text=True)
+    assert versions(office, "maternity_transfer") == 0
+    assert 'id="new-process-drafts"' not in staff.get("/modeler/").get_data(as_text=True)
