@@ -40,7 +40,7 @@ def _variants(data: dict[str, Any], schema: dict[str, Any]) -> Iterator[Any]:
         without = dict(data)
         del without[key]
         yield without
-        for wrong in (None, "", "x" * 600, -1, 1.5, True, [], {}, "not-a-date"):
+        for wrong in (None, "", "x" * 600, -1, 1.0, 1.5, 10**20, True, [], {}, "１２", "a\n"):
             yield {**data, key: wrong}
     for key, prop in schema.get("properties", {}).items():
         for value in (prop.get("const"), *(prop.get("enum") or []), True, False, 0, "0", "1.005"):
