@@ -32,6 +32,7 @@ from app.clock import clock
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import AuditEvent, Case, Notification
+from app.store.prepared import Prepared
 
 if TYPE_CHECKING:
     from app.services.backoffice import Backoffice
@@ -126,7 +127,7 @@ _LAST_STATUS = (
     .order_by(_NOTES.c.id.desc())
     .limit(1)
 )
-_INSERT_NOTE = insert(Notification).returning(Notification.id)
+_INSERT_NOTE = Prepared(insert(Notification).returning(Notification.id))
 # Only status changes, through the (kind, seq) index: most use cases change no status, and
 # this read runs after every one of them.
 _NEW_EVENTS = (
@@ -149,8 +150,8 @@ def write_message(
     """The outbox row and its audit event for a case row's current status (in the caller's
     transaction; the audit buffer is flushed with the rest of the use case)."""
     kind, text = STATUS_KIND + case.status, status_message(case)
-    note_id = conn.execute(
-        _INSERT_NOTE,
+    note_id = _INSERT_NOTE.execute(
+        conn,
         {
             "case_id": case.id,
             "channel": notifier.channel,
@@ -159,7 +160,7 @@ def write_message(
             "created_at": now,
             "sent_at": now if notifier.delivered_by_outbox else None,
         },
-    ).scalar_one()
+    ).scalar()
     audit.add(
         "applicant_notified",
         "system",

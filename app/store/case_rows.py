@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import (
@@ -92,12 +92,22 @@ _NEWEST = (
     .group_by(_VERSIONS.c.process_id)
     .subquery()
 )
-_LATEST_VERSIONS = select(
-    _VERSIONS.c.id, _VERSIONS.c.process_id, _VERSIONS.c.version, _VERSIONS.c.calls
-).join(
-    _NEWEST,
-    (_NEWEST.c.process_id == _VERSIONS.c.process_id) & (_NEWEST.c.version == _VERSIONS.c.version),
+_LATEST_VERSIONS = Prepared(
+    select(_VERSIONS.c.id, _VERSIONS.c.process_id, _VERSIONS.c.version, _VERSIONS.c.calls).join(
+        _NEWEST,
+        (_NEWEST.c.process_id == _VERSIONS.c.process_id)
+        & (_NEWEST.c.version == _VERSIONS.c.version),
+    )
 )
+
+
+class LatestVersion(NamedTuple):
+    id: int
+    process_id: str
+    version: int
+    calls: list[str]
+
+
 _OPEN_TASK_OF_CASE = (
     select(TASKS.c.id, TASKS.c.role, TASKS.c.region, TASKS.c.process_id)
     .join(CASES, CASES.c.id == TASKS.c.case_id)
@@ -213,9 +223,9 @@ def insert_timers(conn: Connection, rows: list[dict[str, Any]]) -> None:
     _INSERT_TIMERS.execute(conn, rows)
 
 
-def latest_versions(conn: Connection) -> list[Any]:
-    """The newest deployed version of every process: (id, process_id, version, calls)."""
-    return list(conn.execute(_LATEST_VERSIONS))
+def latest_versions(conn: Connection) -> list[LatestVersion]:
+    """The newest deployed version of every process."""
+    return [LatestVersion(*row) for row in _LATEST_VERSIONS.execute(conn).rows]
 
 
 def open_tasks_named(conn: Connection, number: str, spec: str) -> list[Any]:

@@ -51,7 +51,8 @@ def test_each_status_change_gives_one_message(backoffice: Backoffice) -> None:
     assert "承诺于2026年10月15日前办结" in messages[0].message
     assert number in messages[0].message
     assert all(m.channel == "portal" and m.sent_at is not None for m in messages)
-    assert len(events(backoffice, number, "applicant_notified")) == 3
+    notified = events(backoffice, number, "applicant_notified")
+    assert [e.data["notification"] for e in notified] == [m.id for m in messages]
     # Running the reconciliation again finds nothing new.
     assert notify_status_changes(backoffice.db, _Outbox()) == 0
 
