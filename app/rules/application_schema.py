@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from app.rules.amounts import MONEY_PATTERN
@@ -152,6 +153,14 @@ def _full_match_pattern(
 
 _Validator = validators.extend(Draft202012Validator, validators={"pattern": _full_match_pattern})
 _VALIDATOR = _Validator(APPLICATION_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+# Most applications are valid: a compiled validator (jsonschema-rs) answers that several times
+# faster, with jsonschema's own date check plugged in; the field errors, and the last word,
+# come from jsonschema above (tests/unit/rules/test_application_validators_agree.py).
+_FAST = jsonschema_rs.validator_for(
+    APPLICATION_SCHEMA,
+    validate_formats=True,
+    formats={"date": lambda value: Draft202012Validator.FORMAT_CHECKER.conforms(value, "date")},
+)
 
 _TYPE_NAMES_ZH = {
     "object": "对象",
@@ -247,7 +256,13 @@ def validate_application(body: object, *, today: date | None = None) -> list[Fie
     Accepts any JSON value (object, list, string, number, null, nested garbage) and never
     raises. With `today`, also checks that the first-insured date is not in the future.
     """
-    errors = {fe for error in _VALIDATOR.iter_errors(body) for fe in _field_errors(error)}
+    try:
+        valid = _FAST.is_valid(body)
+    except (ValueError, TypeError):
+        valid = False  # a value the compiled validator cannot read: let jsonschema judge it
+    errors = (
+        set() if valid else {fe for e in _VALIDATOR.iter_errors(body) for fe in _field_errors(e)}
+    )
     if not errors and isinstance(body, dict):
         errors.update(_cross_field_errors(body, today))
     return sorted(errors)  # by field, then message
