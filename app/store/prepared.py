@@ -53,7 +53,8 @@ class Prepared:
         self.columns: list[ColumnElement[Any]] = list(_result_columns(statement))
         self.keys = tuple(str(column.key) for column in self.columns)
         # SQLite compilations by parameter names: an INSERT without .values() takes its
-        # columns from the parameters given, as SQLAlchemy itself does.
+        # columns from the parameters given, as SQLAlchemy itself does. Compiled with the first
+        # SQLite dialect seen: every engine comes from store.db.make_engine, configured alike.
         self._sqlite: dict[tuple[str, ...], _Compiled] = {}
 
     def execute(self, conn: Connection, params: Params = None) -> Outcome:
