@@ -100,10 +100,10 @@ class CaseStore:
         if cached is not None and cached.version == case.version:
             return cached
         specs = self.specs.spec_set(session, case.process_version_id, case.pinned)
-        parts = rows.read_state(connection_of(session), case.id)
-        top = parts.pop(state.TOP)
+        stored = rows.read_state(connection_of(session), case.id)
+        top = stored.pop(state.TOP)
         workflow = self.engine.restore(
-            specs, state.loads(top), {key: state.loads(raw) for key, raw in parts.items()}
+            specs, state.loads(top), {key: state.loads(raw) for key, raw in stored.items()}
         )
         entry = CachedWorkflow(case.version, workflow)
         # Everything up to now is already reflected in the case row.
