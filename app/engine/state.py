@@ -56,11 +56,13 @@ class TaskDicts:
     """Converted tasks of one workflow, reused while a task is unchanged.
 
     A task's serialized form depends on its own state, stamp and children and on its parent's
-    data (it is stored as a delta); all of those move the key below when they change."""
+    data (it is stored as a delta); all of those are compared below before a task is reused.
+    Entries are keyed by the task object: UUID hashing is a Python-level call, and this loop
+    visits every task of a changed part on every save."""
 
     def __init__(self) -> None:
-        # task id -> (change key, converted task, the id as a string)
-        self._items: dict[Any, tuple[tuple[Any, ...], dict[str, Any], str]] = {}
+        # task -> [stamp, state, parent id, parent task, parent stamp, children, dict, str(id)]
+        self._items: dict[Any, list[Any]] = {}
         self._names: dict[Any, str] = {}  # task id -> str(id): UUID.__str__ is slow
 
     def name(self, task_id: Any) -> str:
@@ -73,20 +75,29 @@ class TaskDicts:
         items = self._items
         tasks = part.tasks
         result: dict[str, Any] = {}
-        for task_id, task in tasks.items():
-            parent_id = task._parent
-            parent = tasks.get(parent_id) if parent_id is not None else None
-            key = (
-                task.last_state_change,
-                task._state,
-                parent.last_state_change if parent is not None else None,
-                tuple(task._children),
-            )
-            hit = items.get(task_id)
-            if hit is None or hit[0] != key:
-                hit = (key, task_dict(task, parent, self.name), self.name(task_id))
-                items[task_id] = hit
-            result[hit[2]] = hit[1]
+        for task in tasks.values():
+            hit = items.get(task)
+            if (
+                hit is None
+                or hit[0] != task.last_state_change
+                or hit[1] != task._state
+                or hit[2] is not task._parent
+                or (hit[3] is not None and hit[4] != hit[3].last_state_change)
+                or hit[5] != task._children  # list equality: identical ids compare by identity
+            ):
+                parent_id = task._parent
+                parent = tasks.get(parent_id) if parent_id is not None else None
+                hit = items[task] = [
+                    task.last_state_change,
+                    task._state,
+                    parent_id,
+                    parent,
+                    parent.last_state_change if parent is not None else None,
+                    list(task._children),
+                    task_dict(task, parent, self.name),
+                    self.name(task.id),
+                ]
+            result[hit[7]] = hit[6]
         return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -24,7 +25,11 @@ def _reference(workflow):  # type: ignore[no-untyped-def]
     return state.dumps(top), {k: state.dumps(v) for k, v in parts.items()}
 
 
-def test_incremental_dump_matches_spiffworkflow_and_restores_at_every_step() -> None:
+@pytest.mark.parametrize(
+    "name",
+    ["bundle_all_three_success", "bundle_only_medical_express", "bundle_window_pension_on_site"],
+)
+def test_incremental_dump_matches_spiffworkflow_and_restores_at_every_step(name: str) -> None:
     freeze("2026-09-28T09:00:00+08:00")
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_files([str(p) for p in sorted((ROOT / "processes").glob("*.bpmn"))])
@@ -32,7 +37,7 @@ def test_incremental_dump_matches_spiffworkflow_and_restores_at_every_step() -> 
         parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle")
     )
     engine = Engine()
-    story = scenario("bundle_all_three_success")
+    story = scenario(name)
     data = start_data(story["application"], decide(story["application"], today=date(2026, 9, 28)))
     workflow = engine.new_workflow(specs, {**data, "case_number": "t"})
     engine.run(workflow)
