@@ -147,17 +147,20 @@ class Engine:
     def ready_user_tasks_in(part: Any) -> list[ReadyUserTask]:
         """Ready user tasks of one part (the top workflow or one subprocess) only."""
         result = []
+        process_id = None
         # part.tasks holds only this part's own tasks (get_tasks would descend into
-        # subprocesses and report their tasks twice).
+        # subprocesses and report their tasks twice). `_state` is what the `state` property
+        # returns: this runs over every task of each changed part on every save.
         for task in part.tasks.values():
             spec = task.task_spec
-            if task.state != TaskState.READY or not spec.manual:
+            if task._state != _READY or not spec.manual:
                 continue
             props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            process_id = process_id or _process_id(part)
             result.append(
                 ReadyUserTask(
                     uuid=str(task.id),
-                    process_id=_process_id(part),
+                    process_id=process_id,
                     spec_name=spec.name,
                     title=spec.bpmn_name or spec.name,
                     lane=spec.lane,
@@ -173,7 +176,7 @@ class Engine:
             definition = getattr(task.task_spec, "event_definition", None)
             if not isinstance(definition, TimerEventDefinition):
                 continue
-            if task.state != TaskState.WAITING:
+            if task._state != _WAITING:
                 continue
             value = task._get_internal_data("event_value")
             if not isinstance(value, str):
@@ -231,27 +234,19 @@ class Engine:
     @staticmethod
     def logical_items(part: Any) -> list[tuple[str, ...]]:
         """One part's share of `logical_state` (a caller may keep it while the part is unchanged)."""
-        live = (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
         process = _process_id(part)
         items: list[tuple[str, ...]] = []
         for task in part.tasks.values():
-            if task.state not in live:
+            name = _LIVE_STATE_NAMES.get(task._state)
+            if name is None:
                 continue
             data = ""
-            if task.state == TaskState.READY:
+            if task._state == _READY:
                 data = hashlib.sha256(
                     orjson.dumps(task.data, option=orjson.OPT_SORT_KEYS, default=str)
                 ).hexdigest()
             value = task._get_internal_data("event_value")
-            items.append(
-                (
-                    process,
-                    task.task_spec.name,
-                    TaskState.get_name(task.state),
-                    data,
-                    str(value or ""),
-                )
-            )
+            items.append((process, task.task_spec.name, name, data, str(value or "")))
         return items
 
     @staticmethod
@@ -300,7 +295,7 @@ class Engine:
                 changed_at = task.last_state_change
                 if changed_at > newest:
                     newest = changed_at
-                if changed_at <= stamp or task.state != TaskState.COMPLETED:
+                if changed_at <= stamp or task._state != _COMPLETED:
                     continue
                 parent_data = task.parent.data if task.parent is not None else {}
                 for name in names:
@@ -329,6 +324,14 @@ class Engine:
         """The deployed process a task belongs to (None when the task is gone)."""
         task = _find(workflow, task_uuid)
         return _process_id(task.workflow) if task is not None else None
+
+
+_READY, _WAITING, _COMPLETED = TaskState.READY, TaskState.WAITING, TaskState.COMPLETED
+# The states a token can rest in, with the names logical_state hashes.
+_LIVE_STATE_NAMES = {
+    state: TaskState.get_name(state)
+    for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
+}
 
 
 def _find(workflow: BpmnWorkflow, uuid: str) -> Any:
