@@ -50,6 +50,16 @@ def _steps() -> list[dict[str, Any]]:
     return steps
 
 
+def _through(steps: list[dict[str, Any]], process: str | None, task: str) -> int:
+    """How many scenario steps to run to have done `task` (of `process`) — counts shift
+    whenever a diagram gains a step, names do not."""
+    return 1 + next(
+        i
+        for i, step in enumerate(steps)
+        if step.get("task") == task and process in (None, step.get("process"))
+    )
+
+
 def load_cases(backoffice: Backoffice) -> list[str]:
     with backoffice.db.sessions() as session:
         if session.execute(select(func.count()).select_from(Case)).scalar_one():
@@ -77,8 +87,13 @@ def load_cases(backoffice: Backoffice) -> list[str]:
         run("不予受理（已退休）", 3, _application(0, status__retired=True), 0)
         run("一次性告知，待申请人补正", 2, _application(1, channel="window", materials=[]), 0)
         run("已受理，三险转移办理中", 1, _application(2), 0)
-        run("转出地已办理养老、医疗转出", 4, _application(3), 5)
-        run("待审核", 5, _application(4), 9)
+        run(
+            "转出地已办理养老、医疗转出",
+            4,
+            _application(3),
+            _through(steps, "medical_transfer", "transfer_out"),
+        )
+        run("待审核", 5, _application(4), _through(steps, None, "review") - 1)
         run("已办结（电子送达）", 10, _application(5), len(steps))
         run(
             "仅医疗保险，窗口申请，快递送达",
@@ -86,7 +101,12 @@ def load_cases(backoffice: Backoffice) -> list[str]:
             _application(6, insurances=["medical"], channel="window", delivery="express"),
             0,
         )
-        run("超过承诺时限（已督办预警）", 20, _application(7), 2)
+        run(
+            "超过承诺时限（已督办预警）",
+            20,
+            _application(7),
+            _through(steps, "medical_transfer", "contact_letter"),
+        )
     finally:
         if was_simulated:
             clock.freeze(real_now)

@@ -287,16 +287,26 @@ def end_of_day_utc(d: date) -> datetime:
     return datetime.combine(d, time.max, tzinfo=TZ).astimezone(UTC)
 
 
-def deadline_for(start: datetime, n: int) -> Deadline:
+def deadline_for(start: datetime, n: int, *, ends_on_working_day: bool = False) -> Deadline:
     """Limit of n working days from the acceptance instant `start`.
 
     The acceptance day (in Asia/Shanghai) is not counted; the limit runs to the end of the
-    n-th working day after it. n == 0 ("immediate") ends with the acceptance day itself.
+    n-th working day after it. n == 0 ("immediate") ends with the acceptance day itself;
+    with `ends_on_working_day` a 0-day limit that starts on a rest day runs to the end of the
+    next working day instead, so that its last day is a working day (contracts §5).
     Years not yet loaded are counted Mon–Fri and the result is flagged provisional.
     """
     accepted = local_date(start)
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
+    if n == 0 and ends_on_working_day:
+        try:
+            worked, guessed = is_working_day(accepted), False
+        except CalendarGapError:
+            worked, guessed = accepted.weekday() < 5, True
+        if not worked:
+            return deadline_for(start, 1)  # the next working day: 1 working day after a rest day
+        return Deadline(date=accepted, due_at=end_of_day_utc(accepted), provisional=guessed)
     if n == 0:
         return Deadline(date=accepted, due_at=end_of_day_utc(accepted), provisional=False)
     day, provisional = add_working_days_provisional(accepted, n)

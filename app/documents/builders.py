@@ -297,13 +297,17 @@ def build_insurance_certificate(data: Mapping[str, Any]) -> dict[str, Any]:
     Keys: application (applicant.name/id_number/hukou_region/hukou_type, transfer_out_region
     = 参保(合)地 and issuing region), issued_on, household_head {name, id_number},
     insured_from / insured_to, benefits_from / benefits_to (YYYY-MM-DD or YYYY-MM),
-    account balance (account_balance | medical_account_balance |
-    application.medical.account_balance), certificate_number (| medical_certificate_number)
+    account balance (account_balance | medical_certificate_balance | medical_account_balance
+    | application.medical.account_balance), certificate_number (| medical_certificate_number)
     or certificate_seq, contact_person; optional: case_number, medical_insurance_number
     (default: the ID number), medical_scheme (default employee), hukou_place,
     issuing_agency, contact_phone (default: the region's published phone).
+    The transfer-out step suspend_and_certify records the same under its form names
+    (medical_household_head_name / _id_number, medical_insured_from …, medical_suspended_on =
+    the day of issue, medical_certificate_contact_person) and medical_register_by (seed 003
+    第六条); certificate_reissues [{on, reason}] marks a re-issue (规程 第四条 补办).
     """
-    d = Data(data)
+    d = Data(_certificate_aliases(data))
     issued_on = d.day("issued_on", "出具日期")
     if not isinstance(d.raw("application"), Mapping):
         raise DocumentDataError("application", "缺少申请表数据（application）")
@@ -316,9 +320,18 @@ def build_insurance_certificate(data: Mapping[str, Any]) -> dict[str, Any]:
     head = d.person("household_head", "户主", issued_on)
     insured_from, insured_to = _period(d, "insured_from", "insured_to", "参保(合)时间")
     benefits_from, benefits_to = _period(d, "benefits_from", "benefits_to", "待遇享受时间")
+    register_by = (
+        zh_date(d.day("medical_register_by", "登记截止日期"))
+        if d.raw("medical_register_by") is not None
+        else None
+    )
+    reissues = _reissues(d)
     balance_path = (
         d.first_path(
-            "account_balance", "medical_account_balance", "application.medical.account_balance"
+            "account_balance",
+            "medical_certificate_balance",
+            "medical_account_balance",
+            "application.medical.account_balance",
         )
         or "account_balance"
     )
@@ -381,8 +394,53 @@ def build_insurance_certificate(data: Mapping[str, Any]) -> dict[str, Any]:
         "contact_person": contact_person,
         "contact_phone": contact_phone,
         "issued_on": zh_date(issued_on),
+        "register_by": register_by,
+        "reissue_count": len(reissues),
+        "reissued_on": reissues[-1] if reissues else None,
         "copies": copies,
     }
+
+
+# Form fields of medical_transfer#suspend_and_certify -> the certificate's own keys (used only
+# where the data does not give the certificate's key itself).
+_CERTIFICATE_FORM_KEYS = {
+    "insured_from": "medical_insured_from",
+    "insured_to": "medical_insured_to",
+    "benefits_from": "medical_benefits_from",
+    "benefits_to": "medical_benefits_to",
+    "contact_person": "medical_certificate_contact_person",
+}
+
+
+def _certificate_aliases(data: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(data)
+    for key, form_key in _CERTIFICATE_FORM_KEYS.items():
+        if merged.get(key) is None and data.get(form_key) is not None:
+            merged[key] = data[form_key]
+    if merged.get("household_head") is None and data.get("medical_household_head_name"):
+        merged["household_head"] = {
+            "name": data["medical_household_head_name"],
+            "id_number": data.get("medical_household_head_id_number"),
+        }
+    if data.get("medical_suspended_on") is not None:
+        # The certificate is dated the day it was issued, whenever it is printed again.
+        merged["issued_on"] = data["medical_suspended_on"]
+    return merged
+
+
+def _reissues(d: Data) -> list[str]:
+    """The 补办 dates, oldest first, as printed (规程 第四条: 遗失的，转出地经办机构应予补办)."""
+    value = d.raw("certificate_reissues")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DocumentDataError("certificate_reissues", "补办记录应为列表")
+    days = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise DocumentDataError("certificate_reissues", "补办记录应含补办日期（on）")
+        days.append(zh_date(Data(item).day("on", "补办日期")))
+    return days
 
 
 # ---------------------------------------------------------------------------------------

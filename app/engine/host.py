@@ -314,6 +314,9 @@ class Engine:
             last = part.last_task
             if last is not None:
                 merged.update(last.data)
+                # The last task may be on a side path (a limit's escalation forked before a
+                # step): what the other completed tasks set stays, in the order they set it.
+                merged.update(_assignments(part))
         if workflow.completed:
             merged.update(workflow.data)
         merged["status"] = Engine.data(workflow).get("status", merged.get("status"))
@@ -327,6 +330,24 @@ class Engine:
 
 
 _READY, _WAITING, _COMPLETED = TaskState.READY, TaskState.WAITING, TaskState.COMPLETED
+
+
+def _assignments(part: Any) -> dict[str, Any]:
+    """Each variable's latest value as *set* by a completed task of one part (workflow or
+    subprocess): a task sets a variable when its value differs from its parent task's."""
+    completed = sorted(
+        (t for t in part.tasks.values() if t._state == _COMPLETED and t.parent is not None),
+        key=lambda t: t.last_state_change,
+    )
+    found: dict[str, Any] = {}
+    for task in completed:
+        parent_data = task.parent.data
+        for name, value in task.data.items():
+            if name not in parent_data or parent_data[name] != value:
+                found[name] = value
+    return found
+
+
 # The states a token can rest in, with the names logical_state hashes.
 _LIVE_STATE_NAMES = {
     state: TaskState.get_name(state)

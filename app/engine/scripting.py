@@ -1,4 +1,4 @@
-"""The short, explicit list of functions BPMN expressions may call (deadline, limit, now)."""
+"""The short, explicit list of functions BPMN expressions may call (deadline, limit, has_limit, now)."""
 
 from __future__ import annotations
 
@@ -48,12 +48,20 @@ def parse_instant(value: str | datetime) -> datetime:
     return instant
 
 
-def deadline(start: str | datetime, n: int) -> str:
-    """End of the n-th Chinese working day after start's date (Asia/Shanghai), as ISO UTC."""
+def deadline(start: str | datetime, n: int, ends_on_working_day: bool = False) -> str:
+    """End of the n-th Chinese working day after start's date (Asia/Shanghai), as ISO UTC.
+
+    ends_on_working_day: a 0-day limit (即办) begun on a rest day ends with the next working day.
+    """
     begin = parse_instant(start)
-    result = workdays.deadline_for(begin, int(n))
+    result = workdays.deadline_for(begin, int(n), ends_on_working_day=ends_on_working_day)
     value = result.due_at.isoformat()
-    ledger.record(value, DeadlineCall(begin, int(n), result.provisional))
+    days = int(n)
+    if days == 0 and result.date != workdays.local_date(begin):
+        # Rolled over a rest day: recorded as the plain 1-day limit it equals, so recomputing
+        # a provisional timer (CaseService.recompute_provisional) lands on the same day.
+        days = 1
+    ledger.record(value, DeadlineCall(begin, days, result.provisional))
     return value
 
 
@@ -72,14 +80,27 @@ class LimitTable:
     def reload(self) -> None:
         self._data.cache_clear()
 
-    def get(self, key: str, region: str | None = None) -> int:
+    def _value(self, key: str, region: str | None) -> int | None:
         data = self._data()
         regional = data.get("regions", {}).get(region or "", {})
         if key in regional:
-            return int(regional[key])
-        if key in data.get("default", {}):
-            return int(data["default"][key])
-        raise KeyError(f"no working-day limit named {key!r}")
+            value = regional[key]
+        elif key in data.get("default", {}):
+            value = data["default"][key]
+        else:
+            raise KeyError(f"no working-day limit named {key!r}")
+        return None if value is None else int(value)
+
+    def get(self, key: str, region: str | None = None) -> int:
+        value = self._value(key, region)
+        if value is None:
+            raise LookupError(f"working-day limit {key!r} does not apply in region {region!r}")
+        return value
+
+    def has(self, key: str, region: str | None = None) -> bool:
+        """False when the table sets the key to null for the region (or by default): no limit.
+        0 is a limit ("immediate", 即办), not its absence."""
+        return self._value(key, region) is not None
 
 
 # The deployment's processes/limits.json unless the app configures another folder.
@@ -99,10 +120,16 @@ def limit(key: str, region: str | None = None) -> int:
     return _limits.get(key, region)
 
 
+def has_limit(key: str, region: str | None = None) -> bool:
+    if _limits is None:
+        raise RuntimeError("limits table not configured")
+    return _limits.has(key, region)
+
+
 def now() -> str:
     return clock.now().isoformat()
 
 
 def environment() -> dict[str, Any]:
     """What a diagram's expressions and scripts can see besides the task data."""
-    return {"deadline": deadline, "limit": limit, "now": now}
+    return {"deadline": deadline, "limit": limit, "has_limit": has_limit, "now": now}

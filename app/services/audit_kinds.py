@@ -21,6 +21,7 @@ KIND_LABELS: dict[str, str] = {
     "message_received": "收到函件",
     "case_escalated": "督办预警",
     "document_issued": "出具文书",
+    "certificate_reissued": "补办参保(合)凭证",
     "document_delivered": "文书送达",
     "result_delivered": "办理结果送达",
     "rating_submitted": "好差评",

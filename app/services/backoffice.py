@@ -16,6 +16,7 @@ from .applications import ApplicationService
 from .calendar import CalendarService
 from .case_documents import CaseDocuments
 from .cases import CaseService
+from .certificates import CertificateService
 from .deployments import DeploymentService
 from .forms import FormCatalog
 from .runtime import DatabaseOverrides, SpecCache, WorkflowCache
@@ -43,6 +44,7 @@ class Backoffice:
         local_rules.install(self.cases)
         transfer_rules.install(self.cases)
         self.documents = CaseDocuments(self.db, self.cases.store, self.workflows)
+        self.certificates = CertificateService(self.db, self.documents)
         notifier.install(self)  # status changes -> messages to the applicant (outbox by default)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:

@@ -34,6 +34,8 @@ class CaseSnapshot:
     data: dict[str, Any]  # the bundle's variables (application, decision, results, dates)
     results: dict[str, PartResult] = field(default_factory=dict)  # by insurance
     tasks: list[HumanTask] = field(default_factory=list)  # every task row, oldest first
+    # What every part's steps recorded so far, running subprocesses included.
+    recorded: dict[str, Any] = field(default_factory=dict)
 
     @property
     def insurances(self) -> list[str]:
@@ -78,4 +80,4 @@ def snapshot(backoffice: Backoffice, number: str) -> CaseSnapshot | None:
                 [str(r) for r in reasons] if isinstance(reasons, list) else [str(reasons)],
                 part,
             )
-    return CaseSnapshot(record, data, results, tasks)
+    return CaseSnapshot(record, data, results, tasks, backoffice.engine.case_data(workflow))

@@ -12,9 +12,10 @@ from app.documents import DOCUMENT_KINDS, DocumentDataError, build, render_html,
 from app.errors import NotFound
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
-from app.store.models import Case
+from app.store.models import AuditEvent, Case, CaseInput
 
 from .case_store import CaseStore, read_case
+from .cases import PERSONAL_INPUT
 from .runtime import WorkflowCache
 
 # (kind, insurance) pairs a case may produce; availability is "its data is complete".
@@ -38,7 +39,12 @@ PRODUCED_BY: dict[tuple[str, str | None], str] = {
     ("info_table", "medical"): "medical_info_table_number",
     ("info_table", "pension"): "pension_info_table_number",
     ("reply_letter", "unemployment"): "unemployment_reply_letter_number",
+    ("insurance_certificate", None): "medical_certificate_number",  # suspend_and_certify
 }
+# The insurance a document that is not per insurance belongs to (only shown when applied for).
+DOCUMENT_INSURANCE = {"insurance_certificate": "medical"}
+# Audit event kind of a 参保(合)凭证 re-issue (规程 第四条 补办; app.services.certificates).
+REISSUED = "certificate_reissued"
 INSURANCE_ZH = {"medical": "医疗保险", "pension": "养老保险", "unemployment": "失业保险"}
 
 
@@ -68,8 +74,11 @@ class CaseDocuments:
             cached = self.workflows.take(case_id)
             entry = self.store.load(session, case, cached)
             data = self.store.engine.case_data(entry.workflow)
+            reissued = certificate_reissues(session, case_id)
+            personal = personal_inputs(session, case_id)
         self.workflows.put(case_id, entry)  # reading does not change it: keep it hot
-        return {**data, "case_number": number, "issued_on": clock.now()}
+        extra = {"certificate_reissues": reissued} if reissued else {}
+        return {**data, **personal, **extra, "case_number": number, "issued_on": clock.now()}
 
     def available(self, number: str) -> list[DocumentRef]:
         context = self.context(number)
@@ -82,7 +91,8 @@ class CaseDocuments:
                 continue
             if kind == "completion_notice" and status != "concluded":
                 continue
-            if insurance and insurance not in context.get("insurances", []):
+            belongs = insurance or DOCUMENT_INSURANCE.get(kind)
+            if belongs and belongs not in context.get("insurances", []):
                 continue
             marker = PRODUCED_BY.get((kind, insurance))
             if marker and not context.get(marker):
@@ -116,3 +126,29 @@ class CaseDocuments:
             )
             audit.flush(session)
         return output
+
+
+def certificate_reissues(session: Any, case_id: int) -> list[dict[str, Any]]:
+    """The case's 参保(合)凭证 re-issues, oldest first: [{on, reason, by}] (printed on it)."""
+    rows = session.execute(
+        select(AuditEvent.actor, AuditEvent.data)
+        .where(AuditEvent.case_id == case_id, AuditEvent.kind == REISSUED)
+        .order_by(AuditEvent.seq)
+    ).all()
+    return [
+        {"on": data.get("on"), "reason": data.get("reason"), "by": actor} for actor, data in rows
+    ]
+
+
+def personal_inputs(session: Any, case_id: int) -> dict[str, Any]:
+    """The x-personal fields the case's task forms recorded outside the workflow, latest last
+    (app.services.cases); documents print them (e.g. the household head's ID number)."""
+    rows = session.execute(
+        select(CaseInput.data)
+        .where(CaseInput.case_id == case_id, CaseInput.kind == PERSONAL_INPUT)
+        .order_by(CaseInput.id)
+    ).scalars()
+    merged: dict[str, Any] = {}
+    for row in rows:
+        merged.update(row.get("data") or {})
+    return merged

@@ -20,7 +20,7 @@ from app.errors import NotFound
 from app.store.db import Database
 from app.store.models import AuditEvent, Case, CaseInput, HumanTask, ProcessVersion, Timer, User
 
-from .case_documents import PRODUCED_BY
+from .case_documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
 from .case_store import read_case
 from .cases import CaseService
 
@@ -33,6 +33,7 @@ STEP_EVENTS = (
     "task_reassigned",
     "timer_fired",
     "case_completed",
+    "certificate_reissued",
 )
 # Documents a step produces or works from, (process id, task id) -> [(kind, insurance)].
 STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
@@ -40,7 +41,11 @@ STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
     (BUNDLE, "review"): [("completion_notice", ""), ("refusal_decision", "")],
     (BUNDLE, "deliver_on_site"): [("completion_notice", ""), ("refusal_decision", "")],
     (BUNDLE, "deliver_express"): [("completion_notice", ""), ("refusal_decision", "")],
-    ("medical_transfer", "contact_letter"): [("contact_letter", "medical")],
+    ("medical_transfer", "suspend_and_certify"): [("insurance_certificate", "")],
+    ("medical_transfer", "contact_letter"): [
+        ("insurance_certificate", ""),
+        ("contact_letter", "medical"),
+    ],
     ("medical_transfer", "correct_letter"): [("contact_letter", "medical")],
     ("medical_transfer", "transfer_out"): [
         ("contact_letter", "medical"),
@@ -62,7 +67,7 @@ STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("unemployment_transfer", "out_conclude"): [("reply_letter", "unemployment")],
 }
 # A document exists once the step that issues it has recorded this value (or status).
-_ISSUED_BY = PRODUCED_BY
+_ISSUED_BY = {(kind, insurance or ""): key for (kind, insurance), key in PRODUCED_BY.items()}
 _STATUS_DOCUMENT = {
     "correction_required": "correction_notice",
     "refused": "refusal_decision",
@@ -262,9 +267,10 @@ class CaseViews:
             names = self._names(session, people)
             steps = self._steps(session, case_id, tasks, names)
             workflow = self._workflow(session, case_id)
+            personal = personal_inputs(session, case_id)
         engine = self.cases.engine
         # Running subprocesses hold what their steps recorded so far (e.g. a letter number).
-        data = engine.case_data(workflow)
+        data = {**engine.case_data(workflow), **personal}
         task_data = engine.task_data(workflow, task_uuid) if task_uuid else {}
         application = data.get("application") or {}
         detail = CaseDetail(
@@ -301,7 +307,11 @@ class CaseViews:
         return links
 
     def _issued(self, detail: CaseDetail) -> list[tuple[str, str]]:
-        found = [(kind, ins) for (kind, ins) in _ISSUED_BY if ins in detail.summary.insurances]
+        found = [
+            (kind, ins)
+            for (kind, ins) in _ISSUED_BY
+            if (ins or DOCUMENT_INSURANCE.get(kind)) in detail.summary.insurances
+        ]
         status_kind = _STATUS_DOCUMENT.get(detail.summary.status)
         if status_kind:
             found.insert(0, (status_kind, ""))
@@ -400,6 +410,9 @@ class CaseViews:
                 note = f"改派给 {names.get(to, to)}；理由：{data.get('reason', '')}"
             elif event.kind == "case_created":
                 title = ""  # the event's own label says it
+            elif event.kind == "certificate_reissued":
+                title = str(data.get("certificate_number", ""))
+                note = f"第 {data.get('count', '')} 次补办；原因：{data.get('reason', '')}"
             steps.append(
                 Step(
                     at=event.at,

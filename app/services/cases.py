@@ -36,6 +36,7 @@ from .runtime import CachedWorkflow, SpecCache, WorkflowCache
 # (process id, task id) -> fn(task data before, submitted form data) -> extra data to merge.
 # Lets a service add what only it can compute (e.g. a new acceptance decision on resubmission).
 TaskHook = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+PERSONAL_INPUT = "personal"  # case_input kind of the x-personal fields of task forms
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,15 @@ class CaseService:
             if hook is not None:
                 before = self.engine.task_data(entry.workflow, task["task_uuid"])
                 submitted.update(hook(before, dict(data)))
+            derived = sorted(k for k in submitted if k not in data)  # recomputed on replay
+            # Personal data a form marks x-personal (e.g. a third person's ID number) stays out
+            # of the workflow and the audit log: kept once as a case input, its hash logged.
+            personal = {
+                k: submitted.pop(k)
+                for k in self.forms.personal_fields(task["form"])
+                if k in submitted
+            }
+            recorded = {k: v for k, v in data.items() if k not in personal}
             try:
                 self.engine.complete_user_task(entry.workflow, task["task_uuid"], submitted)
             except KeyError as exc:
@@ -217,8 +227,9 @@ class CaseService:
                 task=task["task_uuid"],
                 spec=task["task_spec"],
                 process=task["process_id"],
-                data=dict(data),
-                derived=sorted(k for k in submitted if k not in data),  # recomputed on replay
+                data=recorded,
+                derived=derived,
+                **_personal_input(session, case.id, task, personal, now),
             )
             if "decision" in submitted:  # 受理审查 by the window, or a resubmission decided again
                 audit.add(
@@ -380,6 +391,17 @@ class CaseService:
             self.engine.run(workflow)
         except EngineError as exc:
             raise WorkflowFailed(f"流程无法继续：{exc}") from exc
+
+
+def _personal_input(
+    session: Any, case_id: int, task: dict[str, Any], personal: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Keep a task's personal fields as a case input; the audit event names them and the hash."""
+    if not personal:
+        return {}
+    kept = {"task": task["task_uuid"], "spec": task["task_spec"], "data": personal}
+    digest = case_rows.insert_input(session, case_id, PERSONAL_INPUT, kept, now)
+    return {"personal_fields": sorted(personal), "personal_sha256": digest}
 
 
 def _authorize(task: dict[str, Any], actor: Actor) -> None:

@@ -53,6 +53,14 @@ class FormCatalog:
         # Formats are annotations here, as in the jsonschema validator above (no checker).
         return jsonschema_rs.validator_for(self.schema(name), validate_formats=False)
 
+    @lru_cache(maxsize=256)  # noqa: B019 - as above
+    def personal_fields(self, name: str | None) -> tuple[str, ...]:
+        """Fields marked "x-personal": kept out of the workflow and the audit log."""
+        if name is None:
+            return ()
+        properties = self.schema(name).get("properties", {})
+        return tuple(k for k, prop in properties.items() if prop.get("x-personal") is True)
+
     def validate(self, name: str | None, data: Any) -> list[FieldError]:
         if name is None:
             return [] if isinstance(data, dict) else [FieldError("", "提交内容必须是对象")]

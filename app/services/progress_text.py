@@ -38,6 +38,10 @@ STEP_ZH = {
         "transfer_out",
     ): "转出地{out_}社保中心正在办理转出手续、出具信息表并转移基金",
     ("pension_transfer", "transfer_in"): "{in_}社保中心已收到信息表和基金，正在办理接续手续",
+    (
+        "medical_transfer",
+        "suspend_and_certify",
+    ): "转出地{out_}医保经办机构正在办理中止参保手续并出具参保(合)凭证",
     ("medical_transfer", "contact_letter"): "{in_}医保经办机构正在审核，并向转出地发出联系函",
     ("medical_transfer", "correct_letter"): "{in_}医保经办机构正在按转出地意见更正联系函",
     (
@@ -68,16 +72,34 @@ def insurance_progress(snap: CaseSnapshot, insurance: str) -> dict[str, Any]:
         "out_": region_name(case.transfer_out_region),
         "in_": region_name(case.transfer_in_region),
     }
+    # seed 003 第六条: set when the transfer-out agency suspended insurance without a
+    # receiving employer (app.services.transfer_rules.medical_suspend_and_certify).
+    register_by = snap.recorded.get("medical_register_by") if insurance == "medical" else None
     finished = snap.results.get(insurance)
     if finished is not None:
         text = RESULT_ZH.get(finished.result, finished.result).format(**names)
         if insurance == "pension" and finished.data.get("pension_account_type") == "temporary":
             text = f"已在{names['in_']}建立临时基本养老保险缴费账户"
-        return {"status": finished.result, "text": text, "reasons": finished.reasons}
+        return {
+            "status": finished.result,
+            "text": text,
+            "reasons": finished.reasons,
+            "register_by": register_by,
+        }
     if case.accepted_at is None:
         if case.status == "refused":
-            return {"status": "not_handled", "text": "不予受理，未办理", "reasons": []}
-        return {"status": "not_started", "text": "受理后开始办理", "reasons": []}
+            return {
+                "status": "not_handled",
+                "text": "不予受理，未办理",
+                "reasons": [],
+                "register_by": None,
+            }
+        return {
+            "status": "not_started",
+            "text": "受理后开始办理",
+            "reasons": [],
+            "register_by": None,
+        }
     process = f"{insurance}_transfer"
     steps = [
         STEP_ZH[(t.process_id, t.task_spec)].format(**names)
@@ -88,4 +110,5 @@ def insurance_progress(snap: CaseSnapshot, insurance: str) -> dict[str, Any]:
         "status": "in_progress",
         "text": "；".join(dict.fromkeys(steps)) if steps else "正在办理",
         "reasons": [],
+        "register_by": register_by,
     }

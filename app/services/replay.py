@@ -19,7 +19,7 @@ from app.clock import clock
 from app.engine import migrate as engine_migrate
 from app.engine.host import Engine, EngineError
 from app.engine.trace import trace
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.store.models import AuditEvent, Case, CaseInput, ProcessVersion
 
 from .cases import TaskHook
@@ -39,6 +39,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "记录中重算的计时器在重放中不存在",
     ),
     "engine_error": ("the engine failed", "流程引擎执行出错"),
+    "input_refused": (
+        "the service's rules refuse the recorded input",
+        "记录的办理数据不符合业务规则（记录被改动）",
+    ),
     "input_mismatch": (
         "the stored start data does not match the sha256 recorded at creation",
         "保存的申请数据与创建时记录的摘要不一致（申请数据被改动）",
@@ -403,7 +407,11 @@ class _Run:
         if hook is not None:
             # The same service hook as at the time (e.g. a new acceptance decision).
             before = self.engine.task_data(self.workflow, replay_id)
-            submitted.update(hook(before, dict(form)))
+            try:
+                submitted.update(hook(before, dict(form)))
+            except ValidationFailed as exc:  # a recorded input the rules now refuse: tampered
+                detail = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
+                return ("input_refused", "an accepted input", "refused", detail)
         try:
             self.engine.complete_user_task(self.workflow, replay_id, submitted)
         except KeyError:

@@ -3,12 +3,14 @@ fixes is computed here and a different entry is refused, naming the field and th
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app import workdays
 from app.clock import clock
+from app.documents.regions import PROVINCE_ABBR, REGIONS
 from app.errors import FieldError, ValidationFailed
 from app.rules.amounts import (
     format_money,
@@ -16,7 +18,8 @@ from app.rules.amounts import (
     parse_money,
     unemployment_transfer_funds,
 )
-from app.rules.id_number import parse_id_number
+from app.rules.id_number import InvalidIdNumber, parse_id_number
+from app.rules.medical_suspension import registration_deadline
 from app.rules.pension import temporary_account_required
 
 from .cases import CaseService
@@ -24,6 +27,9 @@ from .cases import CaseService
 
 def install(cases: CaseService) -> None:
     cases.task_hooks[("pension_transfer", "contact_letter")] = pension_contact_letter
+    cases.task_hooks[("medical_transfer", "suspend_and_certify")] = medical_suspend_and_certify
+    cases.task_hooks[("medical_transfer", "contact_letter")] = medical_contact_letter
+    cases.task_hooks[("unemployment_transfer", "out_review")] = unemployment_out_review
     cases.task_hooks[("unemployment_transfer", "transfer_funds")] = unemployment_funds
     cases.task_hooks[("unemployment_transfer", "in_decision")] = unemployment_in_decision
     cases.task_hooks[("unemployment_transfer", "out_conclude")] = unemployment_out_conclude
@@ -51,6 +57,119 @@ def pension_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict
         )
         raise _refuse("/pension_temporary_account", f"{expected}（国办发〔2009〕66号第六条）")
     return {"pension_temporary_account_rule": "国办发〔2009〕66号 第六条"}
+
+
+def unemployment_out_review(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """A worker moving to a job in another pooling region applies with the labour contract
+    signed with the transfer-in employer (浙江2017 第六条（一））: approving needs it checked and
+    the employer named. Benefit recipients returning to the 户籍 place need none (第九条（一））."""
+    # The diagram sets the flag (receive) from the process version that introduced this rule
+    # on; earlier versions never set it, so their recorded completions replay unchanged.
+    if not before.get("unemployment_labour_contract_required"):
+        return {}
+    if not form.get("unemployment_out_approved"):
+        return {}  # a missing or invalid contract is refused in writing (the reasons field)
+    errors = []
+    if form.get("unemployment_labour_contract_checked") is not True:
+        errors.append(
+            FieldError(
+                "/unemployment_labour_contract_checked",
+                "职工跨统筹地区就业转移的，须核验与转入地用人单位签订的劳动合同"
+                "（浙江2017 第六条（一））；合同缺失或无效的，请选择不符合转移条件并书面告知理由",
+            )
+        )
+    employer = form.get("unemployment_new_employer_name")
+    if not isinstance(employer, str) or not employer.strip():
+        errors.append(
+            FieldError("/unemployment_new_employer_name", "请填写劳动合同上的转入地用人单位名称")
+        )
+    if errors:
+        raise ValidationFailed("表单填写有误，请按提示修改", errors)
+    return {}
+
+
+_CERTIFICATE_NUMBER = re.compile(r"^（([^（）]+)）（([^（）]+)）（([0-9]{4})）第 [0-9]{6} 号$")
+_PERIOD_POINT = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?$")
+_PERIODS = (
+    ("medical_insured_from", "medical_insured_to", "参保(合)时间"),
+    ("medical_benefits_from", "medical_benefits_to", "待遇享受时间"),
+)
+
+
+def medical_suspend_and_certify(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """规程 第四条: the transfer-out agency suspends insurance and issues the 参保(合)凭证 today;
+    without a receiving employer the person registers at the new place within 3 months
+    (seed 003 第六条), a date computed here and printed on the certificate."""
+    today = workdays.local_date(clock.now())
+    region = str(before.get("transfer_out_region", ""))
+    errors = _certificate_number_errors(str(form.get("medical_certificate_number", "")), region)
+    for start, end, label in _PERIODS:
+        first, last = _period_point(form.get(start)), _period_point(form.get(end))
+        if first is None:
+            errors.append(FieldError(f"/{start}", f"{label}（起）：不是有效日期"))
+        if last is None:
+            errors.append(FieldError(f"/{end}", f"{label}（止）：不是有效日期"))
+        if first is not None and last is not None and last < first:
+            errors.append(FieldError(f"/{end}", f"{label}（止）：不能早于起始日期"))
+    head_id = form.get("medical_household_head_id_number")
+    try:
+        if head_id is not None:  # personal (x-personal): a replay does not have it
+            parse_id_number(str(head_id), today)
+    except InvalidIdNumber as exc:
+        errors.append(
+            FieldError("/medical_household_head_id_number", f"户主身份证号码无效：{exc.reason_zh}")
+        )
+    if (
+        form.get("medical_has_arrears")
+        and parse_money(str(form.get("medical_arrears_amount", "0"))) <= 0
+    ):
+        errors.append(FieldError("/medical_arrears_amount", "有欠费时，欠费金额应大于0"))
+    if errors:
+        raise ValidationFailed("表单填写有误，请按提示修改", errors)
+    derived: dict[str, Any] = {"medical_suspended_on": today.isoformat()}
+    if not form.get("medical_has_receiving_employer"):
+        derived["medical_register_by"] = registration_deadline(today).isoformat()
+    return derived
+
+
+def _certificate_number_errors(number: str, region: str) -> list[FieldError]:
+    """The 凭证号 names the issuing (transfer-out) province and pooling region and this year."""
+    field = "/medical_certificate_number"
+    match = _CERTIFICATE_NUMBER.match(number)
+    if match is None:
+        return [
+            FieldError(field, "凭证号格式应为：（省份简称）（统筹地区名称）（年份）第 XXXXXX 号")
+        ]
+    year = workdays.local_date(clock.now()).year
+    abbr, name = PROVINCE_ABBR.get(region[:2]), REGIONS[region].name if region in REGIONS else None
+    if abbr is not None and match[1] != abbr:
+        return [FieldError(field, f"凭证号的省份简称应为“{abbr}”（转出地）")]
+    if name is not None and match[2] != name:
+        return [FieldError(field, f"凭证号的统筹地区名称应为“{name}”（转出地）")]
+    if int(match[3]) != year:
+        return [FieldError(field, f"凭证号的年份应为出具凭证的年份 {year}")]
+    return []
+
+
+def _period_point(value: Any) -> date | None:
+    match = _PERIOD_POINT.match(str(value or ""))
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3] or 1))
+    except ValueError:
+        return None
+
+
+def medical_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """规程 第五条: the 联系函 cites the 参保(合)凭证 the transfer-out agency issued (第四条)."""
+    issued = before.get("medical_certificate_number")
+    entered = form.get("medical_certificate_number")
+    if form.get("medical_eligible") and issued and entered != issued:
+        raise _refuse(
+            "/medical_certificate_number", f"应与转出地出具的参保(合)凭证编号一致：{issued}"
+        )
+    return {}
 
 
 def unemployment_funds(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from flask import (
 from app import documents
 from app.clock import clock
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, WorkflowFailed
-from app.services.case_view import CaseSummary, TaskInfo
+from app.services.case_view import CaseSummary, DocumentLink, TaskInfo
+from app.services.certificates import ISSUER_ROLE
 from app.services.worklist import WorklistQuery, badge
 
 from . import schema_form
@@ -136,6 +137,7 @@ def _render_task(
         conflict=conflict,
         restored=restored,
         badge=mark,
+        reissue=_reissue_form(page.case.summary, page.documents),
         diagram_url=url_for("clerk.task_diagram", task_id=task.id),
         diagram_current=json.dumps(_current_in(page.case.open_tasks, task.process_id)),
     )
@@ -220,18 +222,64 @@ def _visible_case(number: str) -> CaseSummary:
 @bp.get("/cases/<number>")
 @require_roles()
 def case(number: str):  # type: ignore[no-untyped-def]
-    summary = _visible_case(number)
+    return _render_case(_visible_case(number))
+
+
+def _render_case(
+    summary: CaseSummary,
+    *,
+    reason: str = "",
+    errors: list[FieldError] | None = None,
+    status: int = 200,
+    conflict: str | None = None,
+):  # type: ignore[no-untyped-def]
     case_views = views()
     detail = case_views.detail(summary.id)
     diagram = case_views.diagram(summary, "one_thing_bundle")
-    return render_template(
+    docs = case_views.documents(detail)
+    body = render_template(
         "clerk/case.html",
         case=detail,
         summary=summary,
-        documents=case_views.documents(detail),
-        diagram_url=url_for("clerk.case_diagram", number=number),
+        documents=docs,
+        reissue=_reissue_form(summary, docs, reason, errors),
+        conflict=conflict,
+        diagram_url=url_for("clerk.case_diagram", number=summary.number),
         diagram_current=json.dumps(diagram.current),
     )
+    return body, status
+
+
+def _reissue_form(
+    summary: CaseSummary,
+    docs: list[DocumentLink],
+    reason: str = "",
+    errors: list[FieldError] | None = None,
+) -> dict[str, Any] | None:
+    """The 补办 form for the clerk who issued the certificate, once it can be printed."""
+    me = user()
+    issued = any(d.kind == "insurance_certificate" and d.available for d in docs)
+    if not issued or me.role != ISSUER_ROLE or me.region != summary.transfer_out_region:
+        return None
+    return {"reason": reason, "errors": [e.message for e in errors or []]}
+
+
+@bp.post("/cases/<number>/certificate/reissue")
+@require_roles(ISSUER_ROLE)
+def reissue_certificate(number: str):  # type: ignore[no-untyped-def]
+    """规程 第四条: 参保人遗失参保（合）凭证，转出地经办机构应予补办."""
+    summary = _visible_case(number)
+    reason = request.form.get("reason", "")
+    try:
+        count = backoffice().certificates.reissue(number, reason, actor())
+    except Forbidden as exc:
+        deny(exc.message)
+    except ValidationFailed as exc:
+        return _render_case(summary, reason=reason, errors=exc.errors, status=422)
+    except Conflict as exc:
+        return _render_case(summary, reason=reason, conflict=exc.message, status=409)
+    flash(f"已补办参保(合)凭证（第 {count} 次补办），请打印凭证交参保人。")
+    return redirect(url_for("clerk.case", number=number))
 
 
 @bp.get("/cases/<number>/documents/<kind>")

@@ -52,6 +52,7 @@ EVENT = {
     "timer_fired": "时限届满",
     "case_status_changed": "状态变更",
     "case_completed": "办件结束",
+    "certificate_reissued": "补办参保(合)凭证",
 }
 # Task rows of roles whose work concerns one insurance only (for the case-level view check).
 ROLE_INSURANCE = {

@@ -144,6 +144,12 @@ COMPONENTS: dict[str, Any] = {
                 },
                 "text": {"type": "string", "description": "当前进度的中文说明"},
                 "reasons": STRINGS,
+                "register_by": {
+                    "type": ["string", "null"],
+                    "format": "date",
+                    "description": "医疗保险：无接收单位的，最迟于此日到新就业地办理登记"
+                    "（中止参保后3个月，人社部发〔2009〕191号 第六条）；其他为 null",
+                },
             }
         ),
         "Document": _closed(

@@ -39,23 +39,36 @@ def test_a_case_leaves_an_event_for_each_of_its_actions(backoffice: Backoffice) 
     assert {e.data["kind"] for e in events(backoffice, number, "timer_armed")} == {
         "timer_committed",
         "timer_legal",
-        "timer_contact_letter",
     }
     [first_task] = events(backoffice, number, "task_created")
     assert (first_task.data["spec"], first_task.data["role"], first_task.data["region"]) == (
-        "contact_letter",
-        "medical_clerk",
-        "330602",
+        "suspend_and_certify",
+        "medical_out_clerk",
+        "330100",
     )
     [status] = events(backoffice, number, "case_status_changed")
     assert (status.data["old"], status.data["new"]) == ("running", "accepted")
 
     steps = story["steps"]
     freeze("2026-09-29T10:00:00+08:00")
-    complete(backoffice, number, steps[0])
+    complete(backoffice, number, steps[0])  # suspend and certify (规程 第四条)
     [done] = events(backoffice, number, "task_completed")
     assert done.actor == "clerk" and done.at.isoformat() == "2026-09-29T02:00:00+00:00"
-    assert done.data["data"] == steps[0]["data"]  # the submitted form data
+    # The submitted form data, except the household head's ID number (x-personal): that is
+    # kept as a case input and only its hash is logged.
+    head_id = steps[0]["data"]["medical_household_head_id_number"]
+    assert done.data["data"] == {
+        k: v for k, v in steps[0]["data"].items() if k != "medical_household_head_id_number"
+    }
+    assert done.data["personal_fields"] == ["medical_household_head_id_number"]
+    assert len(done.data["personal_sha256"]) == 64 and head_id not in str(done.data)
+    assert done.data["derived"] == ["medical_register_by", "medical_suspended_on"]
+    assert {e.data["kind"] for e in events(backoffice, number, "timer_armed")} >= {
+        "timer_contact_letter"
+    }
+    complete(backoffice, number, steps[1])  # the 联系函
+    [_, done] = events(backoffice, number, "task_completed")
+    assert done.data["data"] == steps[1]["data"]  # the submitted form data
     assert done.data["derived"] == [] and len(done.data["state_hash"]) == 64
     assert [e.data["kind"] for e in events(backoffice, number, "timer_cancelled")] == [
         "timer_contact_letter"
@@ -71,7 +84,7 @@ def test_a_case_leaves_an_event_for_each_of_its_actions(backoffice: Backoffice) 
         for t in tasks(backoffice, number, "open")
     )
 
-    for step in steps[1:]:
+    for step in steps[2:]:
         complete(backoffice, number, step)
     kinds = _kinds(backoffice, number)
     assert kinds[-1] == "case_completed"

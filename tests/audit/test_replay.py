@@ -82,6 +82,7 @@ def test_timer_firings_and_escalations_replay_at_their_recorded_times(
 ) -> None:
     freeze("2026-09-28T09:00:00+08:00")
     number = _submit(backoffice, insurances=["medical"])
+    complete(backoffice, number, scenario("bundle_only_medical_express")["steps"][0])  # suspend
     freeze("2026-10-16T00:00:01+08:00")  # the committed limit (9 working days) has passed
     assert backoffice.cases.fire_due_timers() >= 1
     freeze("2026-10-26T10:00:00+08:00")  # and the medical contact-letter step limit
@@ -168,11 +169,11 @@ def test_a_changed_recorded_input_diverges_at_its_step(backoffice: Backoffice) -
     replayer = Replayer(backoffice)
     history = replayer.load(number)
     steps = [e for e in history.events if "state_hash" in e.data]
-    # The fourth step: a task completion in the middle of the case.
+    # The fourth step: a task completion in the middle of the case (the medical 联系函).
     target = steps[3]
-    assert target.kind == "task_completed"
+    assert target.kind == "task_completed" and target.data["spec"] == "contact_letter"
     index = history.events.index(target)
-    first_key = sorted(target.data["data"])[0]
+    first_key = "medical_contact_letter_number"
     value = target.data["data"][first_key]
     other = (not value) if isinstance(value, bool) else f"{value}-X"
     result = replayer.replay_history(_changed(history, index, **{first_key: other}))
@@ -183,6 +184,23 @@ def test_a_changed_recorded_input_diverges_at_its_step(backoffice: Backoffice) -
     line = result.line()
     assert line.startswith(f"diverged at step 4 (event {target.seq} task_completed {target.label})")
     assert "expected tasks [" in line and "actual tasks [" in line
+
+
+def test_a_recorded_input_the_rules_refuse_diverges_without_a_crash(
+    backoffice: Backoffice,
+) -> None:
+    number = backoffice.scenarios.run(scenario("bundle_all_three_success")).case_number
+    replayer = Replayer(backoffice)
+    history = replayer.load(number)
+    steps = [e for e in history.events if "state_hash" in e.data]
+    [target] = [e for e in steps if e.data.get("spec") == "contact_letter" and "medical" in e.label]
+    other = "（浙）（杭州市）（2026）第 000999 号"  # not the certificate issued before it
+    result = replayer.replay_history(
+        _changed(history, history.events.index(target), medical_certificate_number=other)
+    )
+    assert result.divergence is not None
+    assert (result.divergence.seq, result.divergence.reason) == (target.seq, "input_refused")
+    assert "medical_certificate_number" in result.line()
 
 
 def test_a_changed_decision_shows_the_different_path(backoffice: Backoffice) -> None:
@@ -245,11 +263,15 @@ def test_altered_start_data_is_caught_by_its_recorded_digest(
     case_id = case_row(backoffice, number).id
     with backoffice.db.sessions() as session:
         data = session.execute(
-            select(CaseInput.data).where(CaseInput.case_id == case_id)
+            select(CaseInput.data).where(CaseInput.case_id == case_id, CaseInput.kind == "start")
         ).scalar_one()
     data["application"]["medical"]["account_balance"] = "99999.99"
     with backoffice.db.transaction() as session:
-        session.execute(update(CaseInput).where(CaseInput.case_id == case_id).values(data=data))
+        session.execute(
+            update(CaseInput)
+            .where(CaseInput.case_id == case_id, CaseInput.kind == "start")
+            .values(data=data)
+        )
     result = _replay(backoffice, number)
     assert result.divergence is not None
     assert (result.divergence.step, result.divergence.reason) == (1, "input_mismatch")
@@ -278,8 +300,8 @@ def test_snapshots_show_tokens_path_data_and_deadlines(backoffice: Backoffice) -
     result = Replayer(backoffice).replay(number, snapshots=True)
     first, last = result.steps[0].snapshot, result.steps[-1].snapshot
     assert first is not None and last is not None
-    assert {"process": "medical_transfer", "element": "contact_letter"}.items() <= next(
-        t for t in first.tokens if t["element"] == "contact_letter"
+    assert {"process": "medical_transfer", "element": "suspend_and_certify"}.items() <= next(
+        t for t in first.tokens if t["element"] == "suspend_and_certify"
     ).items()
     assert {t["element"] for t in first.timers} >= {"timer_committed", "timer_legal"}
     assert "contact_letter" not in first.visited.get("medical_transfer", [])
@@ -291,14 +313,13 @@ def test_snapshots_show_tokens_path_data_and_deadlines(backoffice: Backoffice) -
 def test_a_case_advanced_on_the_real_clock_replays_identically(backoffice: Backoffice) -> None:
     assert not clock.simulated
     number = _submit(backoffice, insurances=["medical"])
-    complete(
-        backoffice,
-        number,
-        {
-            "task": "contact_letter",
-            "data": scenario("bundle_only_medical_express")["steps"][0]["data"],
-        },
-    )
+    steps = scenario("bundle_only_medical_express")["steps"]
+    # The 凭证号 carries the year of issue: today's on the real clock.
+    year = workdays.local_date(clock.now()).year
+    certificate = f"（浙）（杭州市）（{year}）第 000123 号"
+    for step in steps[:2]:
+        data = {**step["data"], "medical_certificate_number": certificate}
+        complete(backoffice, number, {"task": step["task"], "data": data})
     assert _replay(backoffice, number).identical
 
 

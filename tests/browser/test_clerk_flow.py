@@ -10,7 +10,7 @@ from typing import Any
 from app.services.cases import Actor
 from tests.browser.conftest import LiveServer, shot, sign_in
 from tests.conftest import freeze
-from tests.helpers import case_row, scenario, tasks
+from tests.helpers import case_row, complete, scenario, tasks
 
 START = "2026-09-28T09:00:00+08:00"
 ID_NUMBER = "330602199001011231"
@@ -89,7 +89,10 @@ def _fill_task(page: Any, data: dict[str, Any]) -> None:
         values = value if isinstance(value, list) else [value]
         for item in values:
             text = ("true" if item else "false") if isinstance(item, bool) else str(item)
-            option = page.locator(f'input[name="{name}"][value="{text}"]')
+            # Radio buttons and tick boxes only: a prefilled text input has a value too.
+            option = page.locator(
+                f'input[name="{name}"][value="{text}"]:is([type=radio], [type=checkbox])'
+            )
             if option.count():
                 option.check()
                 continue
@@ -130,6 +133,24 @@ def _work(
     _fill_task(page, data)
 
 
+def _reissue_certificate(page: Any, server: LiveServer, number: str) -> None:
+    """规程 第四条: the person lost the 参保(合)凭证; the transfer-out agency re-issues it."""
+    _switch_user(page, server, "medical_out_clerk_330100")
+    page.goto(f"{server.url}/cases/{number}")
+    page.click("form.reissue button")  # no reason: a field error, nothing recorded
+    page.wait_for_load_state()
+    assert "补办原因：必填" in page.content()
+    page.fill("form.reissue textarea[name=reason]", "参保人遗失凭证")
+    page.click("form.reissue button")
+    page.wait_for_load_state()
+    assert "已补办参保(合)凭证（第 1 次补办）" in page.content()
+    with page.context.expect_page() as certificate:
+        page.click("ul.documents >> text=参保(合)凭证")
+    assert "补办（第 1 次补办" in certificate.value.content()
+    shot(certificate.value, "clerk_flow_certificate_reissued")
+    certificate.value.close()
+
+
 def test_bundle_case_is_worked_through_the_ui_until_concluded(
     page: Any, browser: Any, live_server: LiveServer
 ) -> None:
@@ -154,6 +175,8 @@ def test_bundle_case_is_worked_through_the_ui_until_concluded(
     for index, step in enumerate(steps, start=3):
         label = f"{index:02d}_{step.get('process', 'bundle')}_{step['task']}"
         _work(page, server, number, step["task"], step.get("process"), step["data"], label)
+        if step["task"] == "contact_letter" and step.get("process") == "medical_transfer":
+            _reissue_certificate(page, server, number)
     assert case_row(server.backoffice, number).status == "concluded"
 
     _work(
@@ -254,6 +277,12 @@ def test_workspace_pages_fit_wide_and_narrow_screens(browser: Any, live_server: 
 
     number = office.applications.submit(application(), Actor("t", "applicant")).case_number
     office.applications.submit(application(channel="window", materials=[]), Actor("t", "applicant"))
+    suspend = next(
+        s
+        for s in scenario("bundle_all_three_success")["steps"]
+        if s["task"] == "suspend_and_certify"
+    )
+    complete(office, number, suspend)  # the medical 联系函 is open for the transfer-in clerk
     (task,) = [t for t in tasks(office, number, "open") if t.role == "medical_clerk"]
     pages = {
         "medical_clerk_330602": ["/worklist", f"/tasks/{task.id}", f"/cases/{number}"],

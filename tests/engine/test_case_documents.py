@@ -26,11 +26,18 @@ def test_documents_appear_as_the_case_advances(backoffice: Backoffice, tmp_path:
         story["application"], Actor("p", "applicant")
     ).case_number
     assert ("completion_notice", None) not in _kinds(backoffice, number)
+    assert ("insurance_certificate", None) not in _kinds(backoffice, number)
     steps = [s for s in story["steps"] if "task" in s]
-    complete(backoffice, number, steps[1])  # medical contact letter
+    medical = [i for i, s in enumerate(steps) if s.get("process") == "medical_transfer"]
+    suspend, letter = medical[0], medical[1]
+    complete(backoffice, number, steps[suspend])  # 中止参保, 参保(合)凭证 (规程 第四条)
+    assert ("insurance_certificate", None) in _kinds(backoffice, number)
+    assert ("contact_letter", "medical") not in _kinds(backoffice, number)
+    complete(backoffice, number, steps[letter])  # medical contact letter
     assert ("contact_letter", "medical") in _kinds(backoffice, number)
-    for step in steps[:1] + steps[2:]:
-        complete(backoffice, number, step)
+    for index, step in enumerate(steps):
+        if index not in (suspend, letter):
+            complete(backoffice, number, step)
     kinds = _kinds(backoffice, number)
     assert ("completion_notice", None) in kinds
     assert ("info_table", "medical") in kinds

@@ -24,7 +24,7 @@ def test_case_started_persisted_reloaded_in_new_process_and_advanced(database_ur
     number = submitted.case_number
     assert submitted.decision.decision == "accepted"
     open_names = sorted(t.task_spec for t in tasks(first, number, "open"))
-    assert open_names == ["contact_letter", "contact_letter", "out_review"]
+    assert open_names == ["contact_letter", "out_review", "suspend_and_certify"]
     first.close()
 
     # A new Backoffice is a new process: empty caches, workflow restored from its stored parts.
@@ -54,21 +54,24 @@ def test_invalid_task_data_gives_field_errors_and_changes_nothing(backoffice: Ba
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("portal", "applicant")
     ).case_number
-    task = backoffice.scenarios.open_task(number, "contact_letter", "medical_transfer")
+    task = backoffice.scenarios.open_task(number, "suspend_and_certify", "medical_transfer")
     before_case = case_row(backoffice, number)
     before_events = len(events(backoffice, number))
     with pytest.raises(ValidationFailed) as error:
         backoffice.cases.complete_task(
-            task.id, {"medical_eligible": "yes", "extra": 1}, Actor("c", task.role, task.region)
+            task.id,
+            {"medical_insurance_suspended": "yes", "extra": 1},
+            Actor("c", task.role, task.region),
         )
     fields = {e.field for e in error.value.errors}
-    assert "/medical_eligible" in fields
+    assert "/medical_insurance_suspended" in fields
     assert all(e.message for e in error.value.errors)
     after_case = case_row(backoffice, number)
     assert after_case.version == before_case.version
     assert len(events(backoffice, number)) == before_events
     assert (
-        backoffice.scenarios.open_task(number, "contact_letter", "medical_transfer").id == task.id
+        backoffice.scenarios.open_task(number, "suspend_and_certify", "medical_transfer").id
+        == task.id
     )
 
 
@@ -79,7 +82,7 @@ def test_wrong_role_or_region_is_forbidden(backoffice: Backoffice) -> None:
     ).case_number
     task = backoffice.scenarios.open_task(
         number, "transfer_out", "medical_transfer"
-    ) or backoffice.scenarios.open_task(number, "contact_letter", "medical_transfer")
+    ) or backoffice.scenarios.open_task(number, "suspend_and_certify", "medical_transfer")
     with pytest.raises(Forbidden):
         backoffice.cases.complete_task(
             task.id, {"medical_eligible": True}, Actor("x", "pension_clerk", task.region)
@@ -97,7 +100,7 @@ def test_two_clerks_complete_the_same_task_one_wins_one_gets_conflict(database_u
     number = setup.applications.submit(
         story["application"], Actor("portal", "applicant")
     ).case_number
-    task = setup.scenarios.open_task(number, "contact_letter", "medical_transfer")
+    task = setup.scenarios.open_task(number, "suspend_and_certify", "medical_transfer")
     data = next(s["data"] for s in story["steps"] if s.get("process") == "medical_transfer")
     setup.close()
 
@@ -124,9 +127,9 @@ def test_two_clerks_complete_the_same_task_one_wins_one_gets_conflict(database_u
 
     check = Backoffice(settings_for(database_url))
     assert len(events(check, number, "task_completed")) == 1
-    # The case went on exactly once: one transfer_out task for medical, not two.
-    medical_out = [t for t in tasks(check, number, "open") if t.process_id == "medical_transfer"]
-    assert [t.task_spec for t in medical_out] == ["transfer_out"]
+    # The case went on exactly once: one contact_letter task for medical, not two.
+    medical_next = [t for t in tasks(check, number, "open") if t.process_id == "medical_transfer"]
+    assert [t.task_spec for t in medical_next] == ["contact_letter"]
     with check.db.sessions() as session:
         assert walk(session).ok
         total = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()

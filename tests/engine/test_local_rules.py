@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from app.documents.regions import REGIONS
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
@@ -26,6 +27,16 @@ def _steps() -> dict[str, dict]:  # type: ignore[type-arg]
     return {s["task"]: s for s in steps if s.get("process") == "medical_transfer"}
 
 
+def _certify(backoffice: Backoffice, number: str, transfer_out: str) -> None:
+    """Suspend and certify at the transfer-out region (its name is in the 凭证号), then the
+    联系函 citing that certificate."""
+    steps = copy.deepcopy(_steps())
+    certificate = f"（浙）（{REGIONS[transfer_out].name}）（2026）第 000001 号"
+    for name in ("suspend_and_certify", "contact_letter"):
+        steps[name]["data"]["medical_certificate_number"] = certificate
+        complete(backoffice, number, steps[name])
+
+
 def test_refund_is_refused_where_the_transfer_out_region_has_no_such_rule(
     backoffice: Backoffice,
 ) -> None:
@@ -34,7 +45,7 @@ def test_refund_is_refused_where_the_transfer_out_region_has_no_such_rule(
         _medical_only("330602", "330100"), Actor("p", "applicant")
     ).case_number
     steps = _steps()
-    complete(backoffice, number, steps["contact_letter"])
+    _certify(backoffice, number, "330100")
     refund = copy.deepcopy(steps["transfer_out"])
     refund["data"]["medical_account_handling"] = "refunded"
     with pytest.raises(ValidationFailed) as error:
@@ -49,7 +60,7 @@ def test_wenzhou_allows_refund_and_precredits_the_rest_of_the_year(backoffice: B
         _medical_only("330602", "330304"), Actor("p", "applicant")
     ).case_number
     steps = _steps()
-    complete(backoffice, out_of_wenzhou, steps["contact_letter"])
+    _certify(backoffice, out_of_wenzhou, "330304")
     refund = copy.deepcopy(steps["transfer_out"])
     refund["data"]["medical_account_handling"] = "refunded"
     complete(backoffice, out_of_wenzhou, refund)
@@ -63,7 +74,8 @@ def test_wenzhou_allows_refund_and_precredits_the_rest_of_the_year(backoffice: B
     into_wenzhou = backoffice.applications.submit(
         _medical_only("330304", "330602"), Actor("p", "applicant")
     ).case_number
-    for name in ("contact_letter", "transfer_out", "transfer_in"):
+    _certify(backoffice, into_wenzhou, "330602")
+    for name in ("transfer_out", "transfer_in"):
         complete(backoffice, into_wenzhou, steps[name])
     done = [
         e

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from app.store.models import ProcessVersion
-from tests.helpers import scenario
+from tests.helpers import complete, scenario
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 NS = {
@@ -65,6 +65,11 @@ def versions(office: Backoffice, process_id: str) -> int:
 
 
 def medical_case(office: Backoffice) -> str:
-    """A bundle case applying for the medical transfer only; waits at 审核并发出联系函."""
-    application = scenario("bundle_only_medical_express")["application"]
-    return office.applications.submit(application, Actor("applicant", "applicant")).case_number
+    """A bundle case applying for the medical transfer only; the transfer-out agency has
+    suspended insurance and issued the certificate, so it waits at 审核并发出联系函."""
+    story = scenario("bundle_only_medical_express")
+    number = office.applications.submit(
+        story["application"], Actor("applicant", "applicant")
+    ).case_number
+    complete(office, number, story["steps"][0])  # suspend_and_certify
+    return number

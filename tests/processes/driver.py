@@ -134,6 +134,24 @@ PENSION_ESCALATE = {
     "pension_supervision_note": "已督促限时办理",
 }
 
+# 规程 第四条: the transfer-out agency suspends insurance and issues the 参保(合)凭证 first.
+MEDICAL_SUSPEND = {
+    "medical_insurance_suspended": True,
+    "medical_contribution_verified": True,
+    "medical_contribution_months": 96,
+    "medical_insured_from": "2015-07",
+    "medical_insured_to": "2026-09",
+    "medical_benefits_from": "2015-08-01",
+    "medical_benefits_to": "2026-09-30",
+    "medical_certificate_balance": "1234.56",
+    "medical_has_arrears": False,
+    "medical_has_receiving_employer": False,
+    "medical_household_head_name": "张大山",
+    "medical_household_head_id_number": "330602196505051217",
+    "medical_certificate_number": "（浙）（杭州市）（2026）第 000123 号",
+    "medical_certificate_contact_person": "李四",
+    "medical_insurance_info_kept": True,
+}
 MEDICAL_CONTACT_OK = {
     "medical_eligible": True,
     "medical_contact_letter_number": "YB-2026-0001",
@@ -187,11 +205,18 @@ MEDICAL_ESCALATE = {
     "medical_supervision_note": "已督促限时办理",
 }
 
-UNEMPLOYMENT_OUT_OK = {
+# A benefit recipient returning to the 户籍 place: no labour contract (浙江2017 第九条（一）).
+UNEMPLOYMENT_OUT_OK_BENEFIT = {
     "unemployment_out_approved": True,
     "unemployment_contact_letter_number": "SY-2026-0001",
     "unemployment_verified_contribution_months": 30,
     "unemployment_remaining_benefit_months": 9,
+}
+# A worker employed in another pooling region: the new labour contract (浙江2017 第六条（一）).
+UNEMPLOYMENT_OUT_OK = {
+    **UNEMPLOYMENT_OUT_OK_BENEFIT,
+    "unemployment_labour_contract_checked": True,
+    "unemployment_new_employer_name": "绍兴市越城区某某科技有限公司",
 }
 UNEMPLOYMENT_OUT_REFUSED = {
     "unemployment_out_approved": False,
@@ -251,6 +276,7 @@ PENSION_SUCCESS = [
     ("pension_transfer", "transfer_in", PENSION_IN_OK),
 ]
 MEDICAL_SUCCESS = [
+    ("medical_transfer", "suspend_and_certify", MEDICAL_SUSPEND),
     ("medical_transfer", "contact_letter", MEDICAL_CONTACT_OK),
     ("medical_transfer", "transfer_out", MEDICAL_OUT_OK),
     ("medical_transfer", "transfer_in", MEDICAL_IN_OK),

@@ -1,7 +1,8 @@
 """medical_transfer.bpmn (规程 人社厅发〔2016〕94号; seeds 000, 001, 003): every path, in a bundle.
 
-contact_letter (15 working days) → refused | transfer_out (15 from the letter) → letter correction
-loop | ineligible | transfer_in (15 from the 信息表) → information correction loop | completed.
+suspend_and_certify (transfer-out: 中止参保, 参保(合)凭证) → contact_letter (15 working days from
+acceptance) → refused | transfer_out (15 from the letter) → letter correction loop | ineligible |
+transfer_in (15 from the 信息表) → information correction loop | completed.
 Wenzhou Ouhai (330304) adds overall limits for the medical transfer: committed 5, legal 15.
 Every step restores the workflow from the database.
 """
@@ -15,6 +16,7 @@ import pytest
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
+from app.services.portal import PortalService
 from tests.processes.driver import (
     MEDICAL_CONTACT_OK,
     MEDICAL_CONTACT_REFUSED,
@@ -27,6 +29,7 @@ from tests.processes.driver import (
     MEDICAL_OUT_LETTER_CORRECTION,
     MEDICAL_OUT_OK,
     MEDICAL_SUCCESS,
+    MEDICAL_SUSPEND,
     START,
     CaseDriver,
     application,
@@ -40,10 +43,17 @@ MEDICAL = "medical_transfer"
 WENZHOU = "330304"  # 温州市瓯海区: medical legal 15 / committed 5 working days (seed 001)
 
 
-def medical_case(backoffice: Backoffice, transfer_in_region: str = "330602") -> CaseDriver:
-    return CaseDriver(backoffice).submit(
+def medical_case(
+    backoffice: Backoffice, transfer_in_region: str = "330602", *, suspend: bool = True
+) -> CaseDriver:
+    """A medical-only case; by default the transfer-out agency has already suspended insurance
+    and issued the certificate (at the moment of acceptance)."""
+    d = CaseDriver(backoffice).submit(
         application(insurances=["medical"], transfer_in_region=transfer_in_region)
     )
+    if suspend:
+        d.complete(MEDICAL, "suspend_and_certify", MEDICAL_SUSPEND)
+    return d
 
 
 def medical_rows(d: CaseDriver) -> list[tuple[str, str]]:
@@ -53,7 +63,10 @@ def medical_rows(d: CaseDriver) -> list[tuple[str, str]]:
 def test_transfer_is_completed_by_transfer_in_and_transfer_out_agencies(
     backoffice: Backoffice,
 ) -> None:
-    d = medical_case(backoffice)
+    d = medical_case(backoffice, suspend=False)
+    [suspend] = d.tasks("suspend_and_certify")
+    assert (suspend.role, suspend.region, suspend.due_at) == ("medical_out_clerk", "330100", None)
+    d.complete(MEDICAL, "suspend_and_certify", MEDICAL_SUSPEND)
     [letter] = d.tasks("contact_letter")
     assert (letter.role, letter.region, letter.due_at) == (
         "medical_clerk",
@@ -69,6 +82,7 @@ def test_transfer_is_completed_by_transfer_in_and_transfer_out_agencies(
     d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
 
     assert medical_rows(d) == [
+        ("suspend_and_certify", "completed"),
         ("contact_letter", "completed"),
         ("transfer_out", "completed"),
         ("transfer_in", "completed"),
@@ -82,8 +96,13 @@ def test_transfer_is_completed_by_transfer_in_and_transfer_out_agencies(
 
 
 def test_no_overall_medical_limits_outside_wenzhou(backoffice: Backoffice) -> None:
-    d = medical_case(backoffice)
+    d = medical_case(backoffice, suspend=False)
     # Only the bundle's own committed (9) and legal (45) limits: limits.json has 0 here.
+    assert sorted((t.kind, t.working_days) for t in d.timers()) == [
+        ("timer_committed", 9),
+        ("timer_legal", 45),
+    ]
+    d.complete(MEDICAL, "suspend_and_certify", MEDICAL_SUSPEND)
     assert sorted((t.kind, t.working_days) for t in d.timers()) == [
         ("timer_committed", 9),
         ("timer_contact_letter", 15),
@@ -97,6 +116,7 @@ def test_both_correction_loops_then_completed(backoffice: Backoffice) -> None:
     d = CaseDriver(backoffice, result.case_number)
 
     assert medical_rows(d) == [
+        ("suspend_and_certify", "completed"),
         ("contact_letter", "completed"),
         ("transfer_out", "completed"),  # 联系函信息不全 → back to the transfer-in agency
         ("correct_letter", "completed"),
@@ -178,7 +198,10 @@ def test_refused_at_contact_letter_with_written_reasons(backoffice: Backoffice) 
             row.id, {"medical_eligible": False}, Actor("c", row.role, row.region)
         )
     d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_REFUSED)
-    assert medical_rows(d) == [("contact_letter", "completed")]
+    assert medical_rows(d) == [
+        ("suspend_and_certify", "completed"),
+        ("contact_letter", "completed"),
+    ]
     assert d.timer("timer_contact_letter").cancelled_at == local(START)
     data = d.conclude()
     assert data["medical_result"] == "refused"
@@ -199,7 +222,11 @@ def test_ineligible_at_transfer_out_is_reported_to_the_transfer_in_agency(
         )
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_INELIGIBLE)
 
-    assert medical_rows(d) == [("contact_letter", "completed"), ("transfer_out", "completed")]
+    assert medical_rows(d) == [
+        ("suspend_and_certify", "completed"),
+        ("contact_letter", "completed"),
+        ("transfer_out", "completed"),
+    ]
     assert d.timers("timer_transfer_in") == []
     assert d.timer("timer_transfer_out").cancelled_at == local("2026-10-09T10:00:00+08:00")
     data = d.conclude()
@@ -245,8 +272,8 @@ def test_step_limit_fires_after_its_15th_working_day_and_escalates(
         "open",
     )
     d.complete(MEDICAL, "escalate_step", MEDICAL_ESCALATE)
-    # The step itself is still waiting for its clerk; finish the transfer.
-    for _process, task, data in MEDICAL_SUCCESS[len(setup) :]:
+    # The step itself is still waiting for its clerk; finish the transfer (suspended already).
+    for _process, task, data in MEDICAL_SUCCESS[1 + len(setup) :]:
         d.complete(MEDICAL, task, data)
     assert d.conclude()["medical_result"] == "completed"
 
@@ -305,7 +332,7 @@ def test_wenzhou_limits_stop_when_the_transfer_is_completed_in_time(
 ) -> None:
     d = medical_case(backoffice, WENZHOU)
     d.at("2026-10-09T16:00:00+08:00")
-    d.run(MEDICAL_SUCCESS)
+    d.run(MEDICAL_SUCCESS[1:])  # suspended at acceptance
     medical_limits = [
         t
         for t in d.timers()
@@ -326,3 +353,162 @@ def test_wenzhou_medical_limit_does_not_flag_the_bundle_case(backoffice: Backoff
     case = d.case()
     assert case.committed_due == date(2026, 10, 15)
     assert case.warned is False
+
+
+# -- 规程 第四条: suspension and the 参保(合)凭证; seed 003 第六条: register within 3 months -----
+
+
+def test_suspension_comes_first_and_records_the_registration_date(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice, suspend=False)
+    assert d.open_names() == [f"{MEDICAL}/suspend_and_certify"]
+    d.complete(MEDICAL, "suspend_and_certify", MEDICAL_SUSPEND)
+    data = d.backoffice.documents.context(d.number)
+    # Suspended on 2026-09-28 (Asia/Shanghai) with no receiving employer: by 2026-12-28.
+    assert data["medical_suspended_on"] == "2026-09-28"
+    assert data["medical_register_by"] == "2026-12-28"
+    assert data["medical_certificate_number"] == MEDICAL_SUSPEND["medical_certificate_number"]
+    # The applicant sees it with their progress.
+    [medical] = backoffice_status(d)["insurances"]
+    assert medical["register_by"] == "2026-12-28"
+
+
+def test_a_receiving_employer_means_no_registration_date(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice, suspend=False)
+    d.at("2026-11-30T23:30:00+08:00")  # late evening in Shanghai, still 11-30 there
+    d.complete(
+        MEDICAL, "suspend_and_certify", {**MEDICAL_SUSPEND, "medical_has_receiving_employer": True}
+    )
+    data = d.backoffice.documents.context(d.number)
+    assert data["medical_suspended_on"] == "2026-11-30"
+    assert "medical_register_by" not in data
+    [medical] = backoffice_status(d)["insurances"]
+    assert medical["register_by"] is None
+
+
+def test_registration_date_is_clamped_to_the_end_of_february(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice, suspend=False)
+    d.at("2026-11-30T23:30:00+08:00")
+    d.complete(MEDICAL, "suspend_and_certify", MEDICAL_SUSPEND)
+    assert d.backoffice.documents.context(d.number)["medical_register_by"] == "2027-02-28"
+
+
+def test_contact_letter_limit_still_counts_from_acceptance(backoffice: Backoffice) -> None:
+    """The suspension step before it must not move the 联系函's 15 working days (规程 第五条)."""
+    d = medical_case(backoffice, suspend=False)
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(MEDICAL, "suspend_and_certify", MEDICAL_SUSPEND)
+    [letter] = d.tasks("contact_letter")
+    assert letter.due_at == end_of_day("2026-10-23")
+    check_runs_out_at_end_of(d, "timer_contact_letter", "2026-10-23", working_days=15)
+
+
+def _refused_fields(d: CaseDriver, data: dict) -> list[str]:
+    row = d.task(MEDICAL, "suspend_and_certify")
+    with pytest.raises(ValidationFailed) as refused:
+        d.backoffice.cases.complete_task(row.id, data, Actor("c", row.role, row.region))
+    return [e.field for e in refused.value.errors]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"medical_insurance_suspended": False}, "/medical_insurance_suspended"),
+        ({"medical_has_arrears": True}, "/medical_arrears_notified"),
+        (
+            {"medical_has_arrears": True, "medical_arrears_notified": True},
+            "/medical_arrears_amount",
+        ),
+        (
+            {
+                "medical_has_arrears": True,
+                "medical_arrears_notified": True,
+                "medical_arrears_amount": "0",
+            },
+            "/medical_arrears_amount",
+        ),
+        ({"medical_certificate_balance": "-1"}, "/medical_certificate_balance"),
+        ({"medical_certificate_number": "HZ-7"}, "/medical_certificate_number"),
+        (
+            {"medical_certificate_number": "（浙）（温州市瓯海区）（2026）第 000123 号"},
+            "/medical_certificate_number",
+        ),
+        (
+            {"medical_certificate_number": "（浙）（杭州市）（2025）第 000123 号"},
+            "/medical_certificate_number",
+        ),
+        ({"medical_insured_to": "2015-06"}, "/medical_insured_to"),
+        ({"medical_benefits_to": "2026-02-30"}, "/medical_benefits_to"),
+        (
+            {"medical_household_head_id_number": "330602196505051210"},
+            "/medical_household_head_id_number",
+        ),
+    ],
+    ids=[
+        "not-suspended",
+        "arrears-not-told",
+        "arrears-without-amount",
+        "arrears-of-zero",
+        "negative-balance",
+        "number-format",
+        "number-of-another-region",
+        "number-of-another-year",
+        "period-ends-before-it-starts",
+        "no-such-day",
+        "head-id-check-digit",
+    ],
+)
+def test_suspension_form_refuses_bad_input_and_changes_nothing(
+    backoffice: Backoffice, changes: dict, field: str
+) -> None:
+    d = medical_case(backoffice, suspend=False)
+    assert field in _refused_fields(d, {**MEDICAL_SUSPEND, **changes})
+    assert d.open_names() == [f"{MEDICAL}/suspend_and_certify"]
+
+
+def test_arrears_are_recorded_with_the_notice(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice, suspend=False)
+    arrears = {
+        "medical_has_arrears": True,
+        "medical_arrears_amount": "320.00",
+        "medical_arrears_notified": True,
+    }
+    d.complete(MEDICAL, "suspend_and_certify", {**MEDICAL_SUSPEND, **arrears})
+    data = d.backoffice.documents.context(d.number)
+    assert {k: data[k] for k in arrears} == arrears
+
+
+def test_contact_letter_must_cite_the_issued_certificate(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice)
+    row = d.task(MEDICAL, "contact_letter")
+    other = {
+        **MEDICAL_CONTACT_OK,
+        "medical_certificate_number": "（浙）（杭州市）（2026）第 000999 号",
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(row.id, other, Actor("c", row.role, row.region))
+    [error] = refused.value.errors
+    assert error.field == "/medical_certificate_number"
+    assert MEDICAL_SUSPEND["medical_certificate_number"] in error.message
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    assert d.open_names() == [f"{MEDICAL}/transfer_out"]
+
+
+def backoffice_status(d: CaseDriver) -> dict:
+    return PortalService(d.backoffice).status(d.number)
+
+
+def test_the_certificate_survives_a_limit_branch_completing_after_it(
+    backoffice: Backoffice,
+) -> None:
+    """Wenzhou's committed limit forks before the suspension and completes after it: the case's
+    data must still hold what the suspension recorded (its last task is on the side path)."""
+    d = medical_case(backoffice, WENZHOU)
+    d.at("2026-10-11T00:00:01+08:00")
+    assert d.fired() == ["timer_committed"]
+    data = backoffice.documents.context(d.number)
+    assert data["medical_certificate_number"] == MEDICAL_SUSPEND["medical_certificate_number"]
+    assert data["medical_register_by"] == "2026-12-28"
+    assert data["medical_warning"]["limit"] == "medical.committed"  # the side path's, too
+    assert ("insurance_certificate", None) in {
+        (r.kind, r.insurance) for r in backoffice.documents.available(d.number)
+    }

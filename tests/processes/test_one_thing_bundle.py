@@ -21,7 +21,6 @@ from tests.processes.driver import (
     DELIVER_ON_SITE,
     ESCALATE_COMMITTED,
     ESCALATE_OVERDUE,
-    MEDICAL_CONTACT_OK,
     MEDICAL_OUT_INELIGIBLE,
     MEDICAL_SUCCESS,
     PENSION_CONTACT_REFUSED,
@@ -45,12 +44,12 @@ BUNDLE = "one_thing_bundle"
 REVIEW = (BUNDLE, "review")
 FIRST_TASK = {
     "pension": "pension_transfer/contact_letter",
-    "medical": "medical_transfer/contact_letter",
+    "medical": "medical_transfer/suspend_and_certify",  # 规程 第四条, at the transfer-out agency
     "unemployment": "unemployment_transfer/out_review",
 }
 FIRST_TIMER = {
     "pension": "timer_contact_letter",
-    "medical": "timer_contact_letter",
+    "medical": None,  # suspending has no limit; the 联系函's starts when suspended
     "unemployment": "timer_out_review",
 }
 PROCESS = {
@@ -100,6 +99,7 @@ def test_online_application_accepted_automatically_then_concluded_and_delivered_
     assert all(t.state == "completed" for t in d.tasks())
     assert sorted(t.task_spec for t in d.tasks()) == sorted(
         ["contact_letter", "transfer_out", "transfer_in"] * 2
+        + ["suspend_and_certify"]
         + ["out_review", "in_decision", "out_conclude", "review"]
     )
     for kind in ("timer_committed", "timer_legal"):
@@ -450,7 +450,7 @@ def test_only_the_selected_insurances_are_started(
     d = CaseDriver(backoffice).submit(application(insurances=insurances))
     assert d.open_names() == sorted(FIRST_TASK[i] for i in insurances)
     assert d.pending_timers() == sorted(
-        ["timer_committed", "timer_legal", *(FIRST_TIMER[i] for i in insurances)]
+        ["timer_committed", "timer_legal", *(FIRST_TIMER[i] for i in insurances if FIRST_TIMER[i])]
     )
     steps = {
         "pension": PENSION_SUCCESS,
@@ -475,10 +475,7 @@ def test_only_the_selected_insurances_are_started(
     [
         (
             "medical",
-            [
-                ("medical_transfer", "contact_letter", MEDICAL_CONTACT_OK),
-                ("medical_transfer", "transfer_out", MEDICAL_OUT_INELIGIBLE),
-            ],
+            [*MEDICAL_SUCCESS[:2], ("medical_transfer", "transfer_out", MEDICAL_OUT_INELIGIBLE)],
             "ineligible",
         ),
         ("pension", [("pension_transfer", "contact_letter", PENSION_CONTACT_REFUSED)], "refused"),

@@ -3,7 +3,9 @@
 out_review at the transfer-out agency (5 working days) → refused in writing | in_decision at the
 transfer-in agency (5) → out_conclude → refused in writing | completed; cross-province with 12+
 months at transfer-out also moves the funds (transfer_funds, within 1 calendar month). Hangzhou
-(330100 as transfer-in) has an overall legal limit of 30 working days. Every step restores the
+(330100 as transfer-in) has an overall legal limit of 30 working days and a committed limit of
+"immediate" (即办, 0 working days). An employed worker's transfer-out review needs the labour
+contract with the transfer-in employer; a benefit recipient's does not. Every step restores the
 workflow from the database.
 """
 
@@ -16,6 +18,7 @@ import pytest
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
+from app.store.models import Timer
 from tests.processes.driver import (
     START,
     UNEMPLOYMENT_CONCLUDED,
@@ -24,6 +27,7 @@ from tests.processes.driver import (
     UNEMPLOYMENT_IN_OK,
     UNEMPLOYMENT_IN_REFUSED,
     UNEMPLOYMENT_OUT_OK,
+    UNEMPLOYMENT_OUT_OK_BENEFIT,
     UNEMPLOYMENT_OUT_REFUSED,
     UNEMPLOYMENT_SUCCESS,
     UNEMPLOYMENT_TERMINATED,
@@ -32,6 +36,7 @@ from tests.processes.driver import (
     check_runs_out_at_end_of,
     end_of_day,
     local,
+    next_day,
     run_scenario,
 )
 
@@ -101,7 +106,8 @@ def test_benefit_recipient_moves_back_to_the_hukou_place(backoffice: Backoffice)
         )
     )
     assert d.submitted is not None and d.submitted.decision.decision == "accepted"
-    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
+    # No labour contract is asked of a benefit recipient (浙江2017 第九条（一）).
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK_BENEFIT)
     decision = {**UNEMPLOYMENT_IN_OK, "unemployment_benefit_start_month": "2026-10"}
     d.complete(UNEMPLOYMENT, "in_decision", decision)
     d.complete(UNEMPLOYMENT, "out_conclude", UNEMPLOYMENT_CONCLUDED)
@@ -275,10 +281,11 @@ def test_hangzhou_legal_limit_fires_after_the_30th_working_day(backoffice: Backo
     check_runs_out_at_end_of(d, "timer_legal", "2026-11-13", working_days=30)
 
     escalations = [t for t in d.tasks("escalate_step") if t.process_id == UNEMPLOYMENT]
-    # out_review's own limit fired on 10-11; the legal limit adds the second supervisor task.
+    # The committed 即办 limit fired on 09-28 and out_review's own limit on 10-11; the legal
+    # limit adds the third supervisor task.
     assert [(t.role, t.region, t.state) for t in escalations] == [
         ("supervisor", HANGZHOU, "open")
-    ] * 2
+    ] * 3
     assert d.case().status == "accepted"
     d.run(UNEMPLOYMENT_SUCCESS)
     assert d.conclude()["unemployment_result"] == "completed"
@@ -305,3 +312,157 @@ def test_hangzhou_unemployment_limit_does_not_mark_the_bundle_case_overdue(
     case = d.case()
     assert case.legal_due == date(2026, 12, 4)
     assert case.overdue is False
+
+
+# -- 浙江2017 第六条（一）: the labour contract with the transfer-in employer -------------------
+
+
+def test_employed_worker_needs_the_labour_contract_with_the_transfer_in_employer(
+    backoffice: Backoffice,
+) -> None:
+    d = unemployment_case(backoffice)
+    assert d.data()["unemployment_labour_contract_required"] is True
+    row = d.task(UNEMPLOYMENT, "out_review")
+    actor = Actor("c", row.role, row.region)
+    without = {
+        k: v
+        for k, v in UNEMPLOYMENT_OUT_OK.items()
+        if k not in ("unemployment_labour_contract_checked", "unemployment_new_employer_name")
+    }
+    for data in (
+        without,
+        {**without, "unemployment_labour_contract_checked": False},
+        {**without, "unemployment_new_employer_name": "  "},
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            backoffice.cases.complete_task(row.id, data, actor)
+        messages = {e.field: e.message for e in refused.value.errors}
+        assert set(messages) == {
+            "/unemployment_labour_contract_checked",
+            "/unemployment_new_employer_name",
+        }
+        assert "劳动合同" in messages["/unemployment_labour_contract_checked"]
+        assert "第六条（一）" in messages["/unemployment_labour_contract_checked"]
+        assert messages["/unemployment_new_employer_name"] == "请填写劳动合同上的转入地用人单位名称"
+    # Nothing changed: the review is still open and no letter went out.
+    assert [t.state for t in d.tasks("out_review")] == ["open"]
+    assert d.tasks("in_decision") == []
+
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
+    data = d.data()
+    assert data["unemployment_labour_contract_checked"] is True
+    assert data["unemployment_new_employer_name"] == "绍兴市越城区某某科技有限公司"
+    assert [t.state for t in d.tasks("in_decision")] == ["open"]
+
+
+def test_missing_or_invalid_labour_contract_is_refused_in_writing(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice)
+    reasons = ["未提供与转入地用人单位签订的劳动合同（浙江2017 第六条（一））"]
+    d.complete(
+        UNEMPLOYMENT,
+        "out_review",
+        {"unemployment_out_approved": False, "unemployment_out_refusal_reasons": reasons},
+    )
+    data = d.conclude()
+    assert data["unemployment_result"] == "ineligible"
+    assert data["unemployment_reasons"] == reasons
+
+
+def test_benefit_recipient_is_not_asked_for_a_labour_contract(backoffice: Backoffice) -> None:
+    d = CaseDriver(backoffice).submit(
+        application(
+            insurances=["unemployment"],
+            status={"employment": "unemployed", "insured_at_transfer_out": True},
+            unemployment={"receiving_benefit": True, "benefit_at_hukou": True},
+        )
+    )
+    assert d.data()["unemployment_labour_contract_required"] is False
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK_BENEFIT)
+    assert [t.state for t in d.tasks("in_decision")] == ["open"]
+    assert "unemployment_labour_contract_checked" not in d.data()
+
+
+# -- seed 002 十一「即办」/ 十二「承诺期限：即办」 (Hangzhou) --------------------------------------
+
+# The unemployment diagram's timer_committed (the bundle has one of its own).
+IMMEDIATE = "承诺时限（即办）届满"
+
+
+def immediate_timers(d: CaseDriver) -> list[Timer]:
+    return [t for t in d.timers("timer_committed") if t.label == IMMEDIATE]
+
+
+def unemployment_escalations(d: CaseDriver) -> list[tuple[str, str, str]]:
+    return [
+        (t.role, t.region, t.state)
+        for t in d.tasks("escalate_step")
+        if t.process_id == UNEMPLOYMENT
+    ]
+
+
+@pytest.mark.parametrize(
+    ("accepted", "last_day", "equivalent_days"),
+    [
+        ("2026-09-28T09:00:00+08:00", "2026-09-28", 0),  # Monday: the day of acceptance
+        ("2026-10-03T10:00:00+08:00", "2026-10-08", 1),  # National Day: next working day
+        ("2026-10-10T10:00:00+08:00", "2026-10-10", 0),  # make-up Saturday (调休) is worked
+    ],
+    ids=["working-day", "holiday", "make-up-saturday"],
+)
+def test_hangzhou_immediate_limit_runs_out_at_the_end_of_the_working_day_of_acceptance(
+    backoffice: Backoffice, accepted: str, last_day: str, equivalent_days: int
+) -> None:
+    d = CaseDriver(backoffice).submit(
+        application(
+            insurances=["unemployment"], transfer_out_region="330602", transfer_in_region=HANGZHOU
+        ),
+        at=accepted,
+    )
+    [timer] = immediate_timers(d)
+    assert timer.due_at == end_of_day(last_day)
+    assert timer.armed_at == local(accepted)
+    # A rest-day start is recorded as the 1-working-day limit it equals (for recomputation).
+    assert timer.working_days == equivalent_days
+
+    d.at(f"{last_day}T23:59:59+08:00")
+    assert d.timer_row(timer.id).fired_at is None
+    assert unemployment_escalations(d) == []
+
+    after = f"{next_day(last_day)}T00:00:01+08:00"
+    d.at(after)
+    assert d.timer_row(timer.id).fired_at == local(after)
+    assert unemployment_escalations(d) == [("supervisor", HANGZHOU, "open")]
+    warning = d.data()["unemployment_warning"]
+    assert (warning["step"], warning["limit"]) == ("process", "unemployment.committed")
+    # Non-interrupting: the transfer-out review is still there to be done. Only the bundle's
+    # own limits flag the case itself.
+    assert [t.state for t in d.tasks("out_review")] == ["open"]
+    assert d.case().warned is False
+
+    d.at(f"{next_day(last_day)}T12:00:00+08:00")
+    assert [e.data["task"] for e in d.events("timer_fired")].count(timer.task_uuid) == 1
+    d.complete(UNEMPLOYMENT, "escalate_step", UNEMPLOYMENT_ESCALATE)
+    d.run(UNEMPLOYMENT_SUCCESS)
+    assert d.conclude()["unemployment_result"] == "completed"
+
+
+def test_hangzhou_immediate_limit_stops_when_the_transfer_completes_the_same_day(
+    backoffice: Backoffice,
+) -> None:
+    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
+    d.at("2026-09-28T15:00:00+08:00")
+    d.run(UNEMPLOYMENT_SUCCESS)
+    [timer] = immediate_timers(d)
+    assert (timer.fired_at, timer.cancelled_at) == (None, local("2026-09-28T15:00:00+08:00"))
+    d.at("2026-09-29T09:00:00+08:00")
+    assert d.timer_row(timer.id).fired_at is None
+    assert unemployment_escalations(d) == []
+    assert d.data()["unemployment_result"] == "completed"
+
+
+@pytest.mark.parametrize("in_region", ["330602", "330304"])
+def test_no_immediate_limit_outside_hangzhou(backoffice: Backoffice, in_region: str) -> None:
+    d = unemployment_case(backoffice, in_region=in_region)
+    assert immediate_timers(d) == []
+    d.at("2026-09-29T00:00:01+08:00")
+    assert unemployment_escalations(d) == []

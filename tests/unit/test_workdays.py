@@ -335,6 +335,32 @@ def test_deadline_provisional_and_zero_limit() -> None:
         deadline_for(datetime(2026, 3, 9, 10, 0, tzinfo=CST), -1)
 
 
+def test_zero_limit_that_must_end_on_a_working_day() -> None:
+    # 即办 (seed 002 十二): begun on a rest day, it runs to the end of the next working day.
+    def immediate(start: datetime) -> Deadline:
+        return deadline_for(start, 0, ends_on_working_day=True)
+
+    monday = immediate(datetime(2026, 9, 28, 9, 0, tzinfo=CST))
+    assert monday == Deadline(date(2026, 9, 28), end_of_day_utc(date(2026, 9, 28)), False)
+    holiday = datetime(2026, 10, 3, 10, 0, tzinfo=CST)
+    assert immediate(holiday) == deadline_for(holiday, 1)
+    assert immediate(holiday).date == date(2026, 10, 8)
+    assert immediate(datetime(2026, 10, 10, 10, 0, tzinfo=CST)).date == date(2026, 10, 10)  # 调休
+    # 16:30 UTC on Friday 10-09 is already Saturday 10-10 (a make-up working day) in Shanghai.
+    assert immediate(datetime(2026, 10, 9, 16, 30, tzinfo=UTC)).date == date(2026, 10, 10)
+    # Without the flag a 0-day limit still ends with the day itself (the bundle's 送达).
+    assert deadline_for(holiday, 0).date == date(2026, 10, 3)
+    # A year not loaded yet: the weekends-only guess, flagged provisional.
+    weekday = date(GAP_YEAR, 3, 2)
+    while weekday.weekday() >= 5:
+        weekday += ONE_DAY
+    guessed = immediate(datetime.combine(weekday, datetime.min.time(), tzinfo=CST))
+    assert (guessed.date, guessed.provisional) == (weekday, True)
+    saturday = weekday + timedelta(days=5 - weekday.weekday())
+    rolled = immediate(datetime.combine(saturday, datetime.min.time(), tzinfo=CST))
+    assert (rolled.date, rolled.provisional) == (saturday + 2 * ONE_DAY, True)
+
+
 def test_deadline_rejects_naive_datetimes() -> None:
     with pytest.raises(ValueError):
         deadline_for(datetime(2026, 9, 28, 9, 0), 9)

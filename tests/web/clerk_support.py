@@ -75,18 +75,32 @@ def application(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def submit(office: Backoffice, **changes: Any) -> str:
-    """An accepted online bundle case (three insurances) at the scenario's start time."""
+SUSPEND = "suspend_and_certify"  # medical, at the transfer-out agency (规程 第四条)
+
+
+def submit(office: Backoffice, *, suspended: bool = True, **changes: Any) -> str:
+    """An accepted online bundle case (three insurances) at the scenario's start time; unless
+    `suspended` is False the transfer-out agency has already suspended medical insurance and
+    issued the 参保(合)凭证 (so the medical 联系函 is open)."""
     freeze(START)
-    return office.applications.submit(
+    number = office.applications.submit(
         application(**changes), Actor("test", "applicant")
     ).case_number
+    if suspended and office.scenarios.open_task(number, SUSPEND, "medical_transfer"):
+        complete(office, number, _suspend_step())
+    return number
+
+
+def _suspend_step() -> dict[str, Any]:
+    steps = scenario("bundle_all_three_success")["steps"]
+    return next(s for s in steps if s.get("task") == SUSPEND)
 
 
 def run_steps(office: Backoffice, number: str, count: int) -> None:
-    """Complete the first `count` task steps of the happy-path scenario."""
+    """Complete the first `count` task steps of the happy-path scenario after the medical
+    suspension (which `submit` did)."""
     steps = [s for s in scenario("bundle_all_three_success")["steps"] if "task" in s]
-    for step in steps[:count]:
+    for step in [s for s in steps if s["task"] != SUSPEND][:count]:
         complete(office, number, step)
 
 

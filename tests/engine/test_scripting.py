@@ -1,0 +1,54 @@
+"""Script functions the diagrams call: limits by region (null = none, 0 = 即办) and deadlines."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from app import workdays
+from app.engine import scripting
+from app.engine.scripting import LimitTable
+
+CST = timezone(timedelta(hours=8))
+LIMITS = Path(__file__).resolve().parents[2] / "processes" / "limits.json"
+
+
+def test_repository_limits_give_hangzhou_an_immediate_committed_limit_only() -> None:
+    table = LimitTable(LIMITS)
+    # seed 002 十二「承诺期限：即办」: 0 working days, which is a limit, not the lack of one.
+    assert table.has("unemployment.committed", "330100") is True
+    assert table.get("unemployment.committed", "330100") == 0
+    for region in ("330602", "330304", None):
+        assert table.has("unemployment.committed", region) is False
+        with pytest.raises(LookupError):
+            table.get("unemployment.committed", region)
+    assert "unemployment.committed" in json.loads(LIMITS.read_text("utf-8"))["sources"]
+
+
+def test_null_regional_value_switches_a_default_limit_off(tmp_path: Path) -> None:
+    path = tmp_path / "limits.json"
+    path.write_text(
+        json.dumps({"default": {"x.committed": 3}, "regions": {"111111": {"x.committed": None}}}),
+        encoding="utf-8",
+    )
+    table = LimitTable(path)
+    assert (table.has("x.committed"), table.get("x.committed")) == (True, 3)
+    assert table.has("x.committed", "111111") is False
+    with pytest.raises(KeyError):  # a misspelt key is an error, not "no limit"
+        table.has("x.comitted", "111111")
+
+
+def test_immediate_deadline_from_a_rest_day_is_recorded_as_the_one_day_limit_it_equals() -> None:
+    holiday = datetime(2026, 10, 3, 10, 0, tzinfo=CST)
+    value = scripting.deadline(holiday.isoformat(), 0, ends_on_working_day=True)
+    assert datetime.fromisoformat(value) == workdays.end_of_day_utc(datetime(2026, 10, 8).date())
+    call = scripting.ledger.lookup(value)
+    assert call is not None and (call.start, call.working_days) == (holiday, 1)
+    # Recomputing from the recorded call (CaseService.recompute_provisional) gives the same day.
+    assert workdays.deadline_for(call.start, call.working_days).due_at.isoformat() == value
+    monday = datetime(2026, 9, 28, 9, 0, tzinfo=CST)
+    same_day = scripting.deadline(monday.isoformat(), 0, ends_on_working_day=True)
+    assert scripting.ledger.lookup(same_day) == scripting.DeadlineCall(monday, 0, False)
