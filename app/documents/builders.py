@@ -25,6 +25,7 @@ from app.rules.amounts import (
     pension_pooled_fund,
     unemployment_transfer_funds,
 )
+from app.rules.id_number import check_character, mask_id_number
 
 # Every builder takes one mapping — the case's workflow data as the services hold it (the
 # application of contracts §3 under "application", "case_number", the regions, and the task
@@ -461,7 +462,9 @@ def build_contact_letter(data: Mapping[str, Any], insurance: str | None = None) 
     pension: pension_certificate_number, pension_temporary_account, pension_contact_letter_note;
     unemployment: unemployment_verified_contribution_months (| application.unemployment.
     contribution_months_at_transfer_out), unemployment_remaining_benefit_months (| approved −
-    paid from the application), unemployment_cause, unemployment_funds_amount (cross-province).
+    paid from the application), unemployment_cause, unemployment_funds_amount (cross-province),
+    unemployment_social_security_card_number (x-personal), unemployment_unverified_contribution_
+    months (both asked by the review from its 2021-notice version on: 第三条（一）).
     """
     d = Data(data)
     insurance = _insurance(d, insurance, ("medical", "pension", "unemployment"))
@@ -526,7 +529,14 @@ def _unemployment_letter(d: Data, case: Case) -> dict[str, Any]:
         )
         or "unemployment_verified_contribution_months"
     )
-    contribution_months = d.integer(months_path, "核定的缴费月数")
+    contribution_months = d.integer(months_path, "已核定的缴费月数")
+    # 2021 通知 第三条（一）: the record holds the 社保卡号 and the contribution records both
+    # verified and unverified. Reviews recorded before the form asked for them have neither.
+    unverified = (
+        d.integer("unemployment_unverified_contribution_months", "未核定的缴费月数")
+        if d.raw("unemployment_unverified_contribution_months") is not None
+        else None
+    )
     if d.raw("unemployment_remaining_benefit_months") is not None:
         remaining = d.integer("unemployment_remaining_benefit_months", "剩余失业保险金领取期限")
     elif (
@@ -577,7 +587,9 @@ def _unemployment_letter(d: Data, case: Case) -> dict[str, Any]:
     return {
         "employed": employed,
         "receiving_benefit": receiving,
+        "card_number": _card_number(d),
         "contribution_months": contribution_months,
+        "unverified_months": unverified,
         "remaining_months": remaining,
         "monthly_benefit": _money_text(monthly) if monthly else None,
         "cause": d.optional_text("unemployment_cause"),
@@ -585,6 +597,20 @@ def _unemployment_letter(d: Data, case: Case) -> dict[str, Any]:
         "relationship_only": relationship_only,
         "funds": _money_text(funds) if funds else None,
     }
+
+
+def _card_number(d: Data) -> str | None:
+    """The 社会保障卡号 as printed; an ID number typed there is masked like the ID itself."""
+    number = d.optional_text("unemployment_social_security_card_number")
+    if number is None or not number:
+        return None
+    if (
+        len(number) == 18
+        and number[:17].isdigit()
+        and check_character(number[:17]) == number[17].upper()
+    ):
+        return mask_id_number(number)
+    return number
 
 
 # ---------------------------------------------------------------------------------------
@@ -749,6 +775,14 @@ def build_reply_letter(data: Mapping[str, Any]) -> dict[str, Any]:
         benefit_start_month=start_month,
         reasons=reasons,
         remedies=REMEDIES_ZH,
+        # 浙江2017 第八条: an untransferred relationship stays with the old place. The
+        # article is in the chapter on employed workers and is provincial, so it is cited only
+        # for a worker moving within Zhejiang.
+        cite_zhejiang_article_8=not receiving
+        and not is_cross_province(
+            d.text("application.transfer_out_region", "转出地"),
+            d.text("application.transfer_in_region", "转入地"),
+        ),
         letter_number=d.optional_text("unemployment_contact_letter_number"),
         remaining_months=(
             d.integer("unemployment_remaining_benefit_months", "剩余领取期限")

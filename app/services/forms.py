@@ -87,6 +87,9 @@ def _field_errors(error: ValidationError, schema: dict[str, Any]) -> list[FieldE
     """One error per field: a `required` rule names every missing field, so all show at once."""
     path = [str(p) for p in error.absolute_path]
     message = _MESSAGES.get(str(error.validator), "取值不正确")
+    if error.validator == "pattern" and isinstance(error.schema, dict):
+        # A form may say what the pattern means (e.g. what a 社会保障卡号 looks like).
+        message = str(error.schema.get("x-pattern-message") or message)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [f for f in error.validator_value if f not in error.instance] or [""]
         return [_at(schema, [*path, str(name)], message) for name in missing]

@@ -58,10 +58,16 @@ def test_no_audit_event_of_a_demo_database_holds_an_id_number_or_a_password(
     with office.db.sessions() as session:
         inputs = session.execute(select(CaseInput.kind, CaseInput.data)).all()
     # The full numbers are in the database (the applications, and the household heads' on the
-    # 参保(合)凭证 kept as personal inputs), just never in the log.
+    # 参保(合)凭证 kept as personal inputs), just never in the log; so are the 社会保障卡号 the
+    # unemployment reviews entered for the 联系函 (2021 通知 第三条（一）).
     assert [kind for kind, _ in inputs].count("start") == 8
     assert {kind for kind, _ in inputs} == {"start", "personal"}
-    assert all(id_numbers(orjson.dumps(data).decode()) for _, data in inputs)
+    cards = [data for _, data in inputs if data.get("spec") == "out_review"]
+    assert cards and all(
+        set(data["data"]) == {"unemployment_social_security_card_number"} for data in cards
+    )
+    card_numbers = {data["data"]["unemployment_social_security_card_number"] for data in cards}
+    assert all(id_numbers(orjson.dumps(data).decode()) for _, data in inputs if data not in cards)
     client = demo_app.test_client()
     token = _csrf(client)
     client.post(
@@ -86,6 +92,11 @@ def test_no_audit_event_of_a_demo_database_holds_an_id_number_or_a_password(
         assert export.status_code == 200 and not id_numbers(export.get_data(as_text=True))
     CaseAudit(office).reveal_id(number, "330602", "auditor_330602", "第二次核对")
     assert _leaks(demo_app) == []
+    with office.db.sessions() as session:
+        logged = [
+            orjson.dumps(e.data).decode() for e in session.execute(select(AuditEvent)).scalars()
+        ]
+    assert not [text for text in logged for card in card_numbers if card in text]
 
 
 def test_an_id_number_typed_as_a_username_is_not_logged(demo_app: Flask) -> None:

@@ -209,7 +209,10 @@ MEDICAL_ESCALATE = {
 UNEMPLOYMENT_OUT_OK_BENEFIT = {
     "unemployment_out_approved": True,
     "unemployment_contact_letter_number": "SY-2026-0001",
+    # 2021 通知 第三条（一）: the card number (x-personal) and the unverified contributions.
+    "unemployment_social_security_card_number": "A07654321",
     "unemployment_verified_contribution_months": 30,
+    "unemployment_unverified_contribution_months": 2,
     "unemployment_remaining_benefit_months": 9,
 }
 # A worker employed in another pooling region: the new labour contract (浙江2017 第六条（一）).

@@ -382,6 +382,72 @@ def test_benefit_recipient_is_not_asked_for_a_labour_contract(backoffice: Backof
     assert "unemployment_labour_contract_checked" not in d.data()
 
 
+# -- 2021 通知 第三条（一）: the 社保卡号 and the verified and unverified contributions ---------
+
+CARD = "unemployment_social_security_card_number"
+UNVERIFIED = "unemployment_unverified_contribution_months"
+
+
+def test_approval_needs_the_card_number_and_the_unverified_months(
+    backoffice: Backoffice,
+) -> None:
+    d = unemployment_case(backoffice)
+    row = d.task(UNEMPLOYMENT, "out_review")
+    actor = Actor("c", row.role, row.region)
+    without = {k: v for k, v in UNEMPLOYMENT_OUT_OK.items() if k not in (CARD, UNVERIFIED)}
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(row.id, without, actor)
+    assert {e.field: e.message for e in refused.value.errors} == {
+        f"/{CARD}": "社会保障卡号：必填项缺失",
+        f"/{UNVERIFIED}": "未核定的缴费月数：必填项缺失",
+    }
+    for card in ("A0765 4321", "卡A07654321", "A" * 31, "", "A07654321\n"):
+        with pytest.raises(ValidationFailed) as refused:
+            backoffice.cases.complete_task(row.id, {**UNEMPLOYMENT_OUT_OK, CARD: card}, actor)
+        assert [(e.field, e.message) for e in refused.value.errors] == [
+            (f"/{CARD}", "社会保障卡号：应为1至30位字母或数字（社会保障卡上的卡号，不含空格）")
+        ], card
+    for months in (-1, "2", 1.5):
+        with pytest.raises(ValidationFailed) as refused:
+            backoffice.cases.complete_task(
+                row.id, {**UNEMPLOYMENT_OUT_OK, UNVERIFIED: months}, actor
+            )
+        assert [e.field for e in refused.value.errors] == [f"/{UNVERIFIED}"]
+    assert [t.state for t in d.tasks("out_review")] == ["open"]  # nothing was saved
+
+    d.complete(UNEMPLOYMENT, "out_review", {**UNEMPLOYMENT_OUT_OK, UNVERIFIED: 0})
+    assert d.data()[UNVERIFIED] == 0  # none unverified is an answer too
+    assert [t.state for t in d.tasks("in_decision")] == ["open"]
+
+
+def test_a_refusal_needs_neither_the_card_number_nor_the_unverified_months(
+    backoffice: Backoffice,
+) -> None:
+    d = unemployment_case(backoffice)
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_REFUSED)
+    assert d.conclude()["unemployment_result"] == "ineligible"
+
+
+def test_the_card_number_is_printed_on_the_contact_letter_but_kept_out_of_the_log(
+    backoffice: Backoffice,
+) -> None:
+    d = unemployment_case(backoffice)
+    d.complete(UNEMPLOYMENT, "out_review", {**UNEMPLOYMENT_OUT_OK, CARD: "B12345678"})
+    # Personal data (x-personal): not in the workflow, not in the audit event ...
+    assert CARD not in d.data()
+    assert d.data()[UNVERIFIED] == 2
+    [done] = d.events("task_completed")
+    assert done.data["personal_fields"] == [CARD]
+    assert "B12345678" not in str(done.data) and done.data["data"][UNVERIFIED] == 2
+    # ... but on the 联系函 the transfer-out agency sends, next to both contribution records.
+    html = backoffice.documents.issue(d.number, "contact_letter", "unemployment", "html", "c")
+    assert isinstance(html, str)
+    assert "<tr><th>社会保障卡号</th><td>B12345678</td></tr>" in html
+    assert "<tr><th>已核定的累计缴费月数</th><td>30个月</td></tr>" in html
+    assert "<tr><th>未核定的缴费月数</th><td>2个月</td></tr>" in html
+    assert "B12345678" not in str([e.data for e in d.events()])
+
+
 # -- seed 002 十一「即办」/ 十二「承诺期限：即办」 (Hangzhou) --------------------------------------
 
 # The unemployment diagram's timer_committed (the bundle has one of its own).

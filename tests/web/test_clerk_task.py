@@ -108,6 +108,33 @@ def test_integer_fields_name_the_field_when_not_a_number(database_url: str, make
     assert 'value="三十"' in response.get_data(as_text=True)
 
 
+def test_a_malformed_card_number_is_named_in_chinese_and_nothing_is_saved(
+    database_url: str, make_app: Any
+) -> None:
+    app = staff_app(database_url, make_app)
+    office = office_of(app)
+    number = submit(office)
+    run_steps(office, number, 2)
+    task = _open(office, number, "unemployment_out_clerk")
+    clerk = Staff(app, "unemployment_out_clerk_330100")
+    data = form_data(scenario_step("out_review"))
+    for card in ("A0765-4321", "", "<script>1</script>"):
+        response = clerk.post(
+            f"/tasks/{task.id}", {**data, "unemployment_social_security_card_number": card}
+        )
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        block = html.split('data-field="unemployment_social_security_card_number"', 1)[1]
+        assert "社会保障卡号：" in block.split("</div>", 1)[0]
+        assert "<script>1</script>" not in html
+    assert _open(office, number, "unemployment_out_clerk").state in ("open", "claimed")
+    response = clerk.post(f"/tasks/{task.id}", data)
+    assert response.status_code == 302
+    (done,) = [e for e in _completed(office, number) if e.data["spec"] == "out_review"]
+    assert done.data["personal_fields"] == ["unemployment_social_security_card_number"]
+    assert "unemployment_social_security_card_number" not in done.data["data"]
+
+
 def test_valid_input_completes_the_step_and_offers_its_documents(
     database_url: str, make_app: Any
 ) -> None:

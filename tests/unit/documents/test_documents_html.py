@@ -217,6 +217,56 @@ def test_cross_province_unemployment_letter_moves_one_and_a_half_times_the_unpai
     assert "1个月内划转" in html
 
 
+def test_unemployment_contact_letter_holds_the_card_number_and_both_contribution_records() -> None:
+    # 2021 通知 第三条（一）: 姓名、社保卡号、……参保缴费记录（已核定……和未核定……）
+    html = html_of(
+        "contact_letter",
+        insurance="unemployment",
+        unemployment_social_security_card_number="A07654321",
+        unemployment_verified_contribution_months=30,
+        unemployment_unverified_contribution_months=4,
+    )
+    rows = re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", html)
+    assert rows[:4] == [
+        ("社会保障卡号", "A07654321"),
+        ("已核定的累计缴费月数", "30个月"),
+        ("未核定的缴费月数", "4个月"),
+        ("剩余失业保险金领取期限", "9个月"),
+    ]
+    zero = html_of(
+        "contact_letter", insurance="unemployment", unemployment_unverified_contribution_months=0
+    )
+    assert "<tr><th>未核定的缴费月数</th><td>0个月</td></tr>" in zero
+
+
+def test_unemployment_contact_letter_of_an_earlier_review_has_no_card_or_unverified_rows() -> None:
+    # Reviews recorded before the form asked for them still print their letter.
+    html = html_of("contact_letter", insurance="unemployment")
+    assert "社会保障卡号" not in html and "未核定" not in html
+    assert "<tr><th>已核定的累计缴费月数</th><td>30个月</td></tr>" in html
+
+
+def test_an_id_number_typed_as_the_card_number_is_masked() -> None:
+    html = html_of(
+        "contact_letter",
+        insurance="unemployment",
+        unemployment_social_security_card_number=HEAD_ID,
+    )
+    assert HEAD_ID not in html
+    assert f"<tr><th>社会保障卡号</th><td>{mask_id_number(HEAD_ID)}</td></tr>" in html
+
+
+def test_unemployment_contact_letter_refuses_bad_unverified_months() -> None:
+    for value in (-1, "4", True):
+        with pytest.raises(DocumentDataError) as e:
+            html_of(
+                "contact_letter",
+                insurance="unemployment",
+                unemployment_unverified_contribution_months=value,
+            )
+        assert e.value.field == "unemployment_unverified_contribution_months"
+
+
 def test_contact_letter_needs_a_known_insurance() -> None:
     for value in (None, "housing"):
         with pytest.raises(DocumentDataError) as e:
@@ -305,6 +355,54 @@ def test_reply_letter_refusing_gives_written_reasons_and_remedies() -> None:
     with pytest.raises(DocumentDataError) as e:
         html_of("reply_letter", unemployment_in_accepted=False)
     assert e.value.field == "unemployment_refusal_reasons"
+
+
+# 浙江2017 第八条「职工未办理跨统筹地区转移失业保险关系手续的，原参保地经办机构按规定保留其失业保险关系
+# 和参保缴费记录」: a refused transfer is not made, so the 复函 asks the old place to keep it.
+KEEP = "并按规定保留其失业保险关系和参保缴费记录"
+ARTICLE_8 = "（《浙江省失业保险关系转移接续暂行办法》第八条）"
+
+
+def test_refusing_reply_letter_asks_the_old_place_to_keep_the_relationship() -> None:
+    html = html_of(
+        "reply_letter",
+        unemployment_in_accepted=False,
+        unemployment_refusal_reasons=["未在我地建立劳动关系"],
+    )
+    assert f"请你单位按规定终止失业保险关系转移手续，{KEEP}{ARTICLE_8}。" in html
+
+
+def test_accepting_reply_letter_does_not_ask_to_keep_the_relationship() -> None:
+    html = html_of("reply_letter", unemployment_in_accepted=True)
+    assert "准予接续" in html
+    assert "保留其失业保险关系" not in html and ARTICLE_8 not in html
+
+
+def test_cross_province_refusal_keeps_the_relationship_without_citing_zhejiang_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(REGIONS, "310101", Region("310101", "上海市黄浦区", "黄", "021-00000000"))
+    data = case_data(
+        "reply_letter",
+        unemployment_in_accepted=False,
+        unemployment_refusal_reasons=["未在我地建立劳动关系"],
+    )
+    data["application"]["transfer_out_region"] = "310101"
+    html = render_html("reply_letter", data)
+    assert f"{KEEP}。" in html and ARTICLE_8 not in html
+
+
+def test_refusal_of_a_benefit_recipient_keeps_the_relationship_without_citing_article_8() -> None:
+    # 浙江2017 第八条 is in the chapter on employed workers; a benefit recipient going back to
+    # the 户籍 place (第九条) is refused without that citation.
+    data = case_data(
+        "reply_letter",
+        unemployment_in_accepted=False,
+        unemployment_refusal_reasons=["户籍不在我地"],
+    )
+    data["application"]["unemployment"]["receiving_benefit"] = True
+    html = render_html("reply_letter", data)
+    assert f"{KEEP}。" in html and ARTICLE_8 not in html
 
 
 # -- 一次性告知书, 不予受理决定书, 办结通知书 -------------------------------------------------------
