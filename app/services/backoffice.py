@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from app import workdays
@@ -22,9 +23,16 @@ from .forms import FormCatalog
 from .runtime import DatabaseOverrides, SpecCache, WorkflowCache
 from .scenarios import ScenarioRunner
 
+# Python's default young-generation threshold (700 allocations) suits short scripts. A use
+# case here builds and drops task trees (cyclic: only the collector frees them) and rows by
+# the thousand; with fewer, larger collections a bundle took ~20 % less CPU, in memory and
+# through the services alike (make bench: 21 -> 17 ms and 38 -> 31 ms per bundle).
+GC_THRESHOLDS = (20_000, 50, 100)
+
 
 class Backoffice:
     def __init__(self, settings: Settings) -> None:
+        gc.set_threshold(*GC_THRESHOLDS)  # process-wide, like the calendar and limits below
         self.settings = settings
         self.db = Database(settings.database_url)
         self.engine = Engine()
