@@ -90,6 +90,9 @@ def _field_errors(error: ValidationError, schema: dict[str, Any]) -> list[FieldE
     if error.validator == "pattern" and isinstance(error.schema, dict):
         # A form may say what the pattern means (e.g. what a 社会保障卡号 looks like).
         message = str(error.schema.get("x-pattern-message") or message)
+    if error.validator == "not" and isinstance(error.schema, dict):
+        # A value ruled out under a condition (if/then) says why and what to do instead.
+        message = str(error.schema.get("x-not-message") or message)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [f for f in error.validator_value if f not in error.instance] or [""]
         return [_at(schema, [*path, str(name)], message) for name in missing]

@@ -154,6 +154,8 @@ MEDICAL_SUSPEND = {
 }
 MEDICAL_CONTACT_OK = {
     "medical_eligible": True,
+    # 003 第二条: not enrolled in another basic medical scheme at the new place at the same time.
+    "medical_other_scheme_at_new_place": "none",
     "medical_contact_letter_number": "YB-2026-0001",
     "medical_certificate_number": "（浙）（杭州市）（2026）第 000123 号",
 }

@@ -512,3 +512,96 @@ def test_the_certificate_survives_a_limit_branch_completing_after_it(
     assert ("insurance_certificate", None) in {
         (r.kind, r.insurance) for r in backoffice.documents.available(d.number)
     }
+
+
+OTHER_SCHEME = "medical_other_scheme_at_new_place"
+
+
+def test_the_letter_is_not_sent_while_another_scheme_at_the_new_place_is_active(
+    backoffice: Backoffice,
+) -> None:
+    """003 第二条: no enrolment in two basic medical schemes at once. The clerk first ends the
+    other enrolment (停保) or refuses in writing; nothing changes while it is still active."""
+    d = medical_case(backoffice)
+    row = d.task(MEDICAL, "contact_letter")
+    version, events = d.case().version, len(d.events())
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(
+            row.id, {**MEDICAL_CONTACT_OK, OTHER_SCHEME: "active"}, Actor("c", row.role, row.region)
+        )
+    [error] = refused.value.errors
+    assert error.field == f"/{OTHER_SCHEME}"
+    assert error.message.startswith("本人在转入地是否同时参加其他基本医疗保险：")
+    assert "尚未停保" in error.message and "停保手续后再发出联系函" in error.message
+    assert "书面说明不予转入的理由" in error.message
+    assert d.open_names() == [f"{MEDICAL}/contact_letter"]
+    assert (d.case().version, len(d.events())) == (version, events)
+    assert OTHER_SCHEME not in d.data()
+
+    d.complete(MEDICAL, "contact_letter", {**MEDICAL_CONTACT_OK, OTHER_SCHEME: "ended"})
+    assert d.open_names() == [f"{MEDICAL}/transfer_out"]
+    assert backoffice.documents.context(d.number)[OTHER_SCHEME] == "ended"
+
+
+@pytest.mark.parametrize("answer", ["none", "ended"])
+def test_the_letter_is_sent_with_no_other_scheme_or_one_ended(
+    backoffice: Backoffice, answer: str
+) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", {**MEDICAL_CONTACT_OK, OTHER_SCHEME: answer})
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
+    data = d.conclude()
+    assert data["medical_result"] == "completed"
+    assert data[OTHER_SCHEME] == answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [(None, "必填项缺失"), ("双重参保", "不是允许的选项"), (1, "类型不正确")],
+    ids=["unanswered", "not-an-option", "not-text"],
+)
+def test_sending_the_letter_needs_an_answer_about_other_schemes(
+    backoffice: Backoffice, answer: object, message: str
+) -> None:
+    d = medical_case(backoffice)
+    row = d.task(MEDICAL, "contact_letter")
+    data = {k: v for k, v in MEDICAL_CONTACT_OK.items() if k != OTHER_SCHEME}
+    if answer is not None:
+        data[OTHER_SCHEME] = answer
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(row.id, data, Actor("c", row.role, row.region))
+    errors = refused.value.errors
+    assert {e.field for e in errors} == {f"/{OTHER_SCHEME}"}
+    assert f"本人在转入地是否同时参加其他基本医疗保险：{message}" in [e.message for e in errors]
+    assert not any("停保" in e.message for e in errors)  # only an active enrolment says that
+    assert d.open_names() == [f"{MEDICAL}/contact_letter"]
+
+
+@pytest.mark.parametrize("answer", [None, "active"], ids=["unanswered", "still-active"])
+def test_a_refusal_needs_no_answer_about_other_schemes(
+    backoffice: Backoffice, answer: str | None
+) -> None:
+    """Refusing in writing is the other way out when another enrolment is still active."""
+    d = medical_case(backoffice)
+    extra = {} if answer is None else {OTHER_SCHEME: answer}
+    d.complete(MEDICAL, "contact_letter", {**MEDICAL_CONTACT_REFUSED, **extra})
+    data = d.conclude()
+    assert data["medical_result"] == "refused"
+    assert data["medical_reasons"] == MEDICAL_CONTACT_REFUSED["medical_refusal_reasons"]
+
+
+def test_an_out_of_province_hukou_is_no_barrier_to_the_medical_transfer(
+    backoffice: Backoffice,
+) -> None:
+    """003 第二条「各地不得以户籍等原因设置参加障碍」: a 户籍 outside Zhejiang (Chengdu) is
+    accepted and transferred like any other (first insured here at 22, before any age limit)."""
+    d = CaseDriver(backoffice).submit(
+        application(
+            insurances=["medical"],
+            applicant={"hukou_region": "510104", "hukou_type": "rural"},
+        )
+    )
+    assert d.open_names() == [f"{MEDICAL}/suspend_and_certify"]
+    d.run(MEDICAL_SUCCESS)
+    assert d.conclude()["medical_result"] == "completed"

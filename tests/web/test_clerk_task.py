@@ -94,6 +94,43 @@ def test_invalid_input_is_shown_in_place_and_nothing_is_saved(
     assert "不予转入理由：必填项缺失" in not_a_number.get_data(as_text=True)
 
 
+def test_an_other_scheme_still_active_blocks_the_letter_in_chinese(
+    database_url: str, make_app: Any
+) -> None:
+    """003 第二条: the choice is offered with its Chinese labels; 有，尚未停保 keeps the letter
+    from being sent and says what to do, and nothing is saved."""
+    app = staff_app(database_url, make_app)
+    office = office_of(app)
+    number = submit(office)
+    task = _open(office, number, "medical_clerk")
+    clerk = Staff(app, "medical_clerk_330602")
+    page = clerk.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "本人在转入地是否同时参加其他基本医疗保险" in page
+    for value, label in (("none", "无"), ("ended", "有，已办理停保"), ("active", "有，尚未停保")):
+        assert f'name="medical_other_scheme_at_new_place" value="{value}"' in page
+        assert label in page
+    before = case_row(office, number).version
+
+    typed = {
+        **scenario_step("contact_letter", "medical_transfer"),
+        "medical_other_scheme_at_new_place": "active",
+    }
+    response = clerk.post(f"/tasks/{task.id}", form_data(typed))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    block = html.split('data-field="medical_other_scheme_at_new_place"', 1)[1]
+    block = block.split("</div>", 1)[0]
+    assert "尚未停保" in block and "停保手续后再发出联系函" in block
+    assert 'value="active" checked' in html
+    assert _open(office, number, "medical_clerk").state == "open"
+    assert case_row(office, number).version == before
+    assert _completed(office, number) == []
+
+    typed["medical_other_scheme_at_new_place"] = "ended"
+    assert clerk.post(f"/tasks/{task.id}", form_data(typed)).status_code == 302
+    assert [e.data["spec"] for e in _completed(office, number)] == ["contact_letter"]
+
+
 def test_integer_fields_name_the_field_when_not_a_number(database_url: str, make_app: Any) -> None:
     app = staff_app(database_url, make_app)
     office = office_of(app)
