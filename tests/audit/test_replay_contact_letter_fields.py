@@ -5,20 +5,16 @@ log never held (x-personal)."""
 
 from __future__ import annotations
 
-import copy
-import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
-from app.services.cases import Actor
 from app.services.replay import Replayer
+from tests.audit.earlier_forms import forms_without, submit_one
 from tests.conftest import freeze, settings_for
-from tests.helpers import complete, scenario
+from tests.helpers import complete
 from tests.processes.driver import UNEMPLOYMENT_OUT_OK
 
 NEW_FIELDS = (
@@ -29,37 +25,16 @@ FORM = "unemployment_transfer.out_review.json"
 OUT_REVIEW = {"process": "unemployment_transfer", "task": "out_review"}
 
 
-def _submit(office: Backoffice) -> str:
-    application = copy.deepcopy(scenario("bundle_all_three_success")["application"])
-    application["insurances"] = ["unemployment"]
-    return office.applications.submit(application, Actor("portal", "applicant")).case_number
-
-
-def _form_before_the_fields(folder: Path) -> None:
-    """The review form as deployed before: neither field, so approving did not ask for them."""
-    shutil.copytree(ROOT / "forms", folder)
-    path = folder / FORM
-    form = json.loads(path.read_text(encoding="utf-8"))
-    for name in NEW_FIELDS:
-        del form["properties"][name]
-    for branch in form["allOf"]:
-        required = branch["then"]["required"]
-        branch["then"]["required"] = [f for f in required if f not in NEW_FIELDS]
-    path.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
-
-
 def test_a_review_recorded_before_the_new_fields_replays_identically(
     database_url: str, tmp_path: Path
 ) -> None:
     earlier_data = {k: v for k, v in UNEMPLOYMENT_OUT_OK.items() if k not in NEW_FIELDS}
-    folder = tmp_path / "forms"
-    _form_before_the_fields(folder)
     settings = settings_for(database_url)
-    settings.forms_dir = folder
+    settings.forms_dir = forms_without(tmp_path / "forms", FORM, NEW_FIELDS)
     before = Backoffice(settings)
     try:
         freeze("2026-09-28T09:00:00+08:00")
-        earlier = _submit(before)
+        earlier = submit_one(before, "unemployment")
         complete(before, earlier, {**OUT_REVIEW, "data": earlier_data})
     finally:
         before.close()
@@ -67,7 +42,7 @@ def test_a_review_recorded_before_the_new_fields_replays_identically(
     office = Backoffice(settings_for(database_url))  # the current forms
     try:
         # Today the same input is refused: approving needs both fields ...
-        current = _submit(office)
+        current = submit_one(office, "unemployment")
         with pytest.raises(ValidationFailed) as refused:
             complete(office, current, {**OUT_REVIEW, "data": earlier_data})
         assert {e.field for e in refused.value.errors} == {f"/{n}" for n in NEW_FIELDS}

@@ -4,20 +4,16 @@ replays identically; today the same input is refused until the question is answe
 
 from __future__ import annotations
 
-import copy
-import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
-from app.services.cases import Actor
 from app.services.replay import Replayer
+from tests.audit.earlier_forms import forms_without, submit_one
 from tests.conftest import freeze, settings_for
-from tests.helpers import complete, scenario
+from tests.helpers import complete
 from tests.processes.driver import MEDICAL_CONTACT_OK, MEDICAL_SUSPEND
 
 FIELD = "medical_other_scheme_at_new_place"
@@ -27,34 +23,17 @@ LETTER = {"process": "medical_transfer", "task": "contact_letter"}
 
 
 def _submit(office: Backoffice) -> str:
-    application = copy.deepcopy(scenario("bundle_all_three_success")["application"])
-    application["insurances"] = ["medical"]
-    number = office.applications.submit(application, Actor("portal", "applicant")).case_number
+    number = submit_one(office, "medical")
     complete(office, number, SUSPEND)
     return number
-
-
-def _form_before_the_field(folder: Path) -> None:
-    """The letter form as deployed before: no question about another scheme."""
-    shutil.copytree(ROOT / "forms", folder)
-    path = folder / FORM
-    form = json.loads(path.read_text(encoding="utf-8"))
-    del form["properties"][FIELD]
-    for branch in form["allOf"]:
-        then = branch["then"]
-        then["required"] = [f for f in then["required"] if f != FIELD]
-        then.pop("properties", None)
-    path.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
 
 
 def test_a_letter_sent_before_the_question_replays_identically(
     database_url: str, tmp_path: Path
 ) -> None:
     earlier_data = {k: v for k, v in MEDICAL_CONTACT_OK.items() if k != FIELD}
-    folder = tmp_path / "forms"
-    _form_before_the_field(folder)
     settings = settings_for(database_url)
-    settings.forms_dir = folder
+    settings.forms_dir = forms_without(tmp_path / "forms", FORM, [FIELD])
     before = Backoffice(settings)
     try:
         freeze("2026-09-28T09:00:00+08:00")

@@ -1,0 +1,42 @@
+"""Test support for replay safety: forms/ as deployed before a field existed, and a case of one
+insurance to record a completion on."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from app.config import ROOT
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from tests.helpers import scenario
+
+
+def forms_without(folder: Path, form: str, fields: Iterable[str]) -> Path:
+    """A copy of forms/ in `folder` whose `form` neither has nor requires `fields` (nor
+    constrains them in its conditional branches)."""
+    fields = set(fields)
+    shutil.copytree(ROOT / "forms", folder)
+    path = folder / form
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for name in fields:
+        del schema["properties"][name]
+    for branch in schema.get("allOf", []):
+        then = branch["then"]
+        then["required"] = [f for f in then.get("required", []) if f not in fields]
+        for name in fields:
+            then.get("properties", {}).pop(name, None)
+        if not then.get("properties", True):
+            del then["properties"]
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def submit_one(office: Backoffice, insurance: str) -> str:
+    """The scenario's online application for one insurance only; its case number."""
+    application = copy.deepcopy(scenario("bundle_all_three_success")["application"])
+    application["insurances"] = [insurance]
+    return office.applications.submit(application, Actor("portal", "applicant")).case_number
