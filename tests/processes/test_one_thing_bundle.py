@@ -705,6 +705,31 @@ def test_delivery_on_the_day_of_conclusion_cancels_the_delivery_limit(
     assert "delivery_overdue" not in d.data()
 
 
+@pytest.mark.parametrize(
+    ("concluded", "due_day", "recorded_days"),
+    [
+        # National Day holiday: the 0-day limit ends with the next working day, Thursday 10-08,
+        # and is recorded as the 1-working-day limit it equals.
+        ("2026-10-03T11:00:00+08:00", "2026-10-08", 1),
+        # A make-up Saturday (调休) is a working day: the limit ends that same day.
+        ("2026-10-10T11:00:00+08:00", "2026-10-10", 0),
+    ],
+    ids=["holiday", "make-up-saturday"],
+)
+def test_delivery_limit_of_a_result_concluded_on_a_rest_day_ends_with_the_next_working_day(
+    backoffice: Backoffice, concluded: str, due_day: str, recorded_days: int
+) -> None:
+    """000 十九 counts working days: a decision made on a rest day is due for delivery by the
+    end of the next working day, not by the end of the rest day itself."""
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"], delivery="on_site"))
+    d.run(PENSION_SUCCESS)
+    d.at(concluded)
+    d.complete(*REVIEW, REVIEW_PASSED)
+    timer = check_runs_out_at_end_of(d, "timer_deliver_on_site", due_day)
+    assert (timer.start_at, timer.working_days) == (local(concluded), recorded_days)
+    assert [t.state for t in d.tasks("escalate_delivery")] == ["open"]
+
+
 def test_electronic_delivery_has_no_delivery_limit(backoffice: Backoffice) -> None:
     d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
     d.run(PENSION_SUCCESS)
