@@ -3,7 +3,6 @@ diagram version before the rule (no contract fields) still replay identically.""
 
 from __future__ import annotations
 
-import copy
 import shutil
 from pathlib import Path
 
@@ -12,10 +11,10 @@ import pytest
 from app.config import ROOT
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
-from app.services.cases import Actor
 from app.services.replay import Replayer
+from tests.audit.earlier_forms import submit_one
 from tests.conftest import freeze, settings_for
-from tests.helpers import complete, scenario
+from tests.helpers import complete
 from tests.processes.driver import UNEMPLOYMENT_OUT_OK_BENEFIT
 
 # The line of receive that, from the version introducing the rule on, turns the check on.
@@ -24,12 +23,6 @@ FLAG = (
     "(application.get('unemployment') or {}).get('receiving_benefit', False)"
 )
 OUT_REVIEW = {"process": "unemployment_transfer", "task": "out_review"}
-
-
-def _submit(office: Backoffice) -> str:
-    application = copy.deepcopy(scenario("bundle_all_three_success")["application"])
-    application["insurances"] = ["unemployment"]
-    return office.applications.submit(application, Actor("portal", "applicant")).case_number
 
 
 def test_a_review_recorded_before_the_contract_rule_replays_identically(
@@ -43,7 +36,7 @@ def test_a_review_recorded_before_the_contract_rule_replays_identically(
     try:
         freeze("2026-09-28T09:00:00+08:00")
         # The current version refuses an employed worker's approval without the contract ...
-        current = _submit(office)
+        current = submit_one(office, "unemployment")
         with pytest.raises(ValidationFailed):
             complete(office, current, {**OUT_REVIEW, "data": UNEMPLOYMENT_OUT_OK_BENEFIT})
 
@@ -53,7 +46,7 @@ def test_a_review_recorded_before_the_contract_rule_replays_identically(
         assert xml.count(FLAG) == 1
         path.write_text(xml.replace(FLAG, ""), encoding="utf-8")
         office.deployments.deploy([path], "劳动合同核验之前的版本", "policy_a")
-        earlier = _submit(office)
+        earlier = submit_one(office, "unemployment")
         complete(office, earlier, {**OUT_REVIEW, "data": UNEMPLOYMENT_OUT_OK_BENEFIT})
 
         replayed = Replayer(office).replay(earlier)
