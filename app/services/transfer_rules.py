@@ -11,6 +11,7 @@ from typing import Any
 from app import workdays
 from app.clock import clock
 from app.documents.regions import PROVINCE_ABBR, REGIONS
+from app.engine.scripting import parse_instant
 from app.errors import FieldError, ValidationFailed
 from app.rules.amounts import (
     format_money,
@@ -18,9 +19,13 @@ from app.rules.amounts import (
     parse_money,
     unemployment_transfer_funds,
 )
-from app.rules.id_number import InvalidIdNumber, parse_id_number
+from app.rules.id_number import InvalidIdNumber, age_on, parse_id_number
 from app.rules.medical_suspension import registration_deadline
-from app.rules.pension import temporary_account_required
+from app.rules.pension import (
+    province,
+    temporary_account_required,
+    temporary_account_required_by_city,
+)
 
 from .cases import CaseService
 
@@ -40,13 +45,59 @@ def _refuse(field: str, message: str) -> ValidationFailed:
 
 
 def pension_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
-    """Men 50+ / women 40+ moving to a non-户籍 place get a temporary account (国办发〔2009〕66号 第六条)."""
+    """The temporary account is the rule's outcome, not the clerk's choice: the system computes
+    it from the application (国办发〔2009〕66号 第五条第（二）项) and refuses the other choice."""
     if not form.get("pension_eligible"):
         return {}
+    if not before.get("pension_temporary_account_by_province"):
+        return _pension_contact_letter_by_city(before, form)
+    application = before["application"]
+    applicant = application["applicant"]
+    # Age at the time of the move: the day the transfer application was accepted, so that the
+    # outcome does not depend on the day the clerk reviews it.
+    moved_on = workdays.local_date(parse_instant(str(before["pension_accepted_at"])))
+    person = parse_id_number(applicant["id_number"], moved_on)
+    hukou, out, in_ = (
+        applicant["hukou_region"],
+        application["transfer_out_region"],
+        application["transfer_in_region"],
+    )
+    required = temporary_account_required(person, hukou, out, in_, moved_on)
+    if bool(form.get("pension_temporary_account")) != required:
+        facts = (
+            f"{'男' if person.gender == 'male' else '女'}性，受理时{age_on(person.birth_date, moved_on)}周岁；"
+            f"户籍{_province_zh(hukou)}，由{_province_zh(out)}转入{_province_zh(in_)}"
+        )
+        expected = (
+            "应建立临时基本养老保险缴费账户（跨省流动、户籍不在转入省份且男性年满50周岁/女性年满40周岁）"
+            if required
+            else "不属于建立临时缴费账户的情形，应转移基本养老保险关系"
+            "（仅跨省流动、户籍不在转入省份且男性年满50周岁/女性年满40周岁的才建立临时账户）"
+        )
+        raise _refuse(
+            "/pension_temporary_account", f"{expected}：{facts}（{PENSION_TEMPORARY_ARTICLE}）"
+        )
+    return {"pension_temporary_account_rule": PENSION_TEMPORARY_ARTICLE}
+
+
+PENSION_TEMPORARY_ARTICLE = (
+    "国办发〔2009〕66号《城镇企业职工基本养老保险关系转移接续暂行办法》第五条第（二）项"
+)
+
+
+def _province_zh(region: str) -> str:
+    abbr = PROVINCE_ABBR.get(province(region))
+    return f"{abbr}（{region}）" if abbr else region
+
+
+def _pension_contact_letter_by_city(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """pension_transfer versions before the province reading (no
+    pension_temporary_account_by_province flag): their rule, messages and recorded citation
+    byte for byte, so that the cases decided on them replay identically."""
     application = before["application"]
     today = workdays.local_date(clock.now())
     person = parse_id_number(application["applicant"]["id_number"], today)
-    required = temporary_account_required(
+    required = temporary_account_required_by_city(
         person, application["applicant"]["hukou_region"], application["transfer_in_region"], today
     )
     if bool(form.get("pension_temporary_account")) != required:
