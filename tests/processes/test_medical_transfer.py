@@ -700,6 +700,11 @@ def test_the_transfer_in_clock_starts_when_the_balance_arrives(backoffice: Backo
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)  # the 信息表 arrives on 10-09
     assert d.tasks("transfer_in") == []  # the balance has not arrived: no clock yet
     assert "timer_transfer_in" not in d.pending_timers()
+    [medical] = backoffice_status(d)["insurances"]
+    assert (
+        medical["text"]
+        == "绍兴市越城区医保经办机构已收到信息表，正在等待转出地划转的个人账户余额到账"
+    )
     d.at("2026-10-14T10:00:00+08:00")
     row = d.task(MEDICAL, "balance_arrival")
     clerk = Actor("c", row.role, row.region)
