@@ -131,13 +131,16 @@ def unemployment_out_review(before: dict[str, Any], form: dict[str, Any]) -> dic
     """A worker moving to a job in another pooling region applies with the labour contract
     signed with the transfer-in employer (浙江2017 第六条（一））: approving needs it checked and
     the employer named. Benefit recipients returning to the 户籍 place need none (第九条（一））."""
+    errors = _cause_errors(before, form)
     # The diagram sets the flag (receive) from the process version that introduced this rule
     # on; earlier versions never set it, so their recorded completions replay unchanged.
-    if not before.get("unemployment_labour_contract_required"):
+    if not before.get("unemployment_labour_contract_required") or not form.get(
+        "unemployment_out_approved"
+    ):
+        # a missing or invalid contract is refused in writing (the reasons field)
+        if errors:
+            raise ValidationFailed("表单填写有误，请按提示修改", errors)
         return {}
-    if not form.get("unemployment_out_approved"):
-        return {}  # a missing or invalid contract is refused in writing (the reasons field)
-    errors = []
     if form.get("unemployment_labour_contract_checked") is not True:
         errors.append(
             FieldError(
@@ -154,6 +157,28 @@ def unemployment_out_review(before: dict[str, Any], form: dict[str, Any]) -> dic
     if errors:
         raise ValidationFailed("表单填写有误，请按提示修改", errors)
     return {}
+
+
+def _cause_errors(before: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:
+    """2021 通知 第三条（一）: the record moved holds the 失业原因 — required when an unemployed
+    person's transfer is approved, not applicable to an employed worker (application.status.
+    employment). The diagram sets unemployment_cause_required (receive) from the version that
+    introduced the field on; on earlier versions (flag absent) nothing is checked, so their
+    recorded completions replay unchanged."""
+    required = before.get("unemployment_cause_required")
+    if required is None:
+        return []
+    cause = form.get("unemployment_cause")
+    if required and form.get("unemployment_out_approved") and not cause:
+        return [
+            FieldError(
+                "/unemployment_cause",
+                "失业原因：失业人员转移失业保险关系的必填（2021年通知 第三条（一）），打印在联系函上",
+            )
+        ]
+    if not required and cause:
+        return [FieldError("/unemployment_cause", "失业原因：在职职工转移的不填写失业原因")]
+    return []
 
 
 _CERTIFICATE_NUMBER = re.compile(r"^（([^（）]+)）（([^（）]+)）（([0-9]{4})）第 [0-9]{6} 号$")

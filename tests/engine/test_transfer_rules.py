@@ -77,7 +77,8 @@ def test_benefit_recipient_is_paid_from_the_month_after_approval(backoffice: Bac
         unemployment={"receiving_benefit": True, "benefit_at_hukou": True},
     )
     d = CaseDriver(backoffice).submit(recipient)
-    d.complete("unemployment_transfer", "out_review", UNEMPLOYMENT_OUT_OK)
+    cause = {"unemployment_cause": "contract_terminated"}  # 2021 通知 第三条（一）
+    d.complete("unemployment_transfer", "out_review", {**UNEMPLOYMENT_OUT_OK, **cause})
     with pytest.raises(ValidationFailed) as error:
         d.complete(
             "unemployment_transfer",

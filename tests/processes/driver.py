@@ -209,8 +209,7 @@ MEDICAL_ESCALATE = {
     "medical_supervision_note": "已督促限时办理",
 }
 
-# A benefit recipient returning to the 户籍 place: no labour contract (浙江2017 第九条（一）).
-UNEMPLOYMENT_OUT_OK_BENEFIT = {
+_UNEMPLOYMENT_OUT_APPROVED = {
     "unemployment_out_approved": True,
     "unemployment_contact_letter_number": "SY-2026-0001",
     # 2021 通知 第三条（一）: the card number (x-personal) and the unverified contributions.
@@ -219,9 +218,15 @@ UNEMPLOYMENT_OUT_OK_BENEFIT = {
     "unemployment_unverified_contribution_months": 2,
     "unemployment_remaining_benefit_months": 9,
 }
+# A benefit recipient returning to the 户籍 place: no labour contract (浙江2017 第九条（一）),
+# and the cause of unemployment (2021 通知 第三条（一）).
+UNEMPLOYMENT_OUT_OK_BENEFIT = {
+    **_UNEMPLOYMENT_OUT_APPROVED,
+    "unemployment_cause": "contract_terminated",
+}
 # A worker employed in another pooling region: the new labour contract (浙江2017 第六条（一）).
 UNEMPLOYMENT_OUT_OK = {
-    **UNEMPLOYMENT_OUT_OK_BENEFIT,
+    **_UNEMPLOYMENT_OUT_APPROVED,
     "unemployment_labour_contract_checked": True,
     "unemployment_new_employer_name": "绍兴市越城区某某科技有限公司",
 }
