@@ -929,7 +929,9 @@ def build_completion_notice(data: Mapping[str, Any]) -> dict[str, Any]:
     application.insurances) and each one's result (transfer_results.<insurance> |
     <insurance>_result: completed | refused | ineligible); for refused / ineligible the
     reasons (<insurance>_refusal_reasons / <insurance>_ineligible_reasons,
-    unemployment_out_refusal_reasons). Printed when present: pension_contribution_months,
+    unemployment_out_refusal_reasons). Printed when present: pension_account_type (temporary: the
+    66号文 第五条第（二）项 wording, pension_temporary_account_number; never 「已由…转入…」),
+    pension_contribution_months,
     pension_individual_account_amount, pension_pooled_fund_amount, medical_credited_amount,
     medical_precredited_months, unemployment_benefit_start_month,
     unemployment_remaining_benefit_months. Optional submitted_on, document_number,
@@ -984,6 +986,8 @@ def build_completion_notice(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _completed_details(d: Data, ins: str, case: Case) -> list[str]:
+    if ins == "pension" and d.raw("pension_account_type") == "temporary":
+        return _temporary_account_details(d, case)
     lines = [f"{INSURANCE_ZH[ins]}关系已由{case.region_out.name}转入{case.region_in.name}。"]
     if ins == "pension":
         lines.append("缴费年限累计计算，达到待遇领取条件时基本养老金分段计算、统一支付。")
@@ -1013,6 +1017,23 @@ def _completed_details(d: Data, ins: str, case: Case) -> list[str]:
             _, month = d.period_point("unemployment_benefit_start_month", "待遇起始月份")
             lines.append(f"自{month}起按转入地标准享受失业保险待遇。")
     return lines
+
+
+def _temporary_account_details(d: Data, case: Case) -> list[str]:
+    """The temporary-account path (国办发〔2009〕66号 第五条第（二）项): nothing was transferred;
+    the relationship stays at the old place and the new place keeps a temporary account."""
+    number = d.optional_text("pension_temporary_account_number")
+    account = f"（账户编号：{number}）" if number else ""
+    return [
+        "你跨省流动就业，户籍不在转入地所在省份，且男性年满50周岁、女性年满40周岁，"
+        "根据《城镇企业职工基本养老保险关系转移接续暂行办法》（国办发〔2009〕66号）"
+        "第五条第（二）项，基本养老保险关系不转移。",
+        f"你的基本养老保险关系继续保留在原参保地{case.region_out.name}；"
+        f"已在{case.region_in.name}为你建立临时基本养老保险缴费账户{account}，"
+        "记录单位和个人的全部缴费。",
+        "再次跨省流动就业或在新参保地达到待遇领取条件时，"
+        "临时缴费账户中的全部缴费本息将转移归集到原参保地或待遇领取地。",
+    ]
 
 
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {

@@ -185,6 +185,8 @@ MEDICAL_CORRECT_LETTER = {
     "medical_letter_correction_note": "已更正社会保障号码并重新发出",
     "medical_contact_letter_number": "YB-2026-0001-R1",
 }
+# 规程 第七条: the transfer-in clerk records the balance when it arrives (the clock starts then).
+MEDICAL_BALANCE_ARRIVED = {"medical_balance_arrived_amount": "1234.56"}
 MEDICAL_IN_OK = {
     "medical_in_decision": "completed",
     "medical_info_verified": True,
@@ -299,6 +301,7 @@ MEDICAL_SUCCESS = [
     ("medical_transfer", "suspend_and_certify", MEDICAL_SUSPEND),
     ("medical_transfer", "contact_letter", MEDICAL_CONTACT_OK),
     ("medical_transfer", "transfer_out", MEDICAL_OUT_OK),
+    ("medical_transfer", "balance_arrival", MEDICAL_BALANCE_ARRIVED),
     ("medical_transfer", "transfer_in", MEDICAL_IN_OK),
 ]
 UNEMPLOYMENT_SUCCESS = [

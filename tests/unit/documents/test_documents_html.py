@@ -486,6 +486,27 @@ def test_completion_notice_gives_each_insurance_its_outcome() -> None:
     assert "电子文件网上送达" in html
 
 
+def test_completion_notice_after_a_temporary_account_says_what_happened() -> None:
+    """国办发〔2009〕66号 第五条第（二）项: nothing moved; the relationship stays at the old place."""
+    html = html_of(
+        "completion_notice",
+        transfer_results={"pension": "completed"},
+        insurances=["pension"],
+        pension_account_type="temporary",
+        pension_temporary_account_number="LS-330602-2026-0001",
+    )
+    assert "已由" not in html
+    assert "继续保留在原参保地杭州市" in html
+    assert (
+        "已在绍兴市越城区为你建立临时基本养老保险缴费账户（账户编号：LS-330602-2026-0001）" in html
+    )
+    assert "第五条第（二）项" in html
+    regular = html_of(
+        "completion_notice", transfer_results={"pension": "completed"}, insurances=["pension"]
+    )
+    assert "关系已由杭州市转入绍兴市越城区" in regular and "临时" not in regular
+
+
 def test_completion_notice_reads_the_per_insurance_result_variables() -> None:
     html = html_of(
         "completion_notice",
