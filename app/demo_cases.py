@@ -1,5 +1,6 @@
-"""Demo cases standing in every stage: refused, awaiting correction, in transfer, in review,
-concluded, and one past its committed limit (warned, with a supervisor task)."""
+"""Demo cases standing in every stage: refused, awaiting correction, in review (审核 comes right
+after acceptance, seed 000 十四), in transfer, concluded, and one past its committed limit
+(warned, with a supervisor task)."""
 
 from __future__ import annotations
 
@@ -86,14 +87,14 @@ def load_cases(backoffice: Backoffice) -> list[str]:
     try:
         run("不予受理（已退休）", 3, _application(0, status__retired=True), 0)
         run("一次性告知，待申请人补正", 2, _application(1, channel="window", materials=[]), 0)
-        run("已受理，三险转移办理中", 1, _application(2), 0)
+        run("已受理，待审核", 1, _application(2), 0)
         run(
             "转出地已办理养老、医疗转出",
             4,
             _application(3),
             _through(steps, "medical_transfer", "transfer_out"),
         )
-        run("待审核", 5, _application(4), _through(steps, None, "review") - 1)
+        run("审核通过，三险转移办理中", 5, _application(4), _through(steps, None, "review"))
         run("已办结（电子送达）", 10, _application(5), len(steps))
         run(
             "仅医疗保险，窗口申请，快递送达",

@@ -64,6 +64,15 @@ def complete(office: Backoffice, number: str, step: dict[str, Any]) -> None:
     )
 
 
+def pass_review(office: Backoffice, number: str) -> None:
+    """Pass the bundle's 审核 with the happy-path scenario's data when it is open: it comes
+    right after acceptance, before any transfer starts (seed 000 十四)."""
+    if office.scenarios.open_task(number, "review", "one_thing_bundle") is None:
+        return
+    [step] = [s for s in scenario("bundle_all_three_success")["steps"] if s.get("task") == "review"]
+    complete(office, number, step)
+
+
 def events_of_kind(office: Backoffice, kind: str) -> list[AuditEvent]:
     with office.db.sessions() as session:
         query = select(AuditEvent).where(AuditEvent.kind == kind).order_by(AuditEvent.seq)

@@ -877,8 +877,9 @@ def build_refusal_decision(data: Mapping[str, Any]) -> dict[str, Any]:
     """不予受理决定书 with the reasons and the remedies (seed 000 十四、二十(三)).
 
     Keys: case_number, application, issued_on, and reasons (refusal codes of contracts §4)
-    and/or review_reasons (sentences written at 审核); optional submitted_on, review_body
-    (行政复议机关), court (人民法院), document_number, issuing_agency, contact_phone.
+    and/or review_reasons (sentences written at 审核); optional refusal_stage (acceptance |
+    review: which step refused, 十四 受理 or 审核), submitted_on, review_body (行政复议机关),
+    court (人民法院), document_number, issuing_agency, contact_phone.
     """
     d = Data(data)
     case = _case(d)
@@ -911,6 +912,8 @@ def build_refusal_decision(data: Mapping[str, Any]) -> dict[str, Any]:
         _applicant_addressee(case),
         **_submitted(d),
         reasons=texts,
+        # seed 000 十四 办结「对于审核不通过的，不予受理并告知原因」: refused at 审核, after 受理
+        at_review=d.raw("refusal_stage") == "review",
         remedies=REMEDIES_ZH,
         review_body=d.optional_text("review_body"),
         court=d.optional_text("court"),

@@ -117,7 +117,9 @@ def _status_text(case: Any) -> str:
             head + "不予受理（办理）。理由及救济途径（60日内申请行政复议或6个月内提起行政诉讼）"
             "详见办件进度页面的《不予受理决定书》。"
         )
-    if status == "in_review":
+    if status == "in_transfer":
+        return head + "已通过审核，各险种的转移接续手续正在办理。"
+    if status == "in_review":  # cases on diagram versions that reviewed after the transfers
         return head + "各险种转移接续手续已办理完毕，正在审核。"
     if status in ("concluded", "completed"):
         return head + "已办结。请在办件进度页面查看结果、下载办结通知书，欢迎对本次服务作出评价。"

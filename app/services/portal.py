@@ -24,9 +24,9 @@ from .case_data import CaseSnapshot, snapshot
 from .cases import Actor, id_digest
 from .progress_text import (
     INSURANCE_ZH,
-    STATUS_ZH,
     insurance_progress,
     region_name,
+    status_text,
 )
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class PortalService:
         return {
             "case_number": case.number,
             "status": status,
-            "status_text": STATUS_ZH.get(status, status),
+            "status_text": status_text(snap),
             "decision": decision,
             "reasons": reasons,
             "missing_materials": missing,

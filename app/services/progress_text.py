@@ -14,6 +14,10 @@ STATUS_ZH = {
     "correction_required": "需要补正材料",
     "refused": "不予受理（办理）",
     "accepted": "已受理，正在办理",
+    # From the diagram version that reviews before the transfers (seed 000 十四): in_transfer
+    # follows a passed review; in_review (review after the transfers) is only reached by cases
+    # on earlier versions.
+    "in_transfer": "审核通过，各险种正在办理转移接续",
     "in_review": "各险种已办理完毕，正在审核",
     "concluded": "已办结",
     "completed": "已办结",
@@ -67,6 +71,23 @@ STEP_ZH = {
 }
 
 
+ACCEPTED_IN_REVIEW = "已受理，正在审核"
+BUNDLE = "one_thing_bundle"
+
+
+def _review_open(snap: CaseSnapshot) -> bool:
+    return any(t.process_id == BUNDLE and t.task_spec == "review" for t in snap.open_tasks())
+
+
+def status_text(snap: CaseSnapshot) -> str:
+    """The case's status in plain Chinese; an accepted case whose 审核 is open says so (seed
+    000 十四: the review comes before the transfers)."""
+    status = str(snap.case.status)
+    if status == "accepted" and _review_open(snap):
+        return ACCEPTED_IN_REVIEW
+    return STATUS_ZH.get(status, status)
+
+
 def region_name(code: str) -> str:
     region = REGIONS.get(code)
     return region.name if region else code
@@ -96,17 +117,19 @@ def insurance_progress(snap: CaseSnapshot, insurance: str) -> dict[str, Any]:
             "reasons": finished.reasons,
             "register_by": register_by,
         }
-    if case.accepted_at is None:
-        if case.status == "refused":
-            return {
-                "status": "not_handled",
-                "text": "不予受理，未办理",
-                "reasons": [],
-                "register_by": None,
-            }
+    if case.status == "refused":
+        # Refused at 受理, or at 审核 before any transfer started (seed 000 十四 办结).
+        at_review = snap.data.get("refusal_stage") == "review"
+        return {
+            "status": "not_handled",
+            "text": "审核不通过，未办理" if at_review else "不予受理，未办理",
+            "reasons": [],
+            "register_by": None,
+        }
+    if case.accepted_at is None or _review_open(snap):
         return {
             "status": "not_started",
-            "text": "受理后开始办理",
+            "text": "审核通过后开始办理" if case.accepted_at else "受理后开始办理",
             "reasons": [],
             "register_by": None,
         }

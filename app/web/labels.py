@@ -10,6 +10,7 @@ CASE_STATUS = {
     "correction_required": "一次性告知，待补正",
     "refused": "不予受理",
     "accepted": "已受理，办理中",
+    "in_transfer": "审核通过，转移办理中",
     "in_review": "审核中",
     "concluded": "办结",
     "running": "办理中",

@@ -25,6 +25,7 @@ CASE_STATUSES = [
     "correction_required",
     "refused",
     "accepted",
+    "in_transfer",
     "in_review",
     "concluded",
     "completed",

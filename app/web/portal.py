@@ -44,7 +44,7 @@ MATERIAL_LABELS = {
     "stamped_id_copy": "加盖公章的社会保障卡或身份证复印件（单位代办）",
     "hukou_certificate": "户籍证明",
 }
-STAGES = ("申请", "受理", "办理", "审核", "办结", "送达")
+STAGES = ("申请", "受理", "审核", "办理", "办结", "送达")  # seed 000 十四: 审核 before 办理
 
 
 class AddressLimit:
@@ -190,7 +190,10 @@ def _stage(status: dict[str, Any]) -> int:
     code = status["status"]
     if code in ("concluded", "completed"):
         return 5 if status["delivered_at"] else 4
-    return {"submitted": 1, "correction_required": 1, "accepted": 2, "in_review": 3}.get(code, 1)
+    # accepted: under review; in_transfer: review passed, transfers running. in_review is a
+    # case on an earlier diagram version, reviewed after its transfers.
+    stages = {"submitted": 1, "correction_required": 1, "accepted": 2, "in_transfer": 3}
+    return {**stages, "in_review": 2}.get(code, 1)
 
 
 @bp.get("/cases/<number>")

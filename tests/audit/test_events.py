@@ -41,24 +41,37 @@ def test_a_case_leaves_an_event_for_each_of_its_actions(backoffice: Backoffice) 
         "timer_legal",
     }
     [first_task] = events(backoffice, number, "task_created")
+    # 审核 first (seed 000 十四): the review staff of the transfer-in region.
     assert (first_task.data["spec"], first_task.data["role"], first_task.data["region"]) == (
-        "suspend_and_certify",
-        "medical_out_clerk",
-        "330100",
+        "review",
+        "reviewer",
+        "330602",
     )
     [status] = events(backoffice, number, "case_status_changed")
     assert (status.data["old"], status.data["new"]) == ("running", "accepted")
 
     steps = story["steps"]
+    complete(backoffice, number, steps[0])  # the review passes: the transfers start
+    [review] = events(backoffice, number, "task_completed")
+    assert review.data["data"] == steps[0]["data"]
+    [_, started] = events(backoffice, number, "task_created")
+    assert (started.data["spec"], started.data["role"], started.data["region"]) == (
+        "suspend_and_certify",
+        "medical_out_clerk",
+        "330100",
+    )
+    [_, status] = events(backoffice, number, "case_status_changed")
+    assert (status.data["old"], status.data["new"]) == ("accepted", "in_transfer")
+
     freeze("2026-09-29T10:00:00+08:00")
-    complete(backoffice, number, steps[0])  # suspend and certify (规程 第四条)
-    [done] = events(backoffice, number, "task_completed")
+    complete(backoffice, number, steps[1])  # suspend and certify (规程 第四条)
+    [_, done] = events(backoffice, number, "task_completed")
     assert done.actor == "clerk" and done.at.isoformat() == "2026-09-29T02:00:00+00:00"
     # The submitted form data, except the household head's ID number (x-personal): that is
     # kept as a case input and only its hash is logged.
-    head_id = steps[0]["data"]["medical_household_head_id_number"]
+    head_id = steps[1]["data"]["medical_household_head_id_number"]
     assert done.data["data"] == {
-        k: v for k, v in steps[0]["data"].items() if k != "medical_household_head_id_number"
+        k: v for k, v in steps[1]["data"].items() if k != "medical_household_head_id_number"
     }
     assert done.data["personal_fields"] == ["medical_household_head_id_number"]
     assert len(done.data["personal_sha256"]) == 64 and head_id not in str(done.data)
@@ -66,9 +79,9 @@ def test_a_case_leaves_an_event_for_each_of_its_actions(backoffice: Backoffice) 
     assert {e.data["kind"] for e in events(backoffice, number, "timer_armed")} >= {
         "timer_contact_letter"
     }
-    complete(backoffice, number, steps[1])  # the 联系函
-    [_, done] = events(backoffice, number, "task_completed")
-    assert done.data["data"] == steps[1]["data"]  # the submitted form data
+    complete(backoffice, number, steps[2])  # the 联系函
+    [_, _, done] = events(backoffice, number, "task_completed")
+    assert done.data["data"] == steps[2]["data"]  # the submitted form data
     assert done.data["derived"] == [] and len(done.data["state_hash"]) == 64
     assert [e.data["kind"] for e in events(backoffice, number, "timer_cancelled")] == [
         "timer_contact_letter"
@@ -84,7 +97,7 @@ def test_a_case_leaves_an_event_for_each_of_its_actions(backoffice: Backoffice) 
         for t in tasks(backoffice, number, "open")
     )
 
-    for step in steps[2:]:
+    for step in steps[3:]:
         complete(backoffice, number, step)
     kinds = _kinds(backoffice, number)
     assert kinds[-1] == "case_completed"

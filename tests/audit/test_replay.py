@@ -82,7 +82,8 @@ def test_timer_firings_and_escalations_replay_at_their_recorded_times(
 ) -> None:
     freeze("2026-09-28T09:00:00+08:00")
     number = _submit(backoffice, insurances=["medical"])
-    complete(backoffice, number, scenario("bundle_only_medical_express")["steps"][0])  # suspend
+    for step in scenario("bundle_only_medical_express")["steps"][:2]:  # review, suspend
+        complete(backoffice, number, step)
     freeze("2026-10-16T00:00:01+08:00")  # the committed limit (9 working days) has passed
     assert backoffice.cases.fire_due_timers() >= 1
     freeze("2026-10-26T10:00:00+08:00")  # and the medical contact-letter step limit
@@ -169,8 +170,8 @@ def test_a_changed_recorded_input_diverges_at_its_step(backoffice: Backoffice) -
     replayer = Replayer(backoffice)
     history = replayer.load(number)
     steps = [e for e in history.events if "state_hash" in e.data]
-    # The fourth step: a task completion in the middle of the case (the medical 联系函).
-    target = steps[3]
+    # The fifth step: a task completion in the middle of the case (the medical 联系函).
+    target = steps[4]
     assert target.kind == "task_completed" and target.data["spec"] == "contact_letter"
     index = history.events.index(target)
     first_key = "medical_contact_letter_number"
@@ -178,11 +179,11 @@ def test_a_changed_recorded_input_diverges_at_its_step(backoffice: Backoffice) -
     other = (not value) if isinstance(value, bool) else f"{value}-X"
     result = replayer.replay_history(_changed(history, index, **{first_key: other}))
     assert result.divergence is not None
-    assert (result.divergence.step, result.divergence.seq) == (4, target.seq)
+    assert (result.divergence.step, result.divergence.seq) == (5, target.seq)
     assert result.divergence.reason == "state_mismatch"
-    assert len(result.steps) == 4 and [s.identical for s in result.steps] == [1, 1, 1, 0]
+    assert len(result.steps) == 5 and [s.identical for s in result.steps] == [1, 1, 1, 1, 0]
     line = result.line()
-    assert line.startswith(f"diverged at step 4 (event {target.seq} task_completed {target.label})")
+    assert line.startswith(f"diverged at step 5 (event {target.seq} task_completed {target.label})")
     assert "expected tasks [" in line and "actual tasks [" in line
 
 
@@ -215,8 +216,10 @@ def test_a_changed_decision_shows_the_different_path(backoffice: Backoffice) -> 
     )
     result = replayer.replay_history(changed)
     assert result.divergence is not None and result.divergence.seq == review.seq
-    # Recorded: on to express delivery; replayed with a failed review: a different path.
-    assert "deliver_express" in result.divergence.expected
+    # Recorded: on to the transfers; replayed with a failed review: refused before any
+    # transfer (seed 000 十四), the decision waiting for express delivery.
+    assert "suspend_and_certify" in result.divergence.expected
+    assert "deliver_express" in result.divergence.actual
     assert (
         result.divergence.expected.split(" state ")[0]
         != result.divergence.actual.split(" state ")[0]
@@ -300,8 +303,9 @@ def test_snapshots_show_tokens_path_data_and_deadlines(backoffice: Backoffice) -
     result = Replayer(backoffice).replay(number, snapshots=True)
     first, last = result.steps[0].snapshot, result.steps[-1].snapshot
     assert first is not None and last is not None
-    assert {"process": "medical_transfer", "element": "suspend_and_certify"}.items() <= next(
-        t for t in first.tokens if t["element"] == "suspend_and_certify"
+    # 审核 first (seed 000 十四): no transfer has started when the case is created.
+    assert {"process": "sub_handling", "element": "review"}.items() <= next(
+        t for t in first.tokens if t["element"] == "review"
     ).items()
     assert {t["element"] for t in first.timers} >= {"timer_committed", "timer_legal"}
     assert "contact_letter" not in first.visited.get("medical_transfer", [])
@@ -317,7 +321,8 @@ def test_a_case_advanced_on_the_real_clock_replays_identically(backoffice: Backo
     # The 凭证号 carries the year of issue: today's on the real clock.
     year = workdays.local_date(clock.now()).year
     certificate = f"（浙）（杭州市）（{year}）第 000123 号"
-    for step in steps[:2]:
+    complete(backoffice, number, steps[0])  # the bundle's review
+    for step in steps[1:3]:
         data = {**step["data"], "medical_certificate_number": certificate}
         complete(backoffice, number, {"task": step["task"], "data": data})
     assert _replay(backoffice, number).identical

@@ -10,7 +10,7 @@ from typing import Any
 from app.services.cases import Actor
 from tests.browser.conftest import LiveServer, shot, sign_in
 from tests.conftest import freeze
-from tests.helpers import case_row, complete, scenario, tasks
+from tests.helpers import case_row, complete, pass_review, scenario, tasks
 
 START = "2026-09-28T09:00:00+08:00"
 ID_NUMBER = "330602199001011231"
@@ -276,6 +276,7 @@ def test_workspace_pages_fit_wide_and_narrow_screens(browser: Any, live_server: 
     from tests.web.clerk_support import application
 
     number = office.applications.submit(application(), Actor("t", "applicant")).case_number
+    pass_review(office, number)  # 审核 before the transfers (seed 000 十四)
     office.applications.submit(application(channel="window", materials=[]), Actor("t", "applicant"))
     suspend = next(
         s

@@ -85,7 +85,7 @@ def test_apply_follow_download_and_rate(
     page.wait_for_load_state()
 
     number = page.inner_text("#case-number")
-    assert page.inner_text("#case-status") == "已受理，正在办理"
+    assert page.inner_text("#case-status") == "已受理，正在审核"
     assert "2026-10-15 前" in page.inner_text("#committed")
     assert "已受理，承诺于2026年10月15日前办结" in page.inner_text("#messages")
     shot(page, "portal-decision")
@@ -101,9 +101,10 @@ def test_apply_follow_download_and_rate(
     page.reload()
     assert page.inner_text("#case-status") == "已办结"
     assert "已办结" in page.inner_text("#insurances")
-    assert "各险种转移接续手续已办理完毕" in page.inner_text("#messages")
-    # Medical insurance was suspended on 09-30 with no receiving employer (seed 003 第六条).
-    assert "最迟于 2026年12月30日" in page.inner_text("#register-by")
+    assert "已通过审核，各险种的转移接续手续正在办理" in page.inner_text("#messages")
+    # Medical insurance was suspended on 10-01 (after the review on 09-29 and the pension
+    # 联系函 on 09-30) with no receiving employer (seed 003 第六条).
+    assert "最迟于 2027年1月1日" in page.inner_text("#register-by")
     with page.expect_download() as download:
         page.click("#documents a:has-text('办结通知书')")
     saved = tmp_path / "notice.pdf"

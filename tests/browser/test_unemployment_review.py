@@ -10,7 +10,7 @@ from app.services.cases import Actor
 from tests.browser.conftest import LiveServer, shot
 from tests.browser.test_clerk_flow import START, _switch_user
 from tests.conftest import freeze
-from tests.helpers import scenario, tasks
+from tests.helpers import pass_review, scenario, tasks
 
 CONTRACT = ("unemployment_labour_contract_checked", "unemployment_new_employer_name")
 
@@ -23,6 +23,7 @@ def test_employed_worker_review_needs_the_labour_contract(
     application = {**scenario("bundle_all_three_success")["application"]}
     application["insurances"] = ["unemployment"]
     number = office.applications.submit(application, Actor("t", "applicant")).case_number
+    pass_review(office, number)  # 审核 before the transfers (seed 000 十四)
     (task,) = [t for t in tasks(office, number, "open") if t.task_spec == "out_review"]
     [step] = [s for s in scenario("bundle_all_three_success")["steps"] if s["task"] == "out_review"]
 

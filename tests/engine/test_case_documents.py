@@ -30,13 +30,15 @@ def test_documents_appear_as_the_case_advances(backoffice: Backoffice, tmp_path:
     steps = [s for s in story["steps"] if "task" in s]
     medical = [i for i, s in enumerate(steps) if s.get("process") == "medical_transfer"]
     suspend, letter = medical[0], medical[1]
+    review = next(i for i, s in enumerate(steps) if s["task"] == "review")
+    complete(backoffice, number, steps[review])  # 审核 before the transfers (seed 000 十四)
     complete(backoffice, number, steps[suspend])  # 中止参保, 参保(合)凭证 (规程 第四条)
     assert ("insurance_certificate", None) in _kinds(backoffice, number)
     assert ("contact_letter", "medical") not in _kinds(backoffice, number)
     complete(backoffice, number, steps[letter])  # medical contact letter
     assert ("contact_letter", "medical") in _kinds(backoffice, number)
     for index, step in enumerate(steps):
-        if index not in (suspend, letter):
+        if index not in (review, suspend, letter):
             complete(backoffice, number, step)
     kinds = _kinds(backoffice, number)
     assert ("completion_notice", None) in kinds

@@ -13,7 +13,7 @@ from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from app.store.models import AuditEvent
 from tests.conftest import freeze, settings_for
-from tests.helpers import case_row, complete, events, scenario, tasks
+from tests.helpers import case_row, complete, events, pass_review, scenario, tasks
 
 
 def test_case_started_persisted_reloaded_in_new_process_and_advanced(database_url: str) -> None:
@@ -24,7 +24,7 @@ def test_case_started_persisted_reloaded_in_new_process_and_advanced(database_ur
     number = submitted.case_number
     assert submitted.decision.decision == "accepted"
     open_names = sorted(t.task_spec for t in tasks(first, number, "open"))
-    assert open_names == ["contact_letter", "out_review", "suspend_and_certify"]
+    assert open_names == ["review"]  # 审核 before the transfers (seed 000 十四)
     first.close()
 
     # A new Backoffice is a new process: empty caches, workflow restored from its stored parts.
@@ -54,6 +54,7 @@ def test_invalid_task_data_gives_field_errors_and_changes_nothing(backoffice: Ba
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("portal", "applicant")
     ).case_number
+    pass_review(backoffice, number)  # 审核 before the transfers (seed 000 十四)
     task = backoffice.scenarios.open_task(number, "suspend_and_certify", "medical_transfer")
     before_case = case_row(backoffice, number)
     before_events = len(events(backoffice, number))
@@ -80,6 +81,7 @@ def test_wrong_role_or_region_is_forbidden(backoffice: Backoffice) -> None:
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("portal", "applicant")
     ).case_number
+    pass_review(backoffice, number)
     task = backoffice.scenarios.open_task(
         number, "transfer_out", "medical_transfer"
     ) or backoffice.scenarios.open_task(number, "suspend_and_certify", "medical_transfer")
@@ -100,6 +102,7 @@ def test_two_clerks_complete_the_same_task_one_wins_one_gets_conflict(database_u
     number = setup.applications.submit(
         story["application"], Actor("portal", "applicant")
     ).case_number
+    pass_review(setup, number)
     task = setup.scenarios.open_task(number, "suspend_and_certify", "medical_transfer")
     data = next(s["data"] for s in story["steps"] if s.get("process") == "medical_transfer")
     setup.close()
@@ -126,7 +129,7 @@ def test_two_clerks_complete_the_same_task_one_wins_one_gets_conflict(database_u
     assert sorted(outcomes) == ["conflict", "ok"]
 
     check = Backoffice(settings_for(database_url))
-    assert len(events(check, number, "task_completed")) == 1
+    assert len(events(check, number, "task_completed")) == 2  # the review, then one of the two
     # The case went on exactly once: one contact_letter task for medical, not two.
     medical_next = [t for t in tasks(check, number, "open") if t.process_id == "medical_transfer"]
     assert [t.task_spec for t in medical_next] == ["contact_letter"]

@@ -11,7 +11,7 @@ from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from app.services.replay import Replayer
 from tests.conftest import freeze
-from tests.helpers import complete, events, scenario
+from tests.helpers import complete, events, pass_review, scenario
 
 OUT_CLERK = Actor("medical_out_clerk_330100", "medical_out_clerk", "330100")
 HEAD_ID = "330602196505051217"
@@ -21,8 +21,9 @@ def _case(office: Backoffice, *, suspended: bool = True) -> str:
     freeze("2026-09-28T09:00:00+08:00")
     story = scenario("bundle_only_medical_express")
     number = office.applications.submit(story["application"], Actor("p", "applicant")).case_number
+    pass_review(office, number)  # 审核 before the transfers (seed 000 十四)
     if suspended:
-        complete(office, number, story["steps"][0])
+        complete(office, number, story["steps"][1])
     return number
 
 

@@ -11,7 +11,7 @@ from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from tests.conftest import freeze
-from tests.helpers import complete, events, scenario
+from tests.helpers import complete, events, pass_review, scenario
 
 
 def _medical_only(transfer_in: str, transfer_out: str) -> dict:  # type: ignore[type-arg]
@@ -29,7 +29,8 @@ def _steps() -> dict[str, dict]:  # type: ignore[type-arg]
 
 def _certify(backoffice: Backoffice, number: str, transfer_out: str) -> None:
     """Suspend and certify at the transfer-out region (its name is in the 凭证号), then the
-    联系函 citing that certificate."""
+    联系函 citing that certificate; the bundle's 审核 passed first (seed 000 十四)."""
+    pass_review(backoffice, number)
     steps = copy.deepcopy(_steps())
     certificate = f"（浙）（{REGIONS[transfer_out].name}）（2026）第 000001 号"
     for name in ("suspend_and_certify", "contact_letter"):

@@ -65,11 +65,12 @@ def versions(office: Backoffice, process_id: str) -> int:
 
 
 def medical_case(office: Backoffice) -> str:
-    """A bundle case applying for the medical transfer only; the transfer-out agency has
-    suspended insurance and issued the certificate, so it waits at 审核并发出联系函."""
+    """A bundle case applying for the medical transfer only; its 审核 passed, the transfer-out
+    agency has suspended insurance and issued the certificate, so it waits at 审核并发出联系函."""
     story = scenario("bundle_only_medical_express")
     number = office.applications.submit(
         story["application"], Actor("applicant", "applicant")
     ).case_number
-    complete(office, number, story["steps"][0])  # suspend_and_certify
+    complete(office, number, story["steps"][0])  # the bundle's review (seed 000 十四)
+    complete(office, number, story["steps"][1])  # suspend_and_certify
     return number

@@ -25,6 +25,7 @@ from app.store.models import AuditEvent, Case, HumanTask, Timer
 from app.workdays import TZ
 
 SCENARIOS = Path(__file__).parent / "scenarios"
+BUNDLE = "one_thing_bundle"
 START = "2026-09-28T09:00:00+08:00"  # a Monday; 1-7 October 2026 is the National Day holiday
 
 # A valid GB 11643 number: man born 1990-01-01, ID region 330602 (Yuecheng, Shaoxing).
@@ -258,8 +259,17 @@ UNEMPLOYMENT_ESCALATE = {
     "unemployment_supervision_note": "已督促限时办理",
 }
 
-REVIEW_PASSED = {"review_passed": True, "review_opinion": "材料齐全，转移已办结"}
+REVIEW_PASSED = {
+    "review_materials_complete": True,
+    "review_legal_form": True,
+    "review_verification": "verified",
+    "review_passed": True,
+    "review_opinion": "材料齐全，符合法定形式，已核实",
+}
 REVIEW_FAILED = {
+    "review_materials_complete": True,
+    "review_legal_form": True,
+    "review_verification": "not_confirmed",
     "review_passed": False,
     "review_opinion": "核实发现材料与系统数据不符",
     "review_reasons": ["申请表签名与本人不符"],
@@ -318,12 +328,21 @@ class CaseDriver:
             self.backoffice.workflows.clear()
 
     # -- acting --------------------------------------------------------------------------
-    def submit(self, app: dict[str, Any], at: str = START) -> CaseDriver:
+    def submit(self, app: dict[str, Any], at: str = START, *, review: bool = True) -> CaseDriver:
+        """Submit the application; when it is accepted, the bundle's 审核 (seed 000 十四) is
+        passed at once so that the insurances' transfers start (`review=False` leaves the
+        review task open, for the tests of the review itself)."""
         clock.freeze(local(at))
         self._fresh()
         self.submitted = self.backoffice.applications.submit(app, Actor("portal", "applicant"))
         self.number = self.submitted.case_number
+        if review and self.task(BUNDLE, "review") is not None:
+            self.complete(BUNDLE, "review", REVIEW_PASSED)
         return self
+
+    def pass_review(self) -> None:
+        """Pass the bundle's 审核 (after a window clerk's acceptance: submit cannot)."""
+        self.complete(BUNDLE, "review", REVIEW_PASSED)
 
     def task(self, process: str | None, task: str) -> Any:
         """The oldest open task row of that id (and process): id, role, region, process_id."""
@@ -348,9 +367,11 @@ class CaseDriver:
         return self.backoffice.cases.fire_due_timers()
 
     def conclude(self) -> dict[str, Any]:
-        """Pass the review and return the case's variables: the insurances' results
-        (`*_result`, `*_reasons`, ...) reach the bundle's data when its handling ends."""
-        self.complete(None, "review", REVIEW_PASSED)
+        """The case's variables once the transfers are finished: the insurances' results
+        (`*_result`, `*_reasons`, ...) reach the bundle's data when its handling ends (办结
+        follows the last transfer; the review came before them, seed 000 十四)."""
+        if self.task(BUNDLE, "review") is not None:  # a case on a version before the reorder
+            self.complete(BUNDLE, "review", REVIEW_PASSED)
         return self.data()
 
     # -- reading -------------------------------------------------------------------------

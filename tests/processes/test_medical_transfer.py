@@ -315,7 +315,7 @@ def test_wenzhou_committed_limit_fires_after_the_fifth_working_day_a_make_up_sat
         WENZHOU,
     )
     assert [t.state for t in d.tasks("contact_letter")] == ["open"]
-    assert d.case().status == "accepted"
+    assert d.case().status == "in_transfer"  # the bundle review passed; transferring
     assert d.case().committed_due == date(2026, 10, 15)  # the bundle's own limit is unchanged
 
 

@@ -1,8 +1,9 @@
 """one_thing_bundle.bpmn: every path of the "一件事" bundle (seed 000), driven through the services.
 
-申请 → 受理 (online: automatic; window: acceptance_review; 一次性告知 loop; 不予受理) → the selected
-insurances in parallel → 审核 → 办结 → 送达 (on the spot, express, electronic), with the committed
-(9) and legal (45 working days) limits as non-interrupting timers. The clock is frozen; every step
+申请 → 受理 (online: automatic; window: acceptance_review; 一次性告知 loop; 不予受理) → 审核 →
+(passed) the selected insurances in parallel → 办结, (not passed) 不予受理 → 送达 of the decision
+either way (on the spot, express, electronic; 0-working-day limit), with the committed (9) and
+legal (45 working days) limits from acceptance as non-interrupting timers. The clock is frozen; every step
 restores the workflow from the database (tests/processes/driver.py).
 """
 
@@ -15,6 +16,7 @@ import pytest
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
+from app.services.portal import PortalService
 from tests.conftest import settings_for
 from tests.processes.driver import (
     DELIVER_EXPRESS,
@@ -93,7 +95,7 @@ def test_online_application_accepted_automatically_then_concluded_and_delivered_
     assert case.deadlines_provisional is False
     assert (case.warned, case.overdue) == (False, False)
     assert case.completed_at == local(START)
-    assert d.statuses() == ["running", "accepted", "in_review", "concluded"]
+    assert d.statuses() == ["running", "accepted", "in_transfer", "concluded"]
 
     assert d.tasks("acceptance_review") == []  # online: no window review
     assert all(t.state == "completed" for t in d.tasks())
@@ -136,7 +138,7 @@ def test_window_application_is_accepted_at_acceptance_review_and_delivered_on_si
     assert case.accepted_at == local("2026-09-28T10:30:00+08:00")
     assert case.committed_due == date(2026, 10, 15)
     assert d.timer("timer_committed").due_at == end_of_day("2026-10-15")
-    assert d.statuses() == ["running", "submitted", "accepted", "in_review", "concluded"]
+    assert d.statuses() == ["running", "submitted", "accepted", "in_transfer", "concluded"]
 
     [on_site] = d.tasks("deliver_on_site")
     assert (on_site.role, on_site.region, on_site.state) == ("window_clerk", "330602", "completed")
@@ -211,6 +213,8 @@ def test_correction_required_then_supplemented_and_reaccepted_restarts_the_clock
         "submitted",
         "accepted",
     ]
+    assert d.open_names() == [f"{BUNDLE}/review"]  # 审核 first, then the transfers
+    d.pass_review()
     assert sorted(d.open_names()) == sorted(FIRST_TASK.values())
 
     # The restarted committed limit, not the original one, is what fires.
@@ -363,38 +367,183 @@ def test_acceptance_review_needs_reasons_for_a_refusal_and_materials_for_a_corre
 # -- 审核、办结、送达 ----------------------------------------------------------------------------
 
 
+def test_review_comes_right_after_acceptance_and_gates_the_transfers(
+    backoffice: Backoffice,
+) -> None:
+    """000 十四「对于审核通过的，予以办理」: no relationship moves before the review has passed;
+    the committed and legal limits still count from acceptance."""
+    d = CaseDriver(backoffice).submit(application(), review=False)
+    assert d.open_names() == [f"{BUNDLE}/review"]
+    [review] = d.tasks("review")
+    assert (review.role, review.region) == ("reviewer", "330602")
+    assert {t.process_id for t in d.tasks()} == {BUNDLE}  # no transfer started yet
+    assert d.pending_timers() == ["timer_committed", "timer_legal"]
+    assert d.case().status == "accepted"
+    assert d.timer("timer_committed").start_at == local(START)
+
+    d.at("2026-09-29T10:00:00+08:00")
+    d.complete(*REVIEW, REVIEW_PASSED)
+    assert d.open_names() == sorted(FIRST_TASK.values())
+    assert d.case().status == "in_transfer"
+    assert d.statuses() == ["running", "accepted", "in_transfer"]
+    # The limits were armed at acceptance and keep running: not restarted by the review.
+    assert d.timer("timer_committed").due_at == end_of_day("2026-10-15")
+    assert d.timer("timer_legal").due_at == end_of_day("2026-12-04")
+
+    all_three_done(d)  # 办结 follows the last transfer at once: no review afterwards
+    case = d.case()
+    assert case.status == "concluded"
+    assert d.statuses() == ["running", "accepted", "in_transfer", "concluded"]
+    assert [t.task_spec for t in d.tasks("review")] == ["review"]
+
+
 def test_review_not_passed_refuses_the_case_with_reasons_and_still_delivers(
     backoffice: Backoffice,
 ) -> None:
-    d = CaseDriver(backoffice).submit(application(insurances=["unemployment"]))
-    d.run(UNEMPLOYMENT_SUCCESS)
-    d.at("2026-10-09T15:00:00+08:00")
+    """000 十四「对于审核不通过的，不予受理并告知原因」: refused before any transfer was started,
+    so no relationship has moved; the 不予受理决定书 (reasons + remedies) is delivered."""
+    d = CaseDriver(backoffice).submit(application(insurances=["unemployment"]), review=False)
+    d.at("2026-09-29T15:00:00+08:00")
     d.complete(*REVIEW, REVIEW_FAILED)
 
     case = d.case()
     assert case.status == "refused"
-    assert case.completed_at == local("2026-10-09T15:00:00+08:00")  # electronic delivery
-    assert d.statuses() == ["running", "accepted", "in_review", "refused"]
+    assert case.completed_at == local("2026-09-29T15:00:00+08:00")  # electronic delivery
+    assert d.statuses() == ["running", "accepted", "refused"]
     assert d.open_names() == []
-    assert d.timer("timer_committed").cancelled_at == local("2026-10-09T15:00:00+08:00")
-    assert d.timer("timer_legal").cancelled_at == local("2026-10-09T15:00:00+08:00")
+    assert [(t.process_id, t.task_spec) for t in d.tasks()] == [(BUNDLE, "review")]
+    assert d.timer("timer_committed").cancelled_at == local("2026-09-29T15:00:00+08:00")
+    assert d.timer("timer_legal").cancelled_at == local("2026-09-29T15:00:00+08:00")
     data = d.data()
     assert data["refusal_stage"] == "review"
     assert data["review_reasons"] == REVIEW_FAILED["review_reasons"]
-    assert data["transfer_results"] == {"unemployment": "completed"}
+    assert "transfer_results" not in data
+    assert local(data["delivered_at"]) == local("2026-09-29T15:00:00+08:00")
+    kinds = [ref.kind for ref in backoffice.documents.available(d.number)]
+    assert kinds == ["refusal_decision"]
+    html = str(backoffice.documents.issue(d.number, "refusal_decision", None, "html", "t"))
+    assert "申请表签名与本人不符" in html and "行政复议" in html and "经审核" in html
+    status = PortalService(backoffice).status(d.number)
+    assert status["status"] == "refused"
+    assert status["explanation"][0] == "申请表签名与本人不符"
+    [unemployment] = status["insurances"]
+    assert (unemployment["status"], unemployment["text"]) == ("not_handled", "审核不通过，未办理")
 
 
-def test_review_form_needs_reasons_when_not_passed(backoffice: Backoffice) -> None:
-    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
-    d.run(PENSION_SUCCESS)
+@pytest.mark.parametrize("delivery", ["on_site", "express"])
+def test_refusal_at_review_is_delivered_within_the_delivery_limit(
+    backoffice: Backoffice, delivery: str
+) -> None:
+    """000 十九: the refusal is a decision too, delivered the applicant's way within 0 working
+    days of it; delivered, the case still reads as refused."""
+    task, kind, data = DELIVERY[delivery]
+    d = CaseDriver(backoffice).submit(
+        application(insurances=["pension"], delivery=delivery), review=False
+    )
+    d.at("2026-09-29T11:00:00+08:00")
+    d.complete(*REVIEW, REVIEW_FAILED)
+    assert d.open_names() == [f"{BUNDLE}/{task}"]
+    timer = d.timer(kind)
+    assert (timer.start_at, timer.due_at) == (
+        local("2026-09-29T11:00:00+08:00"),
+        end_of_day("2026-09-29"),
+    )
+    assert d.case().status == "refused" and d.case().completed_at is None
+    d.at("2026-09-29T16:00:00+08:00")
+    d.complete(BUNDLE, task, data)
+    case = d.case()
+    assert (case.status, case.completed_at) == ("refused", local("2026-09-29T16:00:00+08:00"))
+    assert d.timer(kind).cancelled_at == local("2026-09-29T16:00:00+08:00")
+    assert d.statuses() == ["running", "accepted", "refused"]
+
+
+REFUSAL_AT_WINDOW = {
+    "decision": "refused",
+    "reasons": ["still_insured_at_transfer_out"],
+    "acceptance_note": "核实系统数据：转出地仍在参保",
+}
+
+
+@pytest.mark.parametrize("delivery", ["on_site", "express"])
+def test_refusal_at_acceptance_is_delivered_within_the_delivery_limit(
+    backoffice: Backoffice, database_url: str, delivery: str
+) -> None:
+    """000 十九: a 不予受理决定书 made at the window goes through the same delivery step and the
+    same 0-working-day limit as a conclusion; undelivered by the end of the day, 督办."""
+    task, kind, data = DELIVERY[delivery]
+    d = CaseDriver(backoffice).submit(application(channel="window", delivery=delivery))
+    d.at("2026-09-29T11:00:00+08:00")
+    d.complete(BUNDLE, "acceptance_review", REFUSAL_AT_WINDOW)
+    case = d.case()
+    assert (case.status, case.accepted_at, case.completed_at) == ("refused", None, None)
+    assert d.open_names() == [f"{BUNDLE}/{task}"]
+    [row] = d.tasks(task)
+    assert (row.role, row.region) == ("window_clerk", "330602")
+    timer = d.timer(kind)
+    assert (timer.start_at, timer.working_days) == (local("2026-09-29T11:00:00+08:00"), 0)
+    assert [ref.kind for ref in backoffice.documents.available(d.number)] == ["refusal_decision"]
+
+    check_runs_out_at_end_of(d, kind, "2026-09-29", working_days=0)
+    [escalation] = d.tasks("escalate_delivery")
+    assert escalation.state == "open"
+    assert d.case().status == "refused"
+
+    d.at("2026-09-30T09:00:00+08:00")
+    d.complete(BUNDLE, task, data)
+    case = d.case()
+    assert (case.status, case.completed_at) == ("refused", local("2026-09-30T09:00:00+08:00"))
+    assert [t.state for t in d.tasks("escalate_delivery")] == ["cancelled"]
+    assert d.open_names() == [] and d.pending_timers() == []
+    assert d.statuses() == ["running", "submitted", "refused"]
+    assert d.data()["refusal_stage"] == "acceptance"
+
+
+def test_online_refusal_chosen_on_site_keeps_the_immediate_answer_and_waits_for_delivery(
+    backoffice: Backoffice,
+) -> None:
+    d = CaseDriver(backoffice).submit(application(status={"retired": True}, delivery="on_site"))
+    assert d.submitted is not None
+    assert d.submitted.decision.decision == "refused"
+    assert d.submitted.decision.reasons == ["retired"]
+    assert (d.submitted.committed, d.submitted.legal) == (None, None)
+    case = d.case()
+    assert (case.status, case.decision, case.completed_at) == ("refused", "refused", None)
+    assert d.open_names() == [f"{BUNDLE}/deliver_on_site"]
+    assert d.pending_timers() == ["timer_deliver_on_site"]
+    assert d.timer("timer_deliver_on_site").due_at == end_of_day("2026-09-28")
+    d.complete(BUNDLE, "deliver_on_site", DELIVER_ON_SITE)
+    assert d.case().status == "refused"
+    assert d.case().completed_at == local(START)
+
+
+@pytest.mark.parametrize(
+    ("data", "fields"),
+    [
+        ({**REVIEW_FAILED, "review_reasons": None}, {"/review_reasons"}),
+        (
+            {k: v for k, v in REVIEW_PASSED.items() if k != "review_verification"},
+            {"/review_verification"},
+        ),
+        ({**REVIEW_PASSED, "review_materials_complete": False}, {"/review_materials_complete"}),
+        ({**REVIEW_PASSED, "review_legal_form": False}, {"/review_legal_form"}),
+        ({**REVIEW_PASSED, "review_verification": "not_confirmed"}, {"/review_verification"}),
+    ],
+    ids=["no-reasons", "no-verification", "incomplete", "not-legal-form", "not-confirmed"],
+)
+def test_review_form_needs_reasons_when_not_passed(
+    backoffice: Backoffice, data: dict[str, object], fields: set[str]
+) -> None:
+    """000 十四 审核: the reviewer answers each check (materials complete, legal form, verified);
+    a review cannot pass with a failed check, and a failed review needs its reasons."""
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]), review=False)
     row = d.task(None, "review")
-    with pytest.raises(ValidationFailed):
-        backoffice.cases.complete_task(
-            row.id,
-            {"review_passed": False, "review_opinion": "不通过"},
-            Actor("r", row.role, row.region),
-        )
+    data = {k: v for k, v in data.items() if v is not None}
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(row.id, data, Actor("r", row.role, row.region))
+    assert {e.field for e in refused.value.errors} == fields
     assert [t.state for t in d.tasks("review")] == ["open"]
+    assert {t.process_id for t in d.tasks()} == {BUNDLE}
+    assert d.case().status == "accepted"
 
 
 @pytest.mark.parametrize(
@@ -410,9 +559,9 @@ def test_result_is_delivered_the_way_the_applicant_chose(
     backoffice: Backoffice, delivery: str, task: str | None, data: dict[str, object] | None
 ) -> None:
     d = CaseDriver(backoffice).submit(application(insurances=["pension"], delivery=delivery))
-    d.run(PENSION_SUCCESS)
+    d.run(PENSION_SUCCESS[:-1])
     d.at("2026-09-29T11:00:00+08:00")
-    d.complete(*REVIEW, REVIEW_PASSED)
+    d.run(PENSION_SUCCESS[-1:])  # the last transfer step: 办结 at once
 
     if task is not None:
         assert d.case().status == "concluded"
@@ -459,7 +608,6 @@ def test_only_the_selected_insurances_are_started(
     }
     for insurance in insurances:
         d.run(steps[insurance])
-    d.complete(*REVIEW, REVIEW_PASSED)
 
     started = {t.process_id for t in d.tasks()} - {BUNDLE}
     assert started == {PROCESS[i] for i in insurances}
@@ -506,7 +654,6 @@ def test_one_insurance_fails_while_the_others_complete_gives_partially_completed
     for insurance, success in others.items():
         if insurance != failing:
             d.run(success)
-    d.complete(*REVIEW, REVIEW_PASSED)
 
     assert d.case().status == "concluded"
     assert d.open_names() == []
@@ -522,7 +669,6 @@ def test_one_insurance_fails_while_the_others_complete_gives_partially_completed
 def test_no_insurance_transferred_gives_not_completed(backoffice: Backoffice) -> None:
     d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
     d.complete("pension_transfer", "contact_letter", PENSION_CONTACT_REFUSED)
-    d.complete(*REVIEW, REVIEW_PASSED)
     assert d.case().status == "concluded"
     data = d.data()
     assert data["outcome"] == "not_completed"
@@ -550,7 +696,7 @@ def test_committed_limit_fires_once_after_the_ninth_working_day_and_escalates_wi
     case = d.case()
     assert case.warned is True
     assert case.overdue is False
-    assert case.status == "accepted"  # a warning, not a cancellation
+    assert case.status == "in_transfer"  # a warning, not a cancellation
     assert case.completed_at is None
     [escalation] = d.tasks("escalate_committed")
     assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
@@ -571,7 +717,6 @@ def test_committed_limit_fires_once_after_the_ninth_working_day_and_escalates_wi
 
     d.complete(BUNDLE, "escalate_committed", ESCALATE_COMMITTED)
     all_three_done(d)
-    d.complete(*REVIEW, REVIEW_PASSED)
     case = d.case()
     assert case.status == "concluded"
     assert case.warned is True
@@ -591,7 +736,7 @@ def test_legal_limit_marks_the_case_overdue_after_the_45th_working_day_and_escal
     case = d.case()
     assert case.overdue is True
     assert case.legal_due == date(2026, 12, 4)
-    assert case.status == "accepted"
+    assert case.status == "in_transfer"
     [escalation] = d.tasks("escalate_overdue")
     assert (escalation.role, escalation.region, escalation.state) == (
         "supervisor",
@@ -601,7 +746,6 @@ def test_legal_limit_marks_the_case_overdue_after_the_45th_working_day_and_escal
 
     d.complete(BUNDLE, "escalate_overdue", ESCALATE_OVERDUE)
     all_three_done(d)
-    d.complete(*REVIEW, REVIEW_PASSED)
     assert d.case().status == "concluded"
     assert d.case().overdue is True
     assert d.open_names() == []  # the per-step escalations ended with their insurance
@@ -612,7 +756,6 @@ def test_open_escalation_is_cancelled_when_the_result_is_delivered(backoffice: B
     d.at("2026-10-16T09:00:00+08:00")
     assert [t.state for t in d.tasks("escalate_committed")] == ["open"]
     d.run(MEDICAL_SUCCESS)
-    d.complete(*REVIEW, REVIEW_PASSED)
     assert [t.state for t in d.tasks("escalate_committed")] == ["open"]  # until 送达
     d.complete(BUNDLE, "deliver_express", DELIVER_EXPRESS)
 
@@ -625,9 +768,9 @@ def concluded_on_tuesday_awaiting(backoffice: Backoffice, delivery: str) -> Case
     """A pension-only case concluded on Tuesday 2026-09-29 (a working day) at 11:00, its result
     waiting to be delivered on the spot or by express."""
     d = CaseDriver(backoffice).submit(application(insurances=["pension"], delivery=delivery))
-    d.run(PENSION_SUCCESS)
+    d.run(PENSION_SUCCESS[:-1])
     d.at("2026-09-29T11:00:00+08:00")
-    d.complete(*REVIEW, REVIEW_PASSED)
+    d.run(PENSION_SUCCESS[-1:])  # the last transfer step: 办结 at once
     task, _timer, _data = DELIVERY[delivery]
     assert d.open_names() == [f"{BUNDLE}/{task}"]
     assert local(d.data()["concluded_at"]) == local("2026-09-29T11:00:00+08:00")
@@ -722,9 +865,9 @@ def test_delivery_limit_of_a_result_concluded_on_a_rest_day_ends_with_the_next_w
     """000 十九 counts working days: a decision made on a rest day is due for delivery by the
     end of the next working day, not by the end of the rest day itself."""
     d = CaseDriver(backoffice).submit(application(insurances=["pension"], delivery="on_site"))
-    d.run(PENSION_SUCCESS)
+    d.run(PENSION_SUCCESS[:-1])
     d.at(concluded)
-    d.complete(*REVIEW, REVIEW_PASSED)
+    d.run(PENSION_SUCCESS[-1:])
     timer = check_runs_out_at_end_of(d, "timer_deliver_on_site", due_day)
     assert (timer.start_at, timer.working_days) == (local(concluded), recorded_days)
     assert [t.state for t in d.tasks("escalate_delivery")] == ["open"]
@@ -733,7 +876,6 @@ def test_delivery_limit_of_a_result_concluded_on_a_rest_day_ends_with_the_next_w
 def test_electronic_delivery_has_no_delivery_limit(backoffice: Backoffice) -> None:
     d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
     d.run(PENSION_SUCCESS)
-    d.complete(*REVIEW, REVIEW_PASSED)
     assert d.case().completed_at == local(START)  # delivered by the script, at once
     assert d.timers("timer_deliver_on_site") == d.timers("timer_deliver_express") == []
 
@@ -759,38 +901,77 @@ def test_only_medical_with_express_delivery_scenario(backoffice: Backoffice) -> 
     assert d.data()["transfer_results"] == {"medical": "completed"}
 
 
+def test_review_refused_before_transfer_scenario(backoffice: Backoffice) -> None:
+    """000 十四: a failed review refuses the case before any relationship moved; the decision
+    is mailed as the applicant chose (十九)."""
+    result = run_scenario(backoffice, "bundle_review_refused_before_transfer")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+    assert {t.process_id for t in d.tasks()} == {BUNDLE}
+    assert [t.task_spec for t in d.tasks()] == ["review", "deliver_express"]
+    assert d.statuses() == ["running", "accepted", "refused"]
+    assert d.case().completed_at == local("2026-09-28T14:00:00+08:00")
+    assert d.timer("timer_deliver_express").cancelled_at == local("2026-09-28T14:00:00+08:00")
+    progress = PortalService(backoffice).status(d.number)["insurances"]
+    assert {p["status"] for p in progress} == {"not_handled"}
+    assert [ref.kind for ref in backoffice.documents.available(d.number)] == ["refusal_decision"]
+
+
+def test_refused_at_window_delivered_on_site_scenario(backoffice: Backoffice) -> None:
+    """000 十九: the 不予受理决定书 made at the window is due that day; undelivered, the timer
+    fires and the supervisor urges the window; delivered, the case still reads as refused."""
+    result = run_scenario(backoffice, "bundle_refused_at_window_delivered_on_site")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+    assert d.fired() == ["timer_deliver_on_site"]
+    timer = d.timer("timer_deliver_on_site")
+    assert (timer.start_at, timer.due_at) == (
+        local("2026-09-28T10:30:00+08:00"),
+        end_of_day("2026-09-28"),
+    )
+    assert [t.state for t in d.tasks("escalate_delivery")] == ["completed"]
+    case = d.case()
+    assert (case.status, case.decision, case.accepted_at) == ("refused", "refused", None)
+    assert case.completed_at == local("2026-09-29T09:30:00+08:00")
+    assert d.statuses() == ["running", "submitted", "refused"]
+    assert d.timers("timer_committed") == d.timers("timer_legal") == []
+    assert [ref.kind for ref in backoffice.documents.available(d.number)] == ["refusal_decision"]
+
+
 # -- defects found in app/ (all fixed): regression tests -----------------------------------------
 
 
-def test_case_status_is_in_review_while_the_reviewer_has_the_case(backoffice: Backoffice) -> None:
-    """Status set inside the embedded 办理 subprocess reaches the case row (was a defect in app/)."""
-    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
-    d.run(PENSION_SUCCESS)
+def test_case_status_is_in_transfer_once_the_review_has_passed(backoffice: Backoffice) -> None:
+    """Status set inside the embedded 办理 subprocess reaches the case row (was a defect in app/):
+    accepted while the reviewer has the case, in_transfer once the review passed."""
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]), review=False)
     assert d.open_names() == ["one_thing_bundle/review"]
-    assert d.case().status == "in_review"
+    assert d.case().status == "accepted"
+    d.pass_review()
+    assert d.open_names() == ["pension_transfer/contact_letter"]
+    assert d.case().status == "in_transfer"
 
 
 @pytest.mark.parametrize("step", ["timer-fires", "escalation-completed"])
-def test_a_limit_warning_during_review_does_not_set_the_status_back(
+def test_a_limit_warning_during_the_transfers_does_not_set_the_status_back(
     backoffice: Backoffice, step: str
 ) -> None:
     d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
     if step == "escalation-completed":
         d.at("2026-10-16T00:00:01+08:00")
-    d.run(PENSION_SUCCESS)
-    assert d.case().status == "in_review"
+    d.run(PENSION_SUCCESS[:1])
+    assert d.case().status == "in_transfer"
     if step == "timer-fires":
         d.at("2026-10-16T00:00:01+08:00")
     else:
         d.complete(BUNDLE, "escalate_committed", ESCALATE_COMMITTED)
-    assert d.case().status == "in_review"
-    assert "accepted" not in d.statuses()[d.statuses().index("in_review") :]
+    assert d.case().status == "in_transfer"
+    assert "accepted" not in d.statuses()[d.statuses().index("in_transfer") :]
 
 
 def test_review_task_row_names_the_bundle_process(backoffice: Backoffice) -> None:
     """A task of the embedded subprocess belongs to the bundle process (was a defect in app/)."""
-    d = CaseDriver(backoffice).submit(application(insurances=["pension"]))
-    d.run(PENSION_SUCCESS)
+    d = CaseDriver(backoffice).submit(application(insurances=["pension"]), review=False)
     [review] = d.tasks("review")
     assert review.process_id == BUNDLE
 
@@ -803,5 +984,5 @@ def test_a_completed_task_is_not_audited_as_closed(backoffice: Backoffice, resto
     d.run(PENSION_SUCCESS)
     completed = {t.task_uuid for t in d.tasks(None, "completed")}
     closed = {e.data["task"] for e in d.events("task_closed")}
-    assert len(completed) == 3
+    assert len(completed) == 4  # the review and the three pension steps
     assert completed.isdisjoint(closed)

@@ -13,7 +13,7 @@ from app.demo import load_users
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from tests.conftest import freeze, settings_for
-from tests.helpers import complete, scenario
+from tests.helpers import complete, pass_review, scenario
 
 START = "2026-09-28T09:00:00+08:00"
 
@@ -78,14 +78,20 @@ def application(**changes: Any) -> dict[str, Any]:
 SUSPEND = "suspend_and_certify"  # medical, at the transfer-out agency (规程 第四条)
 
 
-def submit(office: Backoffice, *, suspended: bool = True, **changes: Any) -> str:
-    """An accepted online bundle case (three insurances) at the scenario's start time; unless
-    `suspended` is False the transfer-out agency has already suspended medical insurance and
-    issued the 参保(合)凭证 (so the medical 联系函 is open)."""
+def submit(
+    office: Backoffice, *, suspended: bool = True, reviewed: bool = True, **changes: Any
+) -> str:
+    """An accepted online bundle case (three insurances) at the scenario's start time, its
+    审核 passed (unless `reviewed` is False) so that the transfers run; unless `suspended` is
+    False the transfer-out agency has already suspended medical insurance and issued the
+    参保(合)凭证 (so the medical 联系函 is open)."""
     freeze(START)
     number = office.applications.submit(
         application(**changes), Actor("test", "applicant")
     ).case_number
+    if not reviewed:
+        return number
+    pass_review(office, number)
     if suspended and office.scenarios.open_task(number, SUSPEND, "medical_transfer"):
         complete(office, number, _suspend_step())
     return number
@@ -97,10 +103,10 @@ def _suspend_step() -> dict[str, Any]:
 
 
 def run_steps(office: Backoffice, number: str, count: int) -> None:
-    """Complete the first `count` task steps of the happy-path scenario after the medical
-    suspension (which `submit` did)."""
+    """Complete the first `count` task steps of the happy-path scenario after the review and
+    the medical suspension (which `submit` did)."""
     steps = [s for s in scenario("bundle_all_three_success")["steps"] if "task" in s]
-    for step in [s for s in steps if s["task"] != SUSPEND][:count]:
+    for step in [s for s in steps if s["task"] not in (SUSPEND, "review")][:count]:
         complete(office, number, step)
 
 

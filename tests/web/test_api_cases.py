@@ -26,7 +26,8 @@ def test_status_follows_the_case_from_acceptance_to_conclusion(
     number = api.post("/api/applications", application()).get_json()["case_number"]
 
     accepted = api.get(f"/api/cases/{number}").get_json()
-    assert accepted["status"] == "accepted" and accepted["status_text"] == "已受理，正在办理"
+    # 审核 comes first (seed 000 十四): accepted, under review, nothing transferred yet.
+    assert accepted["status"] == "accepted" and accepted["status_text"] == "已受理，正在审核"
     assert accepted["applicant"] == {"name": "张三", "id_number_masked": "330602********1231"}
     assert accepted["deadlines"] == {
         "committed": "2026-10-15",
@@ -35,22 +36,32 @@ def test_status_follows_the_case_from_acceptance_to_conclusion(
     }
     assert accepted["working_days_left"] == 9
     assert accepted["warnings"] == [] and accepted["documents"] == []
-    parts = _by_insurance(accepted)
+    waiting = _by_insurance(accepted)
+    assert {p["status"] for p in waiting.values()} == {"not_started"}
+    assert {p["text"] for p in waiting.values()} == {"审核通过后开始办理"}
+
+    assert STEPS[0]["task"] == "review"
+    complete(api.backoffice, number, STEPS[0])
+    reviewed = api.get(f"/api/cases/{number}").get_json()
+    assert reviewed["status"] == "in_transfer"
+    assert reviewed["status_text"] == "审核通过，各险种正在办理转移接续"
+    parts = _by_insurance(reviewed)
     assert {p["status"] for p in parts.values()} == {"in_progress"}
     assert "绍兴市越城区社保中心" in parts["pension"]["text"]
     assert "转出地杭州市就业中心" in parts["unemployment"]["text"]
 
-    for step in STEPS[:3]:  # contact letters sent; unemployment out review done
+    for step in STEPS[1:4]:  # contact letters sent; unemployment out review done
         complete(api.backoffice, number, step)
     middle = _by_insurance(api.get(f"/api/cases/{number}").get_json())
     assert "转出地杭州市社保中心正在办理转出手续" in middle["pension"]["text"]
     assert "转出地杭州市医保经办机构" in middle["medical"]["text"]
 
-    for step in STEPS[3:-1]:
+    for step in STEPS[4:-1]:
         complete(api.backoffice, number, step)
-    review = api.get(f"/api/cases/{number}").get_json()
-    assert review["status"] == "in_review"
-    assert {p["status"] for p in review["insurances"]} == {"completed"}
+    transferring = api.get(f"/api/cases/{number}").get_json()
+    assert transferring["status"] == "in_transfer"
+    assert _by_insurance(transferring)["unemployment"]["status"] == "in_progress"
+    assert {p["status"] for p in transferring["insurances"]} == {"completed", "in_progress"}
 
     complete(api.backoffice, number, STEPS[-1])
     done = api.get(f"/api/cases/{number}").get_json()

@@ -119,6 +119,9 @@ def test_blank_inputs_are_left_out_and_reported_as_required() -> None:
     messages = schema_form.validate(schema, data)
     fields, general = schema_form.fields(schema, {}, messages)
     assert {f.name: f.errors for f in fields if f.errors} == {
+        "review_materials_complete": ["提交材料是否齐全：必填项缺失"],
+        "review_legal_form": ["是否符合法定形式：必填项缺失"],
+        "review_verification": ["材料核实：必填项缺失"],
         "review_passed": ["审核是否通过：必填项缺失"],
         "review_opinion": ["审核意见：必填项缺失"],
     }

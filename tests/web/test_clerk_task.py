@@ -22,9 +22,9 @@ from tests.web.clerk_support import (
 
 
 def _completed(office: Any, number: str) -> list[Any]:
-    """Task completions after the medical suspension that `submit` did."""
+    """Task completions after the review and the medical suspension that `submit` did."""
     done = events(office, number, "task_completed")
-    return [e for e in done if e.data["spec"] != "suspend_and_certify"]
+    return [e for e in done if e.data["spec"] not in ("review", "suspend_and_certify")]
 
 
 def _open(office: Any, number: str, role: str) -> Any:

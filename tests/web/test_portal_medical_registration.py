@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from tests.conftest import freeze
-from tests.helpers import complete, scenario
+from tests.helpers import complete, pass_review, scenario
 from tests.web.api_support import START, api_app, application
 
 
@@ -30,6 +30,7 @@ def test_progress_shows_the_registration_date_after_suspension(
     freeze(START)
     api = api_app(database_url, make_app)
     number = api.post("/api/applications", application()).get_json()["case_number"]
+    pass_review(api.backoffice, number)  # 审核 first (seed 000 十四), then the transfers
     portal = _signed_in_portal(api, number)
     before = portal.get(f"/portal/cases/{number}").get_data(as_text=True)
     assert "正在办理中止参保手续并出具参保(合)凭证" in before and "register-by" not in before

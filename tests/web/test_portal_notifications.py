@@ -45,7 +45,7 @@ def test_each_status_change_gives_one_message(backoffice: Backoffice) -> None:
     messages = _messages(backoffice, number)
     assert [m.kind for m in messages] == [
         STATUS_KIND + "accepted",
-        STATUS_KIND + "in_review",
+        STATUS_KIND + "in_transfer",  # the review (seed 000 十四) passed
         STATUS_KIND + "concluded",
     ]
     assert "承诺于2026年10月15日前办结" in messages[0].message
@@ -104,14 +104,18 @@ def test_an_adapter_delivers_after_commit_and_a_failure_never_fails_the_use_case
     number = backoffice.applications.submit(application(), APPLICANT).case_number
     first = _messages(backoffice, number)
     assert [(m.channel, m.sent_at) for m in first] == [("sms", None)]  # written, not sent
-    complete(backoffice, number, STEPS[0])  # no status change: nothing more
-    assert len(_messages(backoffice, number)) == 1
-    for step in STEPS[1:-1]:
+    complete(backoffice, number, STEPS[0])  # the review passes (seed 000 十四): in_transfer
+    complete(backoffice, number, STEPS[1])  # no status change: nothing more
+    assert len(_messages(backoffice, number)) == 2
+    for step in STEPS[2:-1]:
         complete(backoffice, number, step)
     statuses = [m.kind for m in _messages(backoffice, number)]
-    assert statuses == [STATUS_KIND + "accepted", STATUS_KIND + "in_review"]
+    assert statuses == [STATUS_KIND + "accepted", STATUS_KIND + "in_transfer"]
     # The failed one is retried with the next change.
-    assert sorted(m.kind for m in sms.sent) == [STATUS_KIND + "accepted", STATUS_KIND + "in_review"]
+    assert sorted(m.kind for m in sms.sent) == [
+        STATUS_KIND + "accepted",
+        STATUS_KIND + "in_transfer",
+    ]
     assert all(m.sent_at is not None for m in _messages(backoffice, number))
 
 
