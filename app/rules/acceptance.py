@@ -227,7 +227,8 @@ def missing_stamped_id_copy(f: Facts) -> bool:
 def missing_hukou_certificate(f: Facts) -> bool:
     # seed 000 申请材料(4) 户籍证明（户籍地与居民身份证信息不一致的领取失业保险金人员需提供）;
     # "系统自动获取，如数据不全则需申请者提交": not asked for when the system has the data.
-    # 居民身份证信息 = the region code in the ID number (its first 6 digits).
+    # 居民身份证信息 = the region code in the ID number (its first 6 digits). Not a pooling-region
+    # comparison: the clause asks whether the two records agree, so the codes are compared as is.
     return (
         f.at_window
         and f.is_benefit_recipient
@@ -296,15 +297,17 @@ REASON_TEXT_ZH: dict[str, str] = {
     "still_insured_at_transfer_out": "在转出地处于参保状态的在职人员不予办理，"
     "请先在转出地办理中止参保手续（服务指南 十一、禁止性要求（一））。",
     "late_first_insured_out_of_province": "2010年1月1日以后首次在浙江省参保，且参保时男性年满50周岁、"
-    "女性年满40周岁的外省户籍人员不予办理（服务指南 十一、禁止性要求（二））。",
+    "女性年满40周岁的外省户籍人员不予办理企业职工基本养老保险关系转移（服务指南 十一、禁止性要求（二））；"
+    "医疗保险、失业保险关系可单独申请转移。",
     "medical_unsettled_expenses": "存在医疗费未结清情形，基本医疗保险关系转移接续不予办理"
     "（服务指南 十一、禁止性要求（三））。",
     "medical_account_not_credited": "医保个人账户未划账，基本医疗保险关系转移接续不予办理"
     "（服务指南 十一、禁止性要求（三））。",
     "medical_account_overdrawn": "医保个人账户实际结余资金透支，基本医疗保险关系转移接续不予办理，"
     "请先结清透支的医疗费（服务指南 十一、禁止性要求（三））。",
-    "unemployed_not_returning_to_hukou": "领取失业保险金的失业人员，只有转回户籍地领取失业保险金的"
-    "方可办理（服务指南 十、受理条件（二）；《浙江省失业保险条例》第三十二条）。",
+    "unemployed_not_returning_to_hukou": "领取失业保险金的失业人员，只有转回户籍地（转入地与户籍地属同一"
+    "统筹地区）领取失业保险金的，方可办理失业保险关系转移（服务指南 十、受理条件（二）；"
+    "《浙江省失业保险条例》第三十二条）。",
     "missing:id_card": "请提交社会保障卡或居民身份证：系统未能获取完整的身份数据"
     "（服务指南 十二、申请材料目录 第1项）。",
     "missing:application_form": "请提交《社会保险关系转移接续“一件事”联办申请表》"
