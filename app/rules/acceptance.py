@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 
 from app.rules.application_schema import FieldError, validate_application
 from app.rules.id_number import IdInfo, InvalidIdNumber, age_on, parse_id_number
+from app.rules.regions import same_pooling_region
 
 ACCEPTED: Final = "accepted"
 CORRECTION_REQUIRED: Final = "correction_required"
@@ -100,8 +101,11 @@ def no_insurance_selected(f: Facts) -> bool:
 
 def same_region(f: Facts) -> bool:
     # 社会保险法 第十九条、第三十二条、第五十二条: relationships move when a person changes
-    # pooling region (跨统筹地区); out = in leaves nothing to transfer.
-    return f.application["transfer_out_region"] == f.application["transfer_in_region"]
+    # pooling region (跨统筹地区); out and in in one pooling region leave nothing to transfer.
+    # One pooling region = one city (app/rules/regions.py): 330602 and 330603 are one place.
+    return same_pooling_region(
+        f.application["transfer_out_region"], f.application["transfer_in_region"]
+    )
 
 
 def retired(f: Facts) -> bool:
@@ -121,6 +125,12 @@ def still_insured_at_transfer_out(f: Facts) -> bool:
 def late_first_insured_out_of_province(f: Facts) -> bool:
     # seed 000 禁止性要求(二): 2010年1月1日以后首次在浙江省参保，且参保时男性年满50周岁和
     # 女性年满40周岁的外省户籍人员不予办理。
+    # Reading (contracts §4): this is the pension temporary-account rule (国办发〔2009〕66号
+    # 第六条: men 50+ / women 40+ away from their 户籍 place keep a temporary pension account,
+    # nothing moves), so it refuses only when pension is applied for. Medical insurance may
+    # not be barred for 户籍 reasons (seed 003 第二条), and unemployment has its own conditions.
+    if not f.applies_for("pension"):
+        return False
     # 外省户籍 = the applicant's hukou_region is not in Zhejiang (does not start with "33").
     # 年满50周岁 on the first-insured date: the 50th (40th) birthday itself counts (age_on).
     if f.person is None:  # cannot tell age or gender; already refused as invalid_id_number
@@ -153,21 +163,22 @@ def unemployed_not_returning_to_hukou(f: Facts) -> bool:
     # seed 000 受理条件(二): 需要转移到同一统筹地的参保人员或转回户籍地领取失业保险金的失业人员.
     # Reading: an unemployed person who draws unemployment benefit fits the bundle only
     # through the second branch, i.e. by moving back to the 户籍 place to draw it there
-    # (also seed 002: 浙江省失业保险条例 第三十二条; 2021 notice 第一条(二)). So refuse when
-    #   status.employment == "unemployed"
-    #   and unemployment.receiving_benefit is true
-    #   and unemployment.benefit_at_hukou is false.
-    # The applicant's benefit_at_hukou statement is used rather than comparing region
-    # codes, because pooling regions (e.g. 330100, city level) and 户籍 codes (e.g.
-    # 330106, district level) have different granularity. The rule looks at the person,
-    # so it applies whenever the unemployment section says so, whichever insurances are
-    # selected. Unemployed people who draw no benefit are not refused by this rule: the
-    # first branch (参保人员) covers them.
-    return (
-        f.status["employment"] == "unemployed"
-        and f.is_benefit_recipient
-        and f.unemployment.get("benefit_at_hukou") is False
+    # (also seed 002: 浙江省失业保险条例 第三十二条; 浙江2017 第九条（二）「要求回户籍地领取」;
+    # 2021 notice 第一条(二)). "Back to the 户籍 place" needs both the request (the applicant's
+    # benefit_at_hukou) and the move: the transfer-in region lies in the pooling region of the
+    # 户籍 (app/rules/regions.py, so 户籍 330603 and transfer-in 330602 are one place). The
+    # condition is about moving the unemployment relationship, so it refuses only when
+    # unemployment is applied for; a pension or medical transfer of the same person is decided
+    # on its own conditions. Unemployed people who draw no benefit are not refused by this
+    # rule: the first branch (参保人员) covers them.
+    if not f.applies_for("unemployment"):
+        return False
+    if f.status["employment"] != "unemployed" or not f.is_benefit_recipient:
+        return False
+    returning = f.unemployment.get("benefit_at_hukou") is True and same_pooling_region(
+        f.applicant["hukou_region"], f.application["transfer_in_region"]
     )
+    return not returning
 
 
 REFUSAL_RULES: tuple[tuple[str, Callable[[Facts], bool]], ...] = (
@@ -216,7 +227,8 @@ def missing_stamped_id_copy(f: Facts) -> bool:
 def missing_hukou_certificate(f: Facts) -> bool:
     # seed 000 申请材料(4) 户籍证明（户籍地与居民身份证信息不一致的领取失业保险金人员需提供）;
     # "系统自动获取，如数据不全则需申请者提交": not asked for when the system has the data.
-    # 居民身份证信息 = the region code in the ID number (its first 6 digits).
+    # 居民身份证信息 = the region code in the ID number (its first 6 digits). Not a pooling-region
+    # comparison: the clause asks whether the two records agree, so the codes are compared as is.
     return (
         f.at_window
         and f.is_benefit_recipient
@@ -285,15 +297,17 @@ REASON_TEXT_ZH: dict[str, str] = {
     "still_insured_at_transfer_out": "在转出地处于参保状态的在职人员不予办理，"
     "请先在转出地办理中止参保手续（服务指南 十一、禁止性要求（一））。",
     "late_first_insured_out_of_province": "2010年1月1日以后首次在浙江省参保，且参保时男性年满50周岁、"
-    "女性年满40周岁的外省户籍人员不予办理（服务指南 十一、禁止性要求（二））。",
+    "女性年满40周岁的外省户籍人员不予办理企业职工基本养老保险关系转移（服务指南 十一、禁止性要求（二））；"
+    "医疗保险、失业保险关系可单独申请转移。",
     "medical_unsettled_expenses": "存在医疗费未结清情形，基本医疗保险关系转移接续不予办理"
     "（服务指南 十一、禁止性要求（三））。",
     "medical_account_not_credited": "医保个人账户未划账，基本医疗保险关系转移接续不予办理"
     "（服务指南 十一、禁止性要求（三））。",
     "medical_account_overdrawn": "医保个人账户实际结余资金透支，基本医疗保险关系转移接续不予办理，"
     "请先结清透支的医疗费（服务指南 十一、禁止性要求（三））。",
-    "unemployed_not_returning_to_hukou": "领取失业保险金的失业人员，只有转回户籍地领取失业保险金的"
-    "方可办理（服务指南 十、受理条件（二）；《浙江省失业保险条例》第三十二条）。",
+    "unemployed_not_returning_to_hukou": "领取失业保险金的失业人员，只有转回户籍地（转入地与户籍地属同一"
+    "统筹地区）领取失业保险金的，方可办理失业保险关系转移（服务指南 十、受理条件（二）；"
+    "《浙江省失业保险条例》第三十二条）。",
     "missing:id_card": "请提交社会保障卡或居民身份证：系统未能获取完整的身份数据"
     "（服务指南 十二、申请材料目录 第1项）。",
     "missing:application_form": "请提交《社会保险关系转移接续“一件事”联办申请表》"

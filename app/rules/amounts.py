@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
 
+from app.rules.regions import same_province
+
 # ONE rounding rule for every amount in the product: half-up (四舍五入) to 0.01 yuan (分).
 # Why: the fen is the smallest unit agencies book, and half-up is the rounding that
 # accounting staff, the 参保凭证 and the applicant's own hand calculation all use; Python's
@@ -126,7 +128,7 @@ def unemployment_transfer_funds(
 
 def is_cross_province(transfer_out_region: str, transfer_in_region: str) -> bool:
     """The first two digits of a region code are the province (contracts §3)."""
-    return transfer_out_region[:2] != transfer_in_region[:2]
+    return not same_province(transfer_out_region, transfer_in_region)
 
 
 def pension_pooled_fund(total_contribution_base_since_1998: Decimal) -> Decimal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.rules.id_number import IdInfo, age_on
+from app.rules.regions import same_province
 
 # 国办发〔2009〕66号《城镇企业职工基本养老保险关系转移接续暂行办法》第五条第（二）项 (national
 # rule, not in the seeds): a person moving across provinces who does not return to the 户籍
@@ -12,16 +13,6 @@ from app.rules.id_number import IdInfo, age_on
 # a woman aged 40+ keeps the relationship at the old place; the new place opens a temporary
 # contribution account. Seed 000 十一（二） reads it the same way: 「外省户籍人员」.
 TEMPORARY_ACCOUNT_AGE = {"male": 50, "female": 40}
-
-
-def same_pooling_city(region_a: str, region_b: str) -> bool:
-    """Pooling regions are cities: districts of one city (first four digits) count as one place."""
-    return region_a[:4] == region_b[:4]
-
-
-def province(region: str) -> str:
-    """The province of a 6-digit region code: its first two digits (contracts §3)."""
-    return region[:2]
 
 
 def temporary_account_required(
@@ -35,9 +26,9 @@ def temporary_account_required(
     relationship when the move crosses a province border (第一条、第五条: 跨省流动就业), the
     户籍 province is not the transfer-in province, and the person is old enough on `on`.
     Every comparison is at province level; a move within one province never qualifies."""
-    if province(transfer_out_region) == province(transfer_in_region):
+    if same_province(transfer_out_region, transfer_in_region):
         return False
-    if province(hukou_region) == province(transfer_in_region):
+    if same_province(hukou_region, transfer_in_region):
         return False  # 第五条第（一）项: returning to the 户籍 province transfers normally
     return age_on(person.birth_date, on) >= TEMPORARY_ACCOUNT_AGE[person.gender]
 
@@ -49,4 +40,7 @@ def temporary_account_required_by_city(
     ≠ transfer-in city, any move): kept only so that cases decided on those versions replay
     identically. New cases use temporary_account_required."""
     old_enough = age_on(person.birth_date, on) >= TEMPORARY_ACCOUNT_AGE[person.gender]
-    return old_enough and not same_pooling_city(hukou_region, transfer_in_region)
+    # The city as those versions compared it (first four digits), verbatim: not
+    # regions.same_pooling_region, whose municipality and 省直辖 readings came later, so
+    # that a recorded choice replays exactly as it was checked.
+    return old_enough and hukou_region[:4] != transfer_in_region[:4]

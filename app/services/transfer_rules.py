@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from app import workdays
@@ -14,6 +14,7 @@ from app.documents.regions import PROVINCE_ABBR, REGIONS
 from app.engine.scripting import parse_instant
 from app.errors import FieldError, ValidationFailed
 from app.rules.amounts import (
+    InvalidMoney,
     format_money,
     is_cross_province,
     parse_money,
@@ -22,10 +23,10 @@ from app.rules.amounts import (
 from app.rules.id_number import InvalidIdNumber, age_on, parse_id_number
 from app.rules.medical_suspension import registration_deadline
 from app.rules.pension import (
-    province,
     temporary_account_required,
     temporary_account_required_by_city,
 )
+from app.rules.regions import province
 
 from .cases import CaseService, TaskHook
 
@@ -332,7 +333,8 @@ def medical_transfer_in(before: dict[str, Any], form: dict[str, Any]) -> dict[st
 
 
 def unemployment_funds(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
-    """Funds = 1.5 × the unpaid benefit (2021 通知 第三条); the clerk's figure must match."""
+    """Funds = 1.5 × the unpaid benefit (2021 通知 第二条（一）), in Decimal to the fen: the
+    clerk's figure must be exactly that, neither more nor less."""
     section = before["application"].get("unemployment") or {}
     expected, relationship_only = unemployment_transfer_funds(
         parse_money(section.get("monthly_benefit", "0")),
@@ -346,13 +348,16 @@ def unemployment_funds(before: dict[str, Any], form: dict[str, Any]) -> dict[str
         ),
     )
     try:
-        entered = Decimal(str(form.get("unemployment_funds_amount", "")).replace(",", ""))
-    except InvalidOperation:
-        raise _refuse("/unemployment_funds_amount", "金额格式不正确") from None
-    if relationship_only or entered != expected:
+        entered = parse_money(str(form.get("unemployment_funds_amount", "")))
+    except InvalidMoney:
+        raise _refuse(
+            "/unemployment_funds_amount", "金额格式不正确，应为如 1234.56 的金额（元）"
+        ) from None
+    if relationship_only or entered != expected:  # an overpayment is as wrong as a shortfall
         raise _refuse(
             "/unemployment_funds_amount",
-            f"应划转金额为 {format_money(expected)} 元（未领失业保险金 × 1.5，2021年通知第三条）",
+            f"应划转金额为 {format_money(expected)} 元"
+            "（未领失业保险金 × 1.5，2021年通知 第二条（一））",
         )
     return {"unemployment_funds_expected": str(expected)}
 

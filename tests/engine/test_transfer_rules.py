@@ -102,3 +102,42 @@ def test_transfer_out_conclusion_follows_the_reply_letter(backoffice: Backoffice
         )
     assert error.value.errors[0].field == "/unemployment_out_outcome"
     d.complete("unemployment_transfer", "out_conclude", UNEMPLOYMENT_CONCLUDED)
+
+
+@pytest.mark.parametrize(
+    "amount", ["24300.01", "24310", "30000.00", "48600.00", "24299.99", "0", "24300.1"]
+)
+def test_funds_other_than_one_and_a_half_times_the_unpaid_benefit_are_refused(
+    backoffice: Backoffice, amount: str
+) -> None:
+    """2021 通知 第二条（一）: funds = unpaid benefit × 1.5, to the fen; more is as wrong as less,
+    and a refused entry changes nothing."""
+    d = CaseDriver(backoffice).submit(
+        application(insurances=["unemployment"], transfer_out_region="310100")
+    )
+    d.complete("unemployment_transfer", "out_review", UNEMPLOYMENT_OUT_OK)
+    d.complete("unemployment_transfer", "in_decision", UNEMPLOYMENT_IN_OK)
+    d.complete("unemployment_transfer", "out_conclude", UNEMPLOYMENT_CONCLUDED)
+    before = (d.case().version, d.data(), [(t.id, t.state) for t in d.tasks()], len(d.events()))
+    with pytest.raises(ValidationFailed) as error:
+        d.complete(
+            "unemployment_transfer",
+            "transfer_funds",
+            {**UNEMPLOYMENT_FUNDS, "unemployment_funds_amount": amount},
+        )
+    [field_error] = error.value.errors
+    assert field_error.field == "/unemployment_funds_amount"
+    assert "24,300.00" in field_error.message and "第二条（一）" in field_error.message
+    assert (
+        d.case().version,
+        d.data(),
+        [(t.id, t.state) for t in d.tasks()],
+        len(d.events()),
+    ) == before
+    # The exact amount, however written, goes through.
+    d.complete(
+        "unemployment_transfer",
+        "transfer_funds",
+        {**UNEMPLOYMENT_FUNDS, "unemployment_funds_amount": "24300"},
+    )
+    assert d.data()["unemployment_funds_expected"] == "24300.00"

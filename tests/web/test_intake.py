@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.clock import clock
-from app.store.models import Case, CaseInput
+from app.store.models import AuditEvent, Case, CaseInput
 from tests.conftest import freeze
 from tests.helpers import events_of_kind, tasks
 from tests.web.clerk_support import START, Staff, application, office_of, staff_app
@@ -47,6 +47,11 @@ FORM = {
 def _cases(office: Any) -> int:
     with office.db.sessions() as session:
         return int(session.execute(select(func.count()).select_from(Case)).scalar_one())
+
+
+def _events(office: Any) -> int:
+    with office.db.sessions() as session:
+        return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
 def _start_data(office: Any, number: str) -> dict[str, Any]:
@@ -194,3 +199,32 @@ def test_expired_session_keeps_what_the_clerk_typed(database_url: str, make_app:
     assert 'value="13800000000"' in page
     assert 'name="status.retired" value="false" checked' in page
     assert 'name="insurances" value="unemployment" checked' in page
+
+
+def test_the_clerk_cannot_accept_a_retiree_at_the_window(database_url: str, make_app: Any) -> None:
+    """受理审查 re-checks with the online rules (seed 000 十一（一））: 予以受理 for a retiree is a
+    field error on the decision, in Chinese, and the case, its tasks and its audit stay as they
+    were; 不予受理 then goes through."""
+    app = staff_app(database_url, make_app)
+    office = office_of(app)
+    freeze(START)
+    clerk = Staff(app, "window_clerk_330602")
+    response = clerk.post("/intake", {**FORM, "status.retired": "true", "delivery": "on_site"})
+    number = response.location.rsplit("/", 1)[1]
+    (review,) = tasks(office, number, "open")
+    events = _events(office)
+
+    refused = clerk.post(f"/tasks/{review.id}", {"decision": "accepted"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "不能予以受理" in page and "退休人员不予办理" in page
+    (still,) = tasks(office, number, "open")
+    assert (still.id, still.state) == (review.id, "open")
+    assert _events(office) == events
+    with office.db.sessions() as session:
+        case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        assert (case.status, case.accepted_at) == ("submitted", None)
+
+    done = clerk.post(f"/tasks/{review.id}", {"decision": "refused", "reasons": ["retired"]})
+    assert done.status_code == 302
+    assert tasks(office, number, "open") == []

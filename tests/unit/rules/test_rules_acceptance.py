@@ -52,6 +52,12 @@ CASES = [
     # --- no_insurance_selected, same_region ------------------------------------------
     ("no insurance", {"insurances": []}, {}, R, ["no_insurance_selected"], []),
     ("same region", {"transfer_out_region": "330602"}, {}, R, ["same_region"], []),
+    # one pooling region = one city (first four digits): two districts of Shaoxing, or the
+    # city's code and one of its districts, are one place (app/rules/regions.py)
+    ("same region, two districts of one city", {"transfer_out_region": "330603"}, {}, R, ["same_region"], []),
+    ("same region, city code and its district", {"transfer_out_region": "330100", "transfer_in_region": "330106"}, {}, R, ["same_region"], []),
+    ("same region, two districts of Shanghai", {"transfer_out_region": "310101", "transfer_in_region": "310115"}, {}, R, ["same_region"], []),
+    ("two cities of one province", {"transfer_out_region": "330304"}, {}, A, [], []),
     # --- prohibition 1 ---------------------------------------------------------------
     ("retired", {"status__retired": True}, {}, R, ["retired"], []),
     ("employed, still insured at transfer-out", {"status__insured_at_transfer_out": True}, {}, R, ["still_insured_at_transfer_out"], []),
@@ -68,6 +74,11 @@ CASES = [
     ("man aged 56, first insured 2010-01-01", late(date(1954, 1, 1), "male", "2010-01-01"), {}, R, ["late_first_insured_out_of_province"], []),
     ("Feb-29 man, 28 Feb of his 50th year", late(date(1964, 2, 29), "male", "2014-02-28"), {}, A, [], []),
     ("Feb-29 man, 1 Mar of his 50th year", late(date(1964, 2, 29), "male", "2014-03-01"), {}, R, ["late_first_insured_out_of_province"], []),
+    # seed 000 十一（二） is the pension temporary-account rule (contracts §4): only with pension
+    ("late, medical only", {**late(date(1954, 1, 1), "male", "2012-01-01"), "insurances": ["medical"]}, {}, A, [], []),
+    ("late, unemployment only", {**late(date(1954, 1, 1), "male", "2012-01-01"), "insurances": ["unemployment"]}, {}, A, [], []),
+    ("late, medical and unemployment", {**late(date(1954, 1, 1), "male", "2012-01-01"), "insurances": ["medical", "unemployment"]}, {}, A, [], []),
+    ("late, pension only", {**late(date(1954, 1, 1), "male", "2012-01-01"), "insurances": ["pension"]}, {}, R, ["late_first_insured_out_of_province"], []),
     ("Zhejiang 户籍 exempt", late(date(1954, 1, 1), "male", "2010-01-01", region="330106"), {}, A, [], []),
     # 户籍 decides, not the region in the ID number
     ("Zhejiang ID, out-of-province 户籍", {**late(date(1954, 1, 1), "male", "2010-01-01", region="330106"), "applicant__hukou_region": OUT_OF_PROVINCE}, {}, R, ["late_first_insured_out_of_province"], []),
@@ -83,7 +94,13 @@ CASES = [
     ("recipient not returning to 户籍", {**RECIPIENT_AT_HUKOU, "unemployment__benefit_at_hukou": False}, {}, R, ["unemployed_not_returning_to_hukou"], []),
     ("recipient returning to 户籍", RECIPIENT_AT_HUKOU, {}, A, [], []),
     ("unemployed, no benefit", {"status__employment": "unemployed"}, {}, A, [], []),
-    ("recipient not returning, unemployment not selected", {**RECIPIENT_AT_HUKOU, "unemployment__benefit_at_hukou": False, "insurances": ["pension"]}, {}, R, ["unemployed_not_returning_to_hukou"], []),
+    # acceptance condition 2 concerns the unemployment transfer only
+    ("recipient not returning, unemployment not selected", {**RECIPIENT_AT_HUKOU, "unemployment__benefit_at_hukou": False, "insurances": ["pension"]}, {}, A, [], []),
+    ("recipient moving elsewhere, pension and medical only", {**RECIPIENT_AT_HUKOU, "transfer_in_region": "330304", "insurances": ["pension", "medical"]}, {}, A, [], []),
+    # the regions decide whether the move goes back to the 户籍 place, whatever the checkbox says
+    ("recipient ticks 户籍 but moves to another city", {**RECIPIENT_AT_HUKOU, "transfer_in_region": "330304"}, {}, R, ["unemployed_not_returning_to_hukou"], []),
+    ("recipient ticks 户籍, 户籍 in another province", {**RECIPIENT_AT_HUKOU, "applicant__hukou_region": OUT_OF_PROVINCE}, {}, R, ["unemployed_not_returning_to_hukou"], []),
+    ("recipient returning to another district of the 户籍 city", {**RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330603"}, {}, A, [], []),
     ("employed with a benefit flag", {"unemployment__receiving_benefit": True}, {}, A, [], []),
     # --- several reasons at once, in the order of contracts §4 ------------------------
     ("everything wrong", {
@@ -92,7 +109,9 @@ CASES = [
         "medical__account_overdrawn": True, "medical__unsettled_expenses": True,
         "status__employment": "unemployed", "unemployment__receiving_benefit": True,
     }, {}, R, ["invalid_id_number", "same_region", "retired", "medical_unsettled_expenses", "medical_account_overdrawn", "unemployed_not_returning_to_hukou"], []),
-    ("late and retired and no insurance", {**late(date(1954, 1, 1), "male", "2012-01-01"), "status__retired": True, "insurances": []}, {}, R, ["no_insurance_selected", "retired", "late_first_insured_out_of_province"], []),
+    # no insurance selected, so no pension: prohibition 2 does not apply
+    ("late and retired and no insurance", {**late(date(1954, 1, 1), "male", "2012-01-01"), "status__retired": True, "insurances": []}, {}, R, ["no_insurance_selected", "retired"], []),
+    ("late and retired", {**late(date(1954, 1, 1), "male", "2012-01-01"), "status__retired": True}, {}, R, ["retired", "late_first_insured_out_of_province"], []),
     # refusal wins over missing materials
     ("refused at the window with nothing", {**AT_WINDOW, "materials": [], "status__retired": True}, {"system_has_id_data": False}, R, ["retired"], []),
     # --- missing materials (window only) ----------------------------------------------
@@ -102,13 +121,13 @@ CASES = [
     ("window, employer agent with stamped copy", {**AT_WINDOW, "agent": EMPLOYER, "materials": ["application_form", "stamped_id_copy"]}, {}, A, [], []),
     ("window, system lacks ID data", AT_WINDOW, {"system_has_id_data": False}, C, [], ["missing:id_card"]),
     ("window, system lacks ID data, card given", {**AT_WINDOW, "materials": ["id_card", "application_form"]}, {"system_has_id_data": False}, A, [], []),
-    ("window, recipient, 户籍 differs from ID", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330106"}, {}, C, [], ["missing:hukou_certificate"]),
-    ("window, recipient, 户籍 differs, certificate given", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330106", "materials": ["application_form", "hukou_certificate"]}, {}, A, [], []),
-    ("window, recipient, 户籍 differs, system has 户籍 data", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330106"}, {"system_has_hukou_data": True}, A, [], []),
+    ("window, recipient, 户籍 differs from ID", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330603"}, {}, C, [], ["missing:hukou_certificate"]),
+    ("window, recipient, 户籍 differs, certificate given", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330603", "materials": ["application_form", "hukou_certificate"]}, {}, A, [], []),
+    ("window, recipient, 户籍 differs, system has 户籍 data", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330603"}, {"system_has_hukou_data": True}, A, [], []),
     ("window, recipient, 户籍 same as ID", {**AT_WINDOW, **RECIPIENT_AT_HUKOU}, {}, A, [], []),
-    ("window, 户籍 differs, not a recipient", {**AT_WINDOW, "applicant__hukou_region": "330106"}, {}, A, [], []),
-    ("window, all four missing", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330106", "agent": EMPLOYER, "materials": []}, {"system_has_id_data": False}, C, [], ["missing:id_card", "missing:application_form", "missing:stamped_id_copy", "missing:hukou_certificate"]),
-    ("online, nothing at all", {**RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330106", "agent": EMPLOYER, "materials": []}, {"system_has_id_data": False}, A, [], []),
+    ("window, 户籍 differs, not a recipient", {**AT_WINDOW, "applicant__hukou_region": "330603"}, {}, A, [], []),
+    ("window, all four missing", {**AT_WINDOW, **RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330603", "agent": EMPLOYER, "materials": []}, {"system_has_id_data": False}, C, [], ["missing:id_card", "missing:application_form", "missing:stamped_id_copy", "missing:hukou_certificate"]),
+    ("online, nothing at all", {**RECIPIENT_AT_HUKOU, "applicant__hukou_region": "330603", "agent": EMPLOYER, "materials": []}, {"system_has_id_data": False}, A, [], []),
     # --- invalid_application -----------------------------------------------------------
     ("first insured after today", {"status__first_insured_in_zhejiang": "2026-03-02"}, {}, R, ["invalid_application"], []),
 ]
