@@ -258,8 +258,8 @@ class CaseService:
                 raise NotFound("办件不存在")
             case = read_case(session, case_id)
             assert case is not None
-            entry = self.store.load(session, case, self.workflows.take(case_id))
-        self.workflows.put(case_id, entry)  # reading does not change it: keep it hot
+            # Restored apart from the hot cache: a read must not hand a use case its entry.
+            entry = self.store.load(session, case, None)
         return [self.engine.task_process(entry.workflow, uuid) or "" for uuid in task_uuids]
 
     # -- timers --------------------------------------------------------------------------

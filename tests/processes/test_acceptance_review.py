@@ -110,7 +110,9 @@ def test_the_clerk_cannot_accept_what_the_rules_refuse(
     case = d.case()
     assert (case.status, case.accepted_at) == ("refused", None)
     assert d.data()["reasons"] == [reason]
-    assert d.open_names() == [] and d.timers() == []
+    # The 不予受理决定书 is delivered like any decision (000 十九): only the delivery is open.
+    assert d.open_names() == [f"{BUNDLE}/deliver_on_site"]
+    assert [t.kind for t in d.timers()] == ["timer_deliver_on_site"]
 
 
 def test_the_clerk_cannot_accept_when_materials_are_missing(backoffice: Backoffice) -> None:
