@@ -248,6 +248,20 @@ class CaseService:
         self._changed()
         return opened
 
+    def task_processes(self, number: str, task_uuids: list[str]) -> list[str]:
+        """The process each task belongs to ("" when it is gone); reads, changes nothing."""
+        with self.db.sessions() as session:
+            case_id = session.execute(
+                select(Case.id).where(Case.number == number)
+            ).scalar_one_or_none()
+            if case_id is None:
+                raise NotFound("办件不存在")
+            case = read_case(session, case_id)
+            assert case is not None
+            entry = self.store.load(session, case, self.workflows.take(case_id))
+        self.workflows.put(case_id, entry)  # reading does not change it: keep it hot
+        return [self.engine.task_process(entry.workflow, uuid) or "" for uuid in task_uuids]
+
     # -- timers --------------------------------------------------------------------------
     def fire_due_timers(self) -> int:
         """Fire every timer that fell due; idempotent, one transaction per case."""

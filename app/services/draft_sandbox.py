@@ -13,19 +13,27 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.services.backoffice import Backoffice
 
 
-def run(workdir: Path) -> dict[str, Any]:
+@contextmanager
+def throwaway_backoffice(
+    workdir: Path, processes_dir: Path, forms_dir: Path, overrides: list[list[Any]]
+) -> Iterator[Backoffice]:
+    """A Backoffice on a new SQLite database in workdir, with the given diagrams deployed and
+    the live calendar overrides copied, on a simulated clock."""
     from app.config import Settings
-    from app.errors import AppError
     from app.services.backoffice import Backoffice
     from app.services.calendar import DayEntry
     from app.store.migrate import upgrade
 
-    request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
     url = f"sqlite:///{workdir / 'sandbox.db'}"
     upgrade(url)
     settings = Settings(
@@ -33,40 +41,57 @@ def run(workdir: Path) -> dict[str, Any]:
         simulation=True,
         scheduler=False,
         secret_key="sandbox",
-        processes_dir=Path(request["processes_dir"]),
-        forms_dir=Path(request["forms_dir"]),
+        processes_dir=processes_dir,
+        forms_dir=forms_dir,
     )
     backoffice = Backoffice(settings)
     try:
-        overrides = [
-            DayEntry(date.fromisoformat(d), bool(w), n) for d, w, n in request["overrides"]
-        ]
-        if overrides:
-            backoffice.calendar.set_days(overrides, actor="sandbox")
-        backoffice.deployments.deploy_directory("draft under test", "sandbox")
-        results = []
-        for item in request["scenarios"]:
-            outcome = {"name": item["name"], "source": item.get("source", "")}
-            try:
-                result = backoffice.scenarios.run(item["body"])
-            except AppError as exc:
-                details = [f"{e.field}: {e.message}" for e in getattr(exc, "errors", [])]
-                outcome.update(passed=False, status="", case_number="")
-                outcome["failures"] = [exc.message, *details]
-            except Exception as exc:  # noqa: BLE001 - a broken scenario fails, the run goes on
-                outcome.update(passed=False, status="", case_number="")
-                outcome["failures"] = [f"{type(exc).__name__}: {exc}"]
-            else:
-                outcome.update(
-                    passed=result.passed,
-                    status=result.status,
-                    case_number=result.case_number,
-                    failures=list(result.failures),
-                )
-            results.append(outcome)
-        return {"results": results}
+        days = [DayEntry(date.fromisoformat(d), bool(w), n) for d, w, n in overrides]
+        if days:
+            backoffice.calendar.set_days(days, actor="sandbox")
+        backoffice.deployments.deploy_directory("scenario sandbox", "sandbox")
+        yield backoffice
     finally:
         backoffice.close()
+
+
+def run_scenario(backoffice: Backoffice, body: dict[str, Any]) -> dict[str, Any]:
+    """One scenario's outcome as JSON; a scenario that breaks fails, it does not raise."""
+    from app.errors import AppError
+
+    try:
+        result = backoffice.scenarios.run(body)
+    except AppError as exc:
+        details = [f"{e.field}: {e.message}" for e in getattr(exc, "errors", [])]
+        return {
+            "passed": False,
+            "status": "",
+            "case_number": "",
+            "failures": [exc.message, *details],
+        }
+    except Exception as exc:  # noqa: BLE001 - a broken scenario fails, the run goes on
+        return {
+            "passed": False,
+            "status": "",
+            "case_number": "",
+            "failures": [f"{type(exc).__name__}: {exc}"],
+        }
+    return result.to_json()
+
+
+def run(workdir: Path) -> dict[str, Any]:
+    request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
+    with throwaway_backoffice(
+        workdir,
+        Path(request["processes_dir"]),
+        Path(request["forms_dir"]),
+        request["overrides"],
+    ) as backoffice:
+        results = []
+        for item in request["scenarios"]:
+            outcome = run_scenario(backoffice, item["body"])
+            results.append({"name": item["name"], "source": item.get("source", ""), **outcome})
+        return {"results": results}
 
 
 def main(argv: list[str]) -> int:

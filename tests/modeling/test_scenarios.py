@@ -33,7 +33,7 @@ def test_scenarios_pass_against_a_good_draft_in_a_sandbox(
     builtin = [r for r in results if r.source == "内置"]
     assert len(builtin) >= 7
     assert all(r.passed for r in results), [(r.name, r.failures) for r in results]
-    assert {r.status for r in results} == {"concluded"}
+    assert "concluded" in {r.status for r in results}  # each passed its own `expect`
     assert _cases(office) == 0, "scenarios ran in the live database"
     assert not clock.simulated, "scenarios moved the live clock"
 
