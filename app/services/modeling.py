@@ -353,7 +353,18 @@ class ModelingService:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []
-        return sorted(data.get("default", {}))
+        # Keys kept only for diagram versions deployed before ("legacy") are not offered.
+        legacy = data.get("legacy", {})
+        return sorted(key for key in data.get("default", {}) if key not in legacy)
+
+    def limit_binds(self) -> dict[str, str]:
+        """Which side's region each limit is looked up by (limits.json "binds")."""
+        path = self.processes_dir / "limits.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.get("binds", {}).items()}
 
     def new_process_drafts(self) -> list[DraftView]:
         """Open drafts of processes that are neither deployed nor in processes/ (新建流程)."""
