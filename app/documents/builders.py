@@ -17,6 +17,7 @@ from app.documents.regions import (
     Region,
     certificate_number,
 )
+from app.documents.service_guides import ServiceGuide, guide_for
 from app.rules.acceptance import REASON_TEXT_ZH, REFUSAL_REASONS, REMEDIES_ZH
 from app.rules.amounts import (
     PENSION_POOLED_FUND_RATE,
@@ -36,14 +37,17 @@ from app.rules.id_number import check_character, mask_id_number
 #
 # ID numbers on paper (身份证号码). A document may travel further than the office that prints
 # it (express mail, electronic delivery, the person's new employer), so the full number is
-# printed only where its reader needs it and nobody else holds that paper:
-# - 参保(合)凭证 第三联 (参保人留存): full — it is the person's own record of their rights
-#   (seed 003 注意事项 1).
-# - 参保(合)凭证 第一联 (转移用) and 第二联 (存档): masked. The first goes through the person or
-#   the new employer to the transfer-in agency, which checks it against the ID card presented
-#   with it (seed 003 注意事项 4: 携带此凭证及有效证件); the second is the issuing agency's paper
-#   backup of data it keeps in its own system anyway (seed 003 第八条: 保留其参保(合)信息).
-# - 联系函, 信息表, 复函 (agency to agency): masked. The full record moves between the systems,
+# printed where its reader needs it to identify the person, and masked elsewhere:
+# - 参保(合)凭证, all three copies: full (seed 003 layout: one standard form, 第八条 各地按照标准
+#   打印, with 身份证号 and 户主身份证号). 第一联 goes to the transfer-in agency, which registers
+#   the person by that number (暂行办法 第十条: the ID number is the unique identifier); 第三联
+#   is the person's own record of their rights (注意事项 1); 第二联 is the issuing agency's
+#   archive copy, kept in-house 以备核查 (第八条) — it is not masked either, because the check
+#   it serves is by that number and the layout has no second variant.
+# - 信息表 (medical and pension): full 社会保障号码 — 规程 第六条 2 「划转时需标明转移人员姓名和
+#   社会保障号」: the table goes with the account balance / funds and the receiving agency
+#   credits them by that number (第七条 1-2). The 社会保障号码 is the 公民身份号码.
+# - 联系函, 复函 (agency to agency): masked. The full record moves between the systems,
 #   matched by case number (design.md: the letters are messages correlated by case number;
 #   规程 第十条: 已经实现信息系统互联的，先通过信息系统交换); the paper names the person, the
 #   masked number and the case number.
@@ -194,8 +198,19 @@ def _agency(d: Data, key: str, default: str) -> str:
     return d.optional_text(key) or default
 
 
-def _contact(d: Data, region: Region) -> tuple[str | None, str]:
-    return d.optional_text("contact_person"), d.optional_text("contact_phone") or region.phone
+def _contact(d: Data, region: Region, which: str) -> tuple[str | None, str | None]:
+    """Contact person and phone of the issuing agency: the phone given in the data, else the
+    published phone of that very agency (processes/service_guides.json); None (a blank to fill
+    in by hand) when no seed publishes it — never another agency's line."""
+    return d.optional_text("contact_person"), d.optional_text("contact_phone") or region.phone(
+        which
+    )
+
+
+def _guide(region: Region) -> ServiceGuide | None:
+    """What the issuing region's service guide promises the applicant (seed 000 十七、二十一至
+    二十三; 001 十三、十六至十八; 002 十三、十六至十八), else the province-level channels."""
+    return guide_for(region.code)
 
 
 def _hukou_place(d: Data) -> str:
@@ -286,8 +301,8 @@ def _common(kind: str, title: str, case: Case, number: str, agency: str) -> dict
 
 CERTIFICATE_COPIES = (
     # (联次, 用途, who keeps it — seed 003 注意事项 2, full ID number printed?)
-    ("第一联", "转移用", "用于参保(合)人员办理医疗保障关系转移手续", False),
-    ("第二联", "存档", "由原参保(合)统筹地区经办机构存档备查", False),
+    ("第一联", "转移用", "用于参保(合)人员办理医疗保障关系转移手续", True),
+    ("第二联", "存档", "由原参保(合)统筹地区经办机构存档备查", True),
     ("第三联", "参保人留存", "由参保(合)人员自己留存", True),
 )
 
@@ -356,11 +371,12 @@ def build_insurance_certificate(data: Mapping[str, Any]) -> dict[str, Any]:
         )
 
     # seed 003 ＊: 尚未将身份证号码作为唯一身份识别码的统筹地区填写医疗保险编号. Zhejiang uses
-    # the ID number (第十条), so it is the default, masked like the ID number.
+    # the ID number (第十条), so it is the default, printed like the ID number.
     own_number = d.optional_text("medical_insurance_number")
     agency = _agency(d, "issuing_agency", insured_region.agency("medical"))
     contact_person = d.text("contact_person", "联系人")
-    contact_phone = d.optional_text("contact_phone") or insured_region.phone
+    # the issuing medical agency's own phone, never the region's employment hotline
+    contact_phone = d.optional_text("contact_phone") or insured_region.phone("medical")
 
     copies = []
     for ordinal, use, keeper, full in CERTIFICATE_COPIES:
@@ -482,7 +498,7 @@ def build_contact_letter(data: Mapping[str, Any], insurance: str | None = None) 
     )
     agency = _agency(d, "issuing_agency", issuer.agency(insurance))
     view = _common("contact_letter", "", case, number, agency)
-    contact_person, contact_phone = _contact(d, issuer)
+    contact_person, contact_phone = _contact(d, issuer, insurance)
     view.update(
         insurance=insurance,
         insurance_zh=INSURANCE_ZH[insurance],
@@ -592,11 +608,32 @@ def _unemployment_letter(d: Data, case: Case) -> dict[str, Any]:
         "unverified_months": unverified,
         "remaining_months": remaining,
         "monthly_benefit": _money_text(monthly) if monthly else None,
-        "cause": d.optional_text("unemployment_cause"),
+        "cause": _cause(d),
         "cross_province": cross,
         "relationship_only": relationship_only,
         "funds": _money_text(funds) if funds else None,
     }
+
+
+# 失业原因 (2021 通知 第三条（一）), as the transfer-out review records it: the causes of
+# 失业保险金申领发放办法 第四条 (非因本人意愿中断就业, 失业保险条例 第十四条（二）) and the
+# person's own wish, which is recorded too (it decides whether benefit is due at the new place).
+UNEMPLOYMENT_CAUSE_ZH = {
+    "contract_terminated": "劳动合同期满终止",
+    "dismissed_by_employer": "被用人单位解除劳动合同",
+    "expelled_or_removed": "被用人单位开除、除名或辞退",
+    "employer_fault": "因用人单位过错由本人解除劳动合同",
+    "other_statutory": "法律、行政法规规定的其他非本人意愿中断就业情形",
+    "own_wish": "本人意愿中断就业（辞职等）",
+}
+
+
+def _cause(d: Data) -> str | None:
+    """The cause's Chinese label; text recorded otherwise is printed as it stands."""
+    value = d.optional_text("unemployment_cause")
+    if value is None:
+        return None
+    return UNEMPLOYMENT_CAUSE_ZH.get(value, value)
 
 
 def _card_number(d: Data) -> str | None:
@@ -649,7 +686,7 @@ def build_info_table(data: Mapping[str, Any], insurance: str | None = None) -> d
     view = _common(
         "info_table", "", case, number, _agency(d, "issuing_agency", issuer.agency(insurance))
     )
-    contact_person, contact_phone = _contact(d, issuer)
+    contact_person, contact_phone = _contact(d, issuer, insurance)
     view.update(
         insurance=insurance,
         insurance_zh=INSURANCE_ZH[insurance],
@@ -767,7 +804,7 @@ def build_reply_letter(data: Mapping[str, Any]) -> dict[str, Any]:
         _, start_month = d.period_point("unemployment_benefit_start_month", "失业保险待遇起始月份")
     if not accepted:
         reasons = d.text_list("unemployment_refusal_reasons", "不予接续的理由")
-    contact_person, contact_phone = _contact(d, issuer)
+    contact_person, contact_phone = _contact(d, issuer, "unemployment")
     view.update(
         addressee=_agency(d, "addressee", receiver.agency("unemployment")),
         accepted=accepted,
@@ -831,7 +868,7 @@ def build_correction_notice(data: Mapping[str, Any]) -> dict[str, Any]:
         materials=materials,
         committed_days=_limit(d, "committed_days", BUNDLE_COMMITTED_DAYS),
         legal_days=_limit(d, "legal_days", BUNDLE_LEGAL_DAYS),
-        contact_phone=d.optional_text("contact_phone") or issuer.phone,
+        guide=_guide(issuer),
     )
     return view
 
@@ -877,7 +914,7 @@ def build_refusal_decision(data: Mapping[str, Any]) -> dict[str, Any]:
         remedies=REMEDIES_ZH,
         review_body=d.optional_text("review_body"),
         court=d.optional_text("court"),
-        contact_phone=d.optional_text("contact_phone") or issuer.phone,
+        guide=_guide(issuer),
     )
     return view
 
@@ -889,7 +926,9 @@ def build_completion_notice(data: Mapping[str, Any]) -> dict[str, Any]:
     application.insurances) and each one's result (transfer_results.<insurance> |
     <insurance>_result: completed | refused | ineligible); for refused / ineligible the
     reasons (<insurance>_refusal_reasons / <insurance>_ineligible_reasons,
-    unemployment_out_refusal_reasons). Printed when present: pension_contribution_months,
+    unemployment_out_refusal_reasons). Printed when present: pension_account_type (temporary: the
+    66号文 第五条第（二）项 wording, pension_temporary_account_number; never 「已由…转入…」),
+    pension_contribution_months,
     pension_individual_account_amount, pension_pooled_fund_amount, medical_credited_amount,
     medical_precredited_months, unemployment_benefit_start_month,
     unemployment_remaining_benefit_months. Optional submitted_on, document_number,
@@ -938,12 +977,14 @@ def build_completion_notice(data: Mapping[str, Any]) -> dict[str, Any]:
         any_negative=any_negative,
         remedies=REMEDIES_ZH,
         delivery=d.choice("application.delivery", "送达方式", DELIVERY_ZH),
-        contact_phone=d.optional_text("contact_phone") or issuer.phone,
+        guide=_guide(issuer),
     )
     return view
 
 
 def _completed_details(d: Data, ins: str, case: Case) -> list[str]:
+    if ins == "pension" and d.raw("pension_account_type") == "temporary":
+        return _temporary_account_details(d, case)
     lines = [f"{INSURANCE_ZH[ins]}关系已由{case.region_out.name}转入{case.region_in.name}。"]
     if ins == "pension":
         lines.append("缴费年限累计计算，达到待遇领取条件时基本养老金分段计算、统一支付。")
@@ -973,6 +1014,23 @@ def _completed_details(d: Data, ins: str, case: Case) -> list[str]:
             _, month = d.period_point("unemployment_benefit_start_month", "待遇起始月份")
             lines.append(f"自{month}起按转入地标准享受失业保险待遇。")
     return lines
+
+
+def _temporary_account_details(d: Data, case: Case) -> list[str]:
+    """The temporary-account path (国办发〔2009〕66号 第五条第（二）项): nothing was transferred;
+    the relationship stays at the old place and the new place keeps a temporary account."""
+    number = d.optional_text("pension_temporary_account_number")
+    account = f"（账户编号：{number}）" if number else ""
+    return [
+        "你跨省流动就业，户籍不在转入地所在省份，且男性年满50周岁、女性年满40周岁，"
+        "根据《城镇企业职工基本养老保险关系转移接续暂行办法》（国办发〔2009〕66号）"
+        "第五条第（二）项，基本养老保险关系不转移。",
+        f"你的基本养老保险关系继续保留在原参保地{case.region_out.name}；"
+        f"已在{case.region_in.name}为你建立临时基本养老保险缴费账户{account}，"
+        "记录单位和个人的全部缴费。",
+        "再次跨省流动就业或在新参保地达到待遇领取条件时，"
+        "临时缴费账户中的全部缴费本息将转移归集到原参保地或待遇领取地。",
+    ]
 
 
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from app.documents.errors import DocumentDataError
+from app.documents.service_guides import agency_phone
 
 # 省、自治区、直辖市的简称, keyed by the first two digits of the 6-digit administrative
 # division code (GB/T 2260). Where a province has two 简称 the one used on licence plates
@@ -61,39 +62,52 @@ class Region:
     code: str  # 6-digit administrative division code (contracts §3)
     name: str  # 统筹地区名称 as printed, e.g. 杭州市
     short: str  # 机关代字 used in default document numbers, e.g. 杭
-    phone: str  # consultation phone published in the region's service guide
 
     @property
     def province_abbr(self) -> str:
         return PROVINCE_ABBR[self.code[:2]]
+
+    def phone(self, which: str) -> str | None:
+        """The published phone of the region's agency of this kind (bureau | pension | medical
+        | unemployment) from processes/service_guides.json, or None when no seed gives it: a
+        document never prints another agency's line as the issuer's contact."""
+        return agency_phone(self.code, which)
 
     def agency(self, which: str) -> str:
         """Full name of the region's agency: bureau | pension | medical | unemployment."""
         return self.name + AGENCY_SUFFIX[which]
 
 
-# The demo regions (app.demo.REGIONS). Phones are the 咨询电话 of the seed guides:
-# 330602 seed 000 二十一, 330100 seed 002 十六, 330304 seed 001 (电话咨询).
+# The demo regions (app.demo.REGIONS). Their agencies' phones are data, per agency kind, in
+# processes/service_guides.json (each with the seed clause it is copied from).
 REGIONS: dict[str, Region] = {
     r.code: r
     for r in (
-        Region("330100", "杭州市", "杭", "0571-87258563"),
-        Region("330602", "绍兴市越城区", "越", "0575-85736120"),
-        Region("330304", "温州市瓯海区", "瓯", "0577-88591986"),
+        Region("330100", "杭州市", "杭"),
+        Region("330602", "绍兴市越城区", "越"),
+        Region("330304", "温州市瓯海区", "瓯"),
     )
 }
+
+
+# Regions outside this deployment that its documents must name: the other end of a
+# cross-province transfer (2021 通知), e.g. a 联系函 the Zhejiang transfer-in agency receives
+# or sends. Only names are known here; their agencies' phones and guides are not (blank /
+# 以办理地服务指南为准), and they are not offered as regions of this deployment.
+PEER_REGIONS: dict[str, Region] = {r.code: r for r in (Region("310100", "上海市", "沪"),)}
 
 
 def region(code: object, field: str) -> Region:
     """The region for a code, or a DocumentDataError naming `field`."""
     if not isinstance(code, str) or not code:
         raise DocumentDataError(field, "缺少地区代码")
-    if code not in REGIONS:
+    found = REGIONS.get(code) or PEER_REGIONS.get(code)
+    if found is None:
         raise DocumentDataError(
             field,
             f"地区代码 {code} 不在文书地区表中（app.documents.regions.REGIONS），无法打印地区名称",
         )
-    return REGIONS[code]
+    return found
 
 
 CERTIFICATE_NUMBER_PATTERN = re.compile(r"^（\S+?）（\S+?）（[0-9]{4}）第 [0-9]{6} 号$")

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import clock
+from app.documents.service_guides import guide_for
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import AuditEvent, Case, Notification
@@ -77,8 +78,26 @@ def _day(d: date | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
+def guide_note(region: object) -> str:
+    """What the guide promises, in SMS length (seed 000 十七、二十一、二十二、二十三; 001 十三、
+    十六至十八; 002 十三、十六至十八), for the transfer-in window that handles the case. The
+    office hours are long (seasons, two halls), so the message points to the progress page."""
+    guide = guide_for(region)
+    if guide is None:
+        return "收费、咨询和投诉渠道以办理地服务指南为准。"
+    return (
+        f"本事项{guide.fee}；咨询电话{guide.consultation}；"
+        f"监督投诉{guide.complaints}；办公时间见办件进度页面。"
+    )
+
+
 def status_message(case: Any) -> str:
-    """The plain-language text of a case row's status (short enough for an SMS)."""
+    """The plain-language text of a case row's status (short enough for an SMS), with what the
+    transfer-in window's guide promises (fee, consultation, complaints, office hours)."""
+    return _status_text(case) + guide_note(getattr(case, "transfer_in_region", None))
+
+
+def _status_text(case: Any) -> str:
     head = f"{SIGNATURE}您的社会保险关系转移接续申请（办件编号 {case.number}）"
     status = case.status
     if status == "submitted":
@@ -117,6 +136,7 @@ _CASE_ROW = (
         _CASES.c.committed_due,
         _CASES.c.legal_due,
         _CASES.c.deadlines_provisional,
+        _CASES.c.transfer_in_region,
     )
     .where(_CASES.c.id == bindparam("case_id"))
     .with_for_update()  # PostgreSQL: a second process waits, then sees this one's message

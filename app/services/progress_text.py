@@ -48,7 +48,14 @@ STEP_ZH = {
         "medical_transfer",
         "transfer_out",
     ): "转出地{out_}医保经办机构正在办理转出手续、出具信息表并划转个人账户余额",
-    ("medical_transfer", "transfer_in"): "{in_}医保经办机构已收到信息表，正在办理接续手续",
+    (
+        "medical_transfer",
+        "balance_arrival",
+    ): "{in_}医保经办机构已收到信息表，正在等待转出地划转的个人账户余额到账",
+    (
+        "medical_transfer",
+        "transfer_in",
+    ): "{in_}医保经办机构已收到信息表和个人账户余额，正在办理接续手续",
     ("medical_transfer", "correct_info"): "转出地{out_}医保经办机构正在按转入地意见更正信息表",
     ("unemployment_transfer", "out_review"): "转出地{out_}就业中心正在审核并出具联系函",
     ("unemployment_transfer", "in_decision"): "{in_}就业中心正在作出接续决定并发送复函",
@@ -79,7 +86,10 @@ def insurance_progress(snap: CaseSnapshot, insurance: str) -> dict[str, Any]:
     if finished is not None:
         text = RESULT_ZH.get(finished.result, finished.result).format(**names)
         if insurance == "pension" and finished.data.get("pension_account_type") == "temporary":
-            text = f"已在{names['in_']}建立临时基本养老保险缴费账户"
+            text = (
+                f"基本养老保险关系保留在原参保地{names['out_']}，"
+                f"已在{names['in_']}建立临时基本养老保险缴费账户"
+            )
         return {
             "status": finished.result,
             "text": text,

@@ -4,13 +4,14 @@ fixes is computed here and a different entry is refused, naming the field and th
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app import workdays
 from app.clock import clock
 from app.documents.regions import PROVINCE_ABBR, REGIONS
+from app.engine.scripting import parse_instant
 from app.errors import FieldError, ValidationFailed
 from app.rules.amounts import (
     format_money,
@@ -18,21 +19,42 @@ from app.rules.amounts import (
     parse_money,
     unemployment_transfer_funds,
 )
-from app.rules.id_number import InvalidIdNumber, parse_id_number
+from app.rules.id_number import InvalidIdNumber, age_on, parse_id_number
 from app.rules.medical_suspension import registration_deadline
-from app.rules.pension import temporary_account_required
+from app.rules.pension import (
+    province,
+    temporary_account_required,
+    temporary_account_required_by_city,
+)
 
-from .cases import CaseService
+from .cases import CaseService, TaskHook
 
 
 def install(cases: CaseService) -> None:
     cases.task_hooks[("pension_transfer", "contact_letter")] = pension_contact_letter
     cases.task_hooks[("medical_transfer", "suspend_and_certify")] = medical_suspend_and_certify
     cases.task_hooks[("medical_transfer", "contact_letter")] = medical_contact_letter
+    cases.task_hooks[("medical_transfer", "balance_arrival")] = medical_balance_arrival
+    # Regions' local rules (local_rules.install) already compute the pre-credit at transfer-in:
+    # the amount check runs first, then theirs.
+    cases.task_hooks[("medical_transfer", "transfer_in")] = _chain(
+        medical_transfer_in, cases.task_hooks.get(("medical_transfer", "transfer_in"))
+    )
     cases.task_hooks[("unemployment_transfer", "out_review")] = unemployment_out_review
     cases.task_hooks[("unemployment_transfer", "transfer_funds")] = unemployment_funds
     cases.task_hooks[("unemployment_transfer", "in_decision")] = unemployment_in_decision
     cases.task_hooks[("unemployment_transfer", "out_conclude")] = unemployment_out_conclude
+
+
+def _chain(first: TaskHook, then: TaskHook | None) -> TaskHook:
+    """Both hooks on the same task: the first may refuse; their derived values are merged."""
+    if then is None:
+        return first
+
+    def both(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+        return {**first(before, form), **then(before, form)}
+
+    return both
 
 
 def _refuse(field: str, message: str) -> ValidationFailed:
@@ -40,13 +62,59 @@ def _refuse(field: str, message: str) -> ValidationFailed:
 
 
 def pension_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
-    """Men 50+ / women 40+ moving to a non-户籍 place get a temporary account (国办发〔2009〕66号 第六条)."""
+    """The temporary account is the rule's outcome, not the clerk's choice: the system computes
+    it from the application (国办发〔2009〕66号 第五条第（二）项) and refuses the other choice."""
     if not form.get("pension_eligible"):
         return {}
+    if not before.get("pension_temporary_account_by_province"):
+        return _pension_contact_letter_by_city(before, form)
+    application = before["application"]
+    applicant = application["applicant"]
+    # Age at the time of the move: the day the transfer application was accepted, so that the
+    # outcome does not depend on the day the clerk reviews it.
+    moved_on = workdays.local_date(parse_instant(str(before["pension_accepted_at"])))
+    person = parse_id_number(applicant["id_number"], moved_on)
+    hukou, out, in_ = (
+        applicant["hukou_region"],
+        application["transfer_out_region"],
+        application["transfer_in_region"],
+    )
+    required = temporary_account_required(person, hukou, out, in_, moved_on)
+    if bool(form.get("pension_temporary_account")) != required:
+        facts = (
+            f"{'男' if person.gender == 'male' else '女'}性，受理时{age_on(person.birth_date, moved_on)}周岁；"
+            f"户籍{_province_zh(hukou)}，由{_province_zh(out)}转入{_province_zh(in_)}"
+        )
+        expected = (
+            "应建立临时基本养老保险缴费账户（跨省流动、户籍不在转入省份且男性年满50周岁/女性年满40周岁）"
+            if required
+            else "不属于建立临时缴费账户的情形，应转移基本养老保险关系"
+            "（仅跨省流动、户籍不在转入省份且男性年满50周岁/女性年满40周岁的才建立临时账户）"
+        )
+        raise _refuse(
+            "/pension_temporary_account", f"{expected}：{facts}（{PENSION_TEMPORARY_ARTICLE}）"
+        )
+    return {"pension_temporary_account_rule": PENSION_TEMPORARY_ARTICLE}
+
+
+PENSION_TEMPORARY_ARTICLE = (
+    "国办发〔2009〕66号《城镇企业职工基本养老保险关系转移接续暂行办法》第五条第（二）项"
+)
+
+
+def _province_zh(region: str) -> str:
+    abbr = PROVINCE_ABBR.get(province(region))
+    return f"{abbr}（{region}）" if abbr else region
+
+
+def _pension_contact_letter_by_city(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """pension_transfer versions before the province reading (no
+    pension_temporary_account_by_province flag): their rule, messages and recorded citation
+    byte for byte, so that the cases decided on them replay identically."""
     application = before["application"]
     today = workdays.local_date(clock.now())
     person = parse_id_number(application["applicant"]["id_number"], today)
-    required = temporary_account_required(
+    required = temporary_account_required_by_city(
         person, application["applicant"]["hukou_region"], application["transfer_in_region"], today
     )
     if bool(form.get("pension_temporary_account")) != required:
@@ -63,13 +131,16 @@ def unemployment_out_review(before: dict[str, Any], form: dict[str, Any]) -> dic
     """A worker moving to a job in another pooling region applies with the labour contract
     signed with the transfer-in employer (浙江2017 第六条（一））: approving needs it checked and
     the employer named. Benefit recipients returning to the 户籍 place need none (第九条（一））."""
+    errors = _cause_errors(before, form)
     # The diagram sets the flag (receive) from the process version that introduced this rule
     # on; earlier versions never set it, so their recorded completions replay unchanged.
-    if not before.get("unemployment_labour_contract_required"):
+    if not before.get("unemployment_labour_contract_required") or not form.get(
+        "unemployment_out_approved"
+    ):
+        # a missing or invalid contract is refused in writing (the reasons field)
+        if errors:
+            raise ValidationFailed("表单填写有误，请按提示修改", errors)
         return {}
-    if not form.get("unemployment_out_approved"):
-        return {}  # a missing or invalid contract is refused in writing (the reasons field)
-    errors = []
     if form.get("unemployment_labour_contract_checked") is not True:
         errors.append(
             FieldError(
@@ -86,6 +157,28 @@ def unemployment_out_review(before: dict[str, Any], form: dict[str, Any]) -> dic
     if errors:
         raise ValidationFailed("表单填写有误，请按提示修改", errors)
     return {}
+
+
+def _cause_errors(before: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:
+    """2021 通知 第三条（一）: the record moved holds the 失业原因 — required when an unemployed
+    person's transfer is approved, not applicable to an employed worker (application.status.
+    employment). The diagram sets unemployment_cause_required (receive) from the version that
+    introduced the field on; on earlier versions (flag absent) nothing is checked, so their
+    recorded completions replay unchanged."""
+    required = before.get("unemployment_cause_required")
+    if required is None:
+        return []
+    cause = form.get("unemployment_cause")
+    if required and form.get("unemployment_out_approved") and not cause:
+        return [
+            FieldError(
+                "/unemployment_cause",
+                "失业原因：失业人员转移失业保险关系的必填（2021年通知 第三条（一）），打印在联系函上",
+            )
+        ]
+    if not required and cause:
+        return [FieldError("/unemployment_cause", "失业原因：在职职工转移的不填写失业原因")]
+    return []
 
 
 _CERTIFICATE_NUMBER = re.compile(r"^（([^（）]+)）（([^（）]+)）（([0-9]{4})）第 [0-9]{6} 号$")
@@ -169,6 +262,72 @@ def medical_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict
         raise _refuse(
             "/medical_certificate_number", f"应与转出地出具的参保(合)凭证编号一致：{issued}"
         )
+    return {}
+
+
+def medical_balance_arrival(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """规程 第七条「在收到《信息表》和个人账户余额后的15个工作日内」: the transfer-in clock starts
+    when both have arrived, the later of the 信息表 (when the transfer-out step completed) and
+    the balance (the day the clerk records, today unless given; never in the future, never
+    before the 联系函 reached the transfer-out agency, which moves the balance only after it)."""
+    now = clock.now()
+    today = workdays.local_date(now)
+    arrived_at = now
+    entered = form.get("medical_balance_arrived_on")
+    if entered is not None:
+        try:
+            day = date.fromisoformat(str(entered))
+        except ValueError:
+            raise _refuse("/medical_balance_arrived_on", "到账日期不是有效日期") from None
+        earliest = before.get("medical_contact_letter_received_at")
+        first = workdays.local_date(parse_instant(str(earliest))) if earliest else None
+        if day > today:
+            raise _refuse("/medical_balance_arrived_on", "到账日期不能晚于今日")
+        if first is not None and day < first:
+            raise _refuse(
+                "/medical_balance_arrived_on",
+                f"到账日期不能早于转出地收到《联系函》之日 {first.isoformat()}",
+            )
+        if day < today:
+            arrived_at = datetime.combine(day, time(0), workdays.TZ)
+    table_at = parse_instant(str(before["medical_info_table_received_at"]))
+    return {
+        "medical_balance_received_at": arrived_at.isoformat(),
+        "medical_info_received_at": max(table_at, arrived_at).isoformat(),
+    }
+
+
+def medical_transfer_in(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """规程 第七条1、2: the amount credited is the balance on the 信息表 (as transfer-out recorded or
+    corrected it), and it must have arrived in full; a difference can only be sent back for
+    correction (「个人账户金额有误的……转出地经办机构应予以配合更正」), never completed."""
+    # Set by info_sent from the version with the balance-arrival step on; earlier versions
+    # never set it, so their recorded completions replay unchanged.
+    if "medical_info_table_received_at" not in before:
+        return {}
+    if form.get("medical_in_decision") != "completed":
+        return {}
+    transferred = before.get("medical_account_handling") == "transferred"
+    expected = (
+        parse_money(str(before.get("medical_account_balance", "0"))) if transferred else Decimal(0)
+    )
+    if transferred:
+        arrived = parse_money(str(before.get("medical_balance_arrived_amount", "0")))
+        if arrived != expected:
+            raise _refuse(
+                "/medical_in_decision",
+                f"到账金额 {format_money(arrived)} 元与《信息表》列明的划转余额 "
+                f"{format_money(expected)} 元不一致，不能办结；请选择“凭证、信息表或个人账户金额有误，"
+                "请转出地更正”（规程 第七条）",
+            )
+    credited = parse_money(str(form.get("medical_credited_amount", "")))
+    if credited != expected:
+        reason = (
+            f"计入个人账户金额应为《信息表》列明并已到账的个人账户余额 {format_money(expected)} 元"
+            if transferred
+            else "转出地未划转个人账户余额（一次性发还本人或无余额），计入个人账户金额应为 0.00 元"
+        )
+        raise _refuse("/medical_credited_amount", f"{reason}（规程 第七条）")
     return {}
 
 

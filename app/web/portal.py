@@ -25,6 +25,7 @@ from flask import (
 
 from app import workdays
 from app.clock import clock
+from app.documents.service_guides import guide_for, load_guides
 from app.errors import AppError, FieldError
 from app.services.cases import Actor
 from app.services.portal import RATING_LEVELS, PortalService, normalize_case_number
@@ -111,7 +112,9 @@ def _today() -> Any:
 
 @bp.get("/")
 def index() -> Any:
-    return render_template("portal/index.html", remembered=session.get(SESSION_KEY, []))
+    return render_template(
+        "portal/index.html", remembered=session.get(SESSION_KEY, []), guides=load_guides()
+    )
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -214,6 +217,8 @@ def case(number: str) -> Any:
         missing=missing,
         material_labels=MATERIAL_LABELS,
         tz=workdays.TZ,
+        # the window that handles the case: the transfer-in region (seed 000 十三、二十三)
+        guide=guide_for(status["transfer_in_region"]),
     )
 
 

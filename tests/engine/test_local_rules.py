@@ -75,7 +75,7 @@ def test_wenzhou_allows_refund_and_precredits_the_rest_of_the_year(backoffice: B
         _medical_only("330304", "330602"), Actor("p", "applicant")
     ).case_number
     _certify(backoffice, into_wenzhou, "330602")
-    for name in ("transfer_out", "transfer_in"):
+    for name in ("transfer_out", "balance_arrival", "transfer_in"):
         complete(backoffice, into_wenzhou, steps[name])
     done = [
         e

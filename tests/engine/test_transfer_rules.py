@@ -23,10 +23,21 @@ from tests.processes.driver import (
 
 
 def test_temporary_account_age_and_place_boundaries() -> None:
+    """国办发〔2009〕66号 第五条第（二）项, read at province level (户籍所在地指省): hukou,
+    transfer-out, transfer-in, on."""
     man = parse_id_number("33060219761101123X", date(2026, 11, 1))  # 50 on 2026-11-01
-    assert temporary_account_required(man, "330602", "310101", date(2026, 11, 1))
-    assert not temporary_account_required(man, "330602", "310101", date(2026, 10, 31))
-    assert not temporary_account_required(man, "330602", "330603", date(2026, 11, 1))  # same city
+    nov1, oct31 = date(2026, 11, 1), date(2026, 10, 31)
+    # Zhejiang 户籍 moving from Zhejiang to Shanghai: cross-province, not his 户籍 province.
+    assert temporary_account_required(man, "330602", "330100", "310101", nov1)
+    assert not temporary_account_required(man, "330602", "330100", "310101", oct31)  # 49
+    # Within Zhejiang, even between cities and even for another province's 户籍: no.
+    assert not temporary_account_required(man, "330602", "330100", "330304", nov1)
+    assert not temporary_account_required(man, "340102", "330100", "330602", nov1)
+    # Back to the 户籍 province from another province: a normal transfer (第五条第（一）项).
+    assert not temporary_account_required(man, "330602", "310101", "330100", nov1)
+    woman = parse_id_number("340102198611011220", nov1)  # 40 on 2026-11-01
+    assert temporary_account_required(woman, "340102", "310101", "330602", nov1)
+    assert not temporary_account_required(woman, "340102", "310101", "330602", oct31)
 
 
 def test_wrong_funds_amount_is_refused_with_the_right_figure(backoffice: Backoffice) -> None:
@@ -66,7 +77,8 @@ def test_benefit_recipient_is_paid_from_the_month_after_approval(backoffice: Bac
         unemployment={"receiving_benefit": True, "benefit_at_hukou": True},
     )
     d = CaseDriver(backoffice).submit(recipient)
-    d.complete("unemployment_transfer", "out_review", UNEMPLOYMENT_OUT_OK)
+    cause = {"unemployment_cause": "contract_terminated"}  # 2021 通知 第三条（一）
+    d.complete("unemployment_transfer", "out_review", {**UNEMPLOYMENT_OUT_OK, **cause})
     with pytest.raises(ValidationFailed) as error:
         d.complete(
             "unemployment_transfer",

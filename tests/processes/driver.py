@@ -184,6 +184,8 @@ MEDICAL_CORRECT_LETTER = {
     "medical_letter_correction_note": "已更正社会保障号码并重新发出",
     "medical_contact_letter_number": "YB-2026-0001-R1",
 }
+# 规程 第七条: the transfer-in clerk records the balance when it arrives (the clock starts then).
+MEDICAL_BALANCE_ARRIVED = {"medical_balance_arrived_amount": "1234.56"}
 MEDICAL_IN_OK = {
     "medical_in_decision": "completed",
     "medical_info_verified": True,
@@ -207,8 +209,7 @@ MEDICAL_ESCALATE = {
     "medical_supervision_note": "已督促限时办理",
 }
 
-# A benefit recipient returning to the 户籍 place: no labour contract (浙江2017 第九条（一）).
-UNEMPLOYMENT_OUT_OK_BENEFIT = {
+_UNEMPLOYMENT_OUT_APPROVED = {
     "unemployment_out_approved": True,
     "unemployment_contact_letter_number": "SY-2026-0001",
     # 2021 通知 第三条（一）: the card number (x-personal) and the unverified contributions.
@@ -217,9 +218,15 @@ UNEMPLOYMENT_OUT_OK_BENEFIT = {
     "unemployment_unverified_contribution_months": 2,
     "unemployment_remaining_benefit_months": 9,
 }
+# A benefit recipient returning to the 户籍 place: no labour contract (浙江2017 第九条（一）),
+# and the cause of unemployment (2021 通知 第三条（一）).
+UNEMPLOYMENT_OUT_OK_BENEFIT = {
+    **_UNEMPLOYMENT_OUT_APPROVED,
+    "unemployment_cause": "contract_terminated",
+}
 # A worker employed in another pooling region: the new labour contract (浙江2017 第六条（一）).
 UNEMPLOYMENT_OUT_OK = {
-    **UNEMPLOYMENT_OUT_OK_BENEFIT,
+    **_UNEMPLOYMENT_OUT_APPROVED,
     "unemployment_labour_contract_checked": True,
     "unemployment_new_employer_name": "绍兴市越城区某某科技有限公司",
 }
@@ -284,6 +291,7 @@ MEDICAL_SUCCESS = [
     ("medical_transfer", "suspend_and_certify", MEDICAL_SUSPEND),
     ("medical_transfer", "contact_letter", MEDICAL_CONTACT_OK),
     ("medical_transfer", "transfer_out", MEDICAL_OUT_OK),
+    ("medical_transfer", "balance_arrival", MEDICAL_BALANCE_ARRIVED),
     ("medical_transfer", "transfer_in", MEDICAL_IN_OK),
 ]
 UNEMPLOYMENT_SUCCESS = [

@@ -20,6 +20,7 @@ from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from app.services.portal import PortalService
 from tests.processes.driver import (
+    MEDICAL_BALANCE_ARRIVED,
     MEDICAL_CONTACT_OK,
     MEDICAL_CONTACT_REFUSED,
     MEDICAL_CORRECT_INFO,
@@ -108,6 +109,11 @@ def test_transfer_is_completed_by_transfer_in_and_transfer_out_agencies(
     [out] = d.tasks("transfer_out")
     assert (out.role, out.region) == ("medical_out_clerk", "330100")
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    # 规程 第七条: the 信息表 has arrived; the balance is recorded when it arrives.
+    [arrival] = d.tasks("balance_arrival")
+    assert (arrival.role, arrival.region, arrival.due_at) == ("medical_clerk", "330602", None)
+    assert d.tasks("transfer_in") == []
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     [inn] = d.tasks("transfer_in")
     assert (inn.role, inn.region) == ("medical_clerk", "330602")
     d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
@@ -116,6 +122,7 @@ def test_transfer_is_completed_by_transfer_in_and_transfer_out_agencies(
         ("suspend_and_certify", "completed"),
         ("contact_letter", "completed"),
         ("transfer_out", "completed"),
+        ("balance_arrival", "completed"),
         ("transfer_in", "completed"),
     ]
     for kind in ("timer_contact_letter", "timer_transfer_out", "timer_transfer_in"):
@@ -152,8 +159,10 @@ def test_both_correction_loops_then_completed(backoffice: Backoffice) -> None:
         ("transfer_out", "completed"),  # 联系函信息不全 → back to the transfer-in agency
         ("correct_letter", "completed"),
         ("transfer_out", "completed"),
+        ("balance_arrival", "completed"),
         ("transfer_in", "completed"),  # 信息表有误 → back to the transfer-out agency
         ("correct_info", "completed"),
+        ("balance_arrival", "completed"),
         ("transfer_in", "completed"),
     ]
     [correct_letter] = d.tasks("correct_letter")
@@ -186,6 +195,7 @@ def test_letter_correction_loop_can_repeat(backoffice: Backoffice) -> None:
         assert d.open_names() == [f"{MEDICAL}/correct_letter"]
         d.complete(MEDICAL, "correct_letter", MEDICAL_CORRECT_LETTER)
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
     assert [t.state for t in d.tasks("transfer_out")] == ["completed"] * 3
     assert len(d.timers("timer_transfer_out")) == 3
@@ -198,6 +208,7 @@ def test_information_correction_loop_restarts_the_transfer_in_limit(
     d = medical_case(backoffice)
     d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     d.at("2026-10-09T10:00:00+08:00")
     d.complete(MEDICAL, "transfer_in", MEDICAL_IN_CORRECTION)
     [correct] = d.tasks("correct_info", "open")
@@ -206,6 +217,7 @@ def test_information_correction_loop_restarts_the_transfer_in_limit(
 
     d.at("2026-10-12T10:00:00+08:00")
     d.complete(MEDICAL, "correct_info", MEDICAL_CORRECT_INFO)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     # The corrected 信息表 arrives on 10-12: 15 working days from then.
     [first, second] = d.timers("timer_transfer_in")
     assert first.cancelled_at == local("2026-10-09T10:00:00+08:00")
@@ -279,6 +291,7 @@ def test_ineligible_at_transfer_out_is_reported_to_the_transfer_in_agency(
             [
                 ("2026-09-28T09:00:00+08:00", "contact_letter", MEDICAL_CONTACT_OK),
                 ("2026-10-12T10:00:00+08:00", "transfer_out", MEDICAL_OUT_OK),
+                ("2026-10-12T10:00:00+08:00", "balance_arrival", MEDICAL_BALANCE_ARRIVED),
             ],
             "timer_transfer_in",
             "2026-11-02",
@@ -350,6 +363,7 @@ def test_wenzhou_legal_limit_fires_after_the_15th_working_day(backoffice: Backof
     assert [(t.region, t.state) for t in escalations] == [(WENZHOU, "open")] * 2
     d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
     assert d.conclude()["medical_result"] == "completed"
 
@@ -366,6 +380,7 @@ def test_wenzhou_as_transfer_in_does_not_time_the_transfer_out_step(
     assert d.timers("timer_transfer_out_committed") == []
     d.at("2026-10-09T10:00:00+08:00")
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)  # the balance, the same day
     [step] = d.tasks("transfer_in")
     assert (step.region, step.due_at) == (WENZHOU, end_of_day("2026-10-15"))
     assert [t.working_days for t in d.timers("timer_transfer_in_committed")] == [5]
@@ -381,6 +396,7 @@ def test_wenzhou_as_transfer_out_times_its_transfer_out_step_only(backoffice: Ba
     [timer] = d.timers("timer_transfer_out_committed")
     assert timer.working_days == 5
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     assert d.timers("timer_transfer_in_committed") == []  # Shaoxing's 接续: 规程 15 only
     [step] = d.tasks("transfer_in")
     assert step.due_at == end_of_day("2026-10-23")
@@ -621,6 +637,7 @@ def test_the_letter_is_sent_with_no_other_scheme_or_one_ended(
     d = medical_case(backoffice)
     d.complete(MEDICAL, "contact_letter", {**MEDICAL_CONTACT_OK, OTHER_SCHEME: answer})
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
     data = d.conclude()
     assert data["medical_result"] == "completed"
@@ -675,4 +692,157 @@ def test_an_out_of_province_hukou_is_no_barrier_to_the_medical_transfer(
     )
     assert d.open_names() == [f"{MEDICAL}/suspend_and_certify"]
     d.run(MEDICAL_SUCCESS)
+    assert d.conclude()["medical_result"] == "completed"
+
+
+# -- 规程 第七条: what arrived is checked; the clock starts when the 信息表 and the balance arrived --
+
+
+def test_a_transfer_in_amount_other_than_the_info_table_goes_back_for_correction(
+    backoffice: Backoffice,
+) -> None:
+    """The balance arrives short (1,000.00 of 1,234.56): completing is refused, the transfer-in
+    asks for correction, the transfer-out moves the rest, and then the transfer-in completes."""
+    result = run_scenario(backoffice, "medical_transfer_in_amount_mismatch")
+    assert result.passed, result.failures
+    d = CaseDriver(backoffice, result.case_number)
+    assert medical_rows(d) == [
+        ("suspend_and_certify", "completed"),
+        ("contact_letter", "completed"),
+        ("transfer_out", "completed"),
+        ("balance_arrival", "completed"),
+        ("transfer_in", "completed"),  # correction requested (completing was refused)
+        ("correct_info", "completed"),
+        ("balance_arrival", "completed"),
+        ("transfer_in", "completed"),
+    ]
+    # 15 working days from the day both had arrived: the balance on 10-13 (recorded on
+    # 10-14, after the 信息表 of 10-09), then the corrected table and the rest on 10-16.
+    ins = d.timers("timer_transfer_in")
+    assert [t.due_at for t in ins] == [end_of_day("2026-11-03"), end_of_day("2026-11-06")]
+    data = d.data()
+    assert data["medical_result"] == "completed"
+    assert data["medical_credited_amount"] == "1234.56"
+
+
+def test_completing_with_a_mismatch_is_refused_and_changes_nothing(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)  # 信息表: 1,234.56
+    d.complete(MEDICAL, "balance_arrival", {"medical_balance_arrived_amount": "1000.00"})
+    row = d.task(MEDICAL, "transfer_in")
+    clerk = Actor("c", row.role, row.region)
+    with pytest.raises(ValidationFailed) as error:
+        backoffice.cases.complete_task(
+            row.id, {**MEDICAL_IN_OK, "medical_credited_amount": "1000.00"}, clerk
+        )
+    [field] = error.value.errors
+    assert field.field == "/medical_in_decision"
+    assert "1,000.00" in field.message and "1,234.56" in field.message
+    assert "请转出地更正" in field.message
+    with pytest.raises(ValidationFailed):  # crediting the 信息表's figure does not help either
+        backoffice.cases.complete_task(row.id, MEDICAL_IN_OK, clerk)
+    assert [t.state for t in d.tasks("transfer_in")] == ["open"]
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_CORRECTION)
+    assert d.open_names() == [f"{MEDICAL}/correct_info"]
+
+
+def test_the_credited_amount_must_be_the_balance_that_arrived(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
+    row = d.task(MEDICAL, "transfer_in")
+    with pytest.raises(ValidationFailed) as error:
+        backoffice.cases.complete_task(
+            row.id,
+            {**MEDICAL_IN_OK, "medical_credited_amount": "1243.56"},
+            Actor("c", row.role, row.region),
+        )
+    [field] = error.value.errors
+    assert field.field == "/medical_credited_amount"
+    assert "1,234.56" in field.message
+    d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
+    assert d.conclude()["medical_result"] == "completed"
+
+
+def test_the_transfer_in_clock_starts_when_the_balance_arrives(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)  # the 信息表 arrives on 10-09
+    assert d.tasks("transfer_in") == []  # the balance has not arrived: no clock yet
+    assert "timer_transfer_in" not in d.pending_timers()
+    [medical] = backoffice_status(d)["insurances"]
+    assert (
+        medical["text"]
+        == "绍兴市越城区医保经办机构已收到信息表，正在等待转出地划转的个人账户余额到账"
+    )
+    d.at("2026-10-14T10:00:00+08:00")
+    row = d.task(MEDICAL, "balance_arrival")
+    clerk = Actor("c", row.role, row.region)
+    for day, message in (
+        ("2026-10-15", "不能晚于今日"),
+        ("2026-09-27", "不能早于转出地收到《联系函》之日 2026-09-28"),
+        ("2026-02-30", "不是有效日期"),
+    ):
+        with pytest.raises(ValidationFailed) as error:
+            backoffice.cases.complete_task(
+                row.id, {**MEDICAL_BALANCE_ARRIVED, "medical_balance_arrived_on": day}, clerk
+            )
+        [field] = error.value.errors
+        assert (field.field, message in field.message) == ("/medical_balance_arrived_on", True)
+    d.complete(
+        MEDICAL,
+        "balance_arrival",
+        {**MEDICAL_BALANCE_ARRIVED, "medical_balance_arrived_on": "2026-10-13"},
+    )
+    # Both had arrived on 10-13: the 15 working days run to 11-03 (not 10-29 from the 信息表).
+    [inn] = d.tasks("transfer_in")
+    assert inn.due_at == end_of_day("2026-11-03")
+    data = d.data()
+    assert data["medical_info_table_received_at"].startswith("2026-10-09")
+    assert data["medical_balance_received_at"].startswith("2026-10-13")
+    check_runs_out_at_end_of(d, "timer_transfer_in", "2026-11-03", working_days=15)
+
+
+def test_a_balance_arrived_before_the_info_table_starts_nothing_earlier(
+    backoffice: Backoffice,
+) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(
+        MEDICAL,
+        "balance_arrival",
+        {**MEDICAL_BALANCE_ARRIVED, "medical_balance_arrived_on": "2026-10-08"},
+    )
+    [inn] = d.tasks("transfer_in")
+    assert inn.due_at == end_of_day("2026-10-29")  # from the 信息表 of 10-09, the later one
+
+
+def test_no_balance_to_arrive_means_the_clock_starts_with_the_info_table(
+    backoffice: Backoffice,
+) -> None:
+    d = medical_case(backoffice)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(
+        MEDICAL,
+        "transfer_out",
+        {
+            **MEDICAL_OUT_OK,
+            "medical_account_handling": "no_balance",
+            "medical_account_balance": "0",
+        },
+    )
+    assert d.tasks("balance_arrival") == []
+    [inn] = d.tasks("transfer_in")
+    assert inn.due_at == end_of_day("2026-10-29")
+    row = d.task(MEDICAL, "transfer_in")
+    with pytest.raises(ValidationFailed) as error:
+        backoffice.cases.complete_task(row.id, MEDICAL_IN_OK, Actor("c", row.role, row.region))
+    assert error.value.errors[0].field == "/medical_credited_amount"
+    d.complete(MEDICAL, "transfer_in", {**MEDICAL_IN_OK, "medical_credited_amount": "0.00"})
     assert d.conclude()["medical_result"] == "completed"

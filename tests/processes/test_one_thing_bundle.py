@@ -101,7 +101,7 @@ def test_online_application_accepted_automatically_then_concluded_and_delivered_
     assert all(t.state == "completed" for t in d.tasks())
     assert sorted(t.task_spec for t in d.tasks()) == sorted(
         ["contact_letter", "transfer_out", "transfer_in"] * 2
-        + ["suspend_and_certify"]
+        + ["suspend_and_certify", "balance_arrival"]
         + ["out_review", "in_decision", "out_conclude", "review"]
     )
     for kind in ("timer_committed", "timer_legal"):

@@ -12,9 +12,11 @@ import pytest
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
+from app.services.portal import PortalService
 from tests.processes.driver import (
     PENSION_CONTACT_OK,
     PENSION_CONTACT_REFUSED,
+    PENSION_CONTACT_TEMPORARY,
     PENSION_ESCALATE,
     PENSION_IN_OK,
     PENSION_OUT_INELIGIBLE,
@@ -25,6 +27,7 @@ from tests.processes.driver import (
     application,
     check_runs_out_at_end_of,
     end_of_day,
+    load_scenario,
     local,
     run_scenario,
 )
@@ -65,6 +68,11 @@ def test_transfer_with_funds_is_completed_by_the_three_agencies(backoffice: Back
 
 
 def test_man_over_50_at_a_non_hukou_place_gets_a_temporary_account(backoffice: Backoffice) -> None:
+    """国办发〔2009〕66号 第五条第（二）项: an Anhui 户籍 man of 54 moving from Shanghai to
+    Yuecheng (cross-province, not back to his 户籍 province) gets a temporary account."""
+    story = load_scenario("pension_temporary_account")
+    assert story["application"]["transfer_out_region"][:2] != "33"  # cross-province
+    assert story["application"]["applicant"]["hukou_region"][:2] not in ("31", "33")
     result = run_scenario(backoffice, "pension_temporary_account")
     assert result.passed, result.failures
     d = CaseDriver(backoffice, result.case_number)
@@ -84,8 +92,98 @@ def test_man_over_50_at_a_non_hukou_place_gets_a_temporary_account(backoffice: B
     data = d.data()
     assert data["pension_result"] == "completed"
     assert data["pension_account_type"] == "temporary"
+    assert "第五条第（二）项" in data["pension_temporary_account_rule"]
     assert data["transfer_results"] == {"pension": "completed"}
     assert d.case().status == "concluded"
+    # The applicant is told what happened: nothing moved, the relationship stays.
+    [pension] = PortalService(backoffice).status(d.number)["insurances"]
+    assert (
+        pension["text"]
+        == "基本养老保险关系保留在原参保地310100，已在绍兴市越城区建立临时基本养老保险缴费账户"
+    )
+
+
+def test_the_temporary_account_is_not_a_choice_where_the_rule_applies(
+    backoffice: Backoffice,
+) -> None:
+    story = load_scenario("pension_temporary_account")
+    d = CaseDriver(backoffice).submit(story["application"])
+    row = d.task(PENSION, "contact_letter")
+    with pytest.raises(ValidationFailed) as error:
+        backoffice.cases.complete_task(row.id, PENSION_CONTACT_OK, Actor("c", row.role, row.region))
+    [field] = error.value.errors
+    assert field.field == "/pension_temporary_account"
+    assert "应建立临时基本养老保险缴费账户" in field.message
+    assert "第五条第（二）项" in field.message and "54周岁" in field.message
+    assert d.tasks("contact_letter")[0].state == "open"  # nothing changed
+    d.complete(PENSION, "contact_letter", PENSION_CONTACT_TEMPORARY)
+    assert [t.state for t in d.tasks("temporary_account")] == ["open"]
+
+
+def drive_steps(backoffice: Backoffice, name: str) -> CaseDriver:
+    """A scenario file's application and task steps; a `"refused": true` step must be refused
+    with field errors and change nothing."""
+    story = load_scenario(name)
+    d = CaseDriver(backoffice).submit(story["application"], at=story["start"])
+    for step in story["steps"]:
+        if step.get("refused"):
+            row = d.task(step.get("process"), step["task"])
+            before = [(t.task_spec, t.state) for t in d.tasks()]
+            with pytest.raises(ValidationFailed) as error:
+                backoffice.cases.complete_task(
+                    row.id, step["data"], Actor("c", row.role, row.region)
+                )
+            assert error.value.errors
+            assert [(t.task_spec, t.state) for t in d.tasks()] == before
+        else:
+            d.complete(step.get("process"), step["task"], step["data"])
+    return d
+
+
+def test_zhejiang_hukou_man_over_50_moving_within_zhejiang_transfers_normally(
+    backoffice: Backoffice,
+) -> None:
+    """A move 杭州 → 越城 by a Zhejiang 户籍 man of 52 is no cross-province move: the relationship
+    and funds transfer; choosing a temporary account is a field error."""
+    d = drive_steps(backoffice, "pension_zhejiang_hukou_within_province")
+    assert d.tasks("temporary_account") == []
+    assert [t.state for t in d.tasks("transfer_out")] == ["completed"]
+    assert [t.state for t in d.tasks("transfer_in")] == ["completed"]
+    data = d.data()
+    assert data["pension_result"] == "completed"
+    assert data["pension_account_type"] == "regular"
+    assert d.case().status == "concluded"
+
+
+@pytest.mark.parametrize(
+    ("hukou", "out", "expected"),
+    [
+        ("340102", "330100", False),  # out-of-province 户籍, but a move within Zhejiang
+        ("330102", "310100", False),  # cross-province, back to the 户籍 province
+        ("340102", "310100", True),  # cross-province, 户籍 in a third province
+        ("310101", "310100", True),  # cross-province, 户籍 at the transfer-out province
+    ],
+)
+def test_the_temporary_account_follows_provinces_not_cities(
+    backoffice: Backoffice, hukou: str, out: str, expected: bool
+) -> None:
+    older = {"id_number": "340102197205051230", "hukou_region": hukou}  # a man of 54
+    d = CaseDriver(backoffice).submit(
+        application(insurances=["pension"], applicant=older, transfer_out_region=out)
+    )
+    wrong = (
+        PENSION_CONTACT_OK
+        if expected
+        else {**PENSION_CONTACT_OK, "pension_temporary_account": True}
+    )
+    row = d.task(PENSION, "contact_letter")
+    with pytest.raises(ValidationFailed):
+        backoffice.cases.complete_task(row.id, wrong, Actor("c", row.role, row.region))
+    d.complete(
+        PENSION, "contact_letter", PENSION_CONTACT_TEMPORARY if expected else PENSION_CONTACT_OK
+    )
+    assert bool(d.tasks("temporary_account")) is expected
+    assert bool(d.tasks("transfer_out")) is not expected
 
 
 def test_refused_at_contact_letter_with_written_reasons(backoffice: Backoffice) -> None:

@@ -422,6 +422,84 @@ def test_benefit_recipient_is_not_asked_for_a_labour_contract(backoffice: Backof
     assert "unemployment_labour_contract_checked" not in d.data()
 
 
+# -- 2021 通知 第三条（一）: the 失业原因 ------------------------------------------------------
+
+CAUSE = "unemployment_cause"
+
+
+def benefit_recipient_case(backoffice: Backoffice, out_region: str = "330100") -> CaseDriver:
+    return CaseDriver(backoffice).submit(
+        application(
+            insurances=["unemployment"],
+            transfer_out_region=out_region,
+            status={"employment": "unemployed", "insured_at_transfer_out": True},
+            unemployment={"receiving_benefit": True, "benefit_at_hukou": True},
+        )
+    )
+
+
+def test_an_unemployed_persons_approval_needs_the_cause_printed_on_the_letter(
+    backoffice: Backoffice,
+) -> None:
+    d = benefit_recipient_case(backoffice)
+    row = d.task(UNEMPLOYMENT, "out_review")
+    actor = Actor("c", row.role, row.region)
+    without = {k: v for k, v in UNEMPLOYMENT_OUT_OK_BENEFIT.items() if k != CAUSE}
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(row.id, without, actor)
+    [error] = refused.value.errors
+    assert error.field == f"/{CAUSE}" and "失业原因" in error.message
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(row.id, {**without, CAUSE: "lazy"}, actor)
+    assert [e.field for e in refused.value.errors] == [f"/{CAUSE}"]
+    assert [t.state for t in d.tasks("out_review")] == ["open"]  # nothing was saved
+
+    d.complete(UNEMPLOYMENT, "out_review", {**without, CAUSE: "employer_fault"})
+    html = backoffice.documents.issue(d.number, "contact_letter", "unemployment", "html", "c")
+    assert isinstance(html, str)
+    assert "<tr><th>失业原因</th><td>因用人单位过错由本人解除劳动合同</td></tr>" in html
+
+
+def test_a_refusal_of_an_unemployed_person_needs_no_cause(backoffice: Backoffice) -> None:
+    d = benefit_recipient_case(backoffice)
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_REFUSED)
+    assert d.conclude()["unemployment_result"] == "ineligible"
+
+
+def test_cross_province_benefit_recipient_cause_scenario(backoffice: Backoffice) -> None:
+    name = "unemployment_cross_province_benefit_recipient_cause"
+    result = run_scenario(backoffice, name)
+    assert result.passed, result.failures
+    issued = [(r.kind, r.insurance) for r in backoffice.documents.available(result.case_number)]
+    assert issued == [
+        ("contact_letter", "unemployment"),
+        ("reply_letter", "unemployment"),
+        ("completion_notice", None),
+    ]
+    html = backoffice.documents.issue(
+        result.case_number, "contact_letter", "unemployment", "html", "c"
+    )
+    assert "<tr><th>失业原因</th><td>被用人单位解除劳动合同</td></tr>" in html
+    assert "¥24,300.00元" in html  # 1.5 × (12 − 3) × 1800.00 (2021 通知 第二条（一）)
+
+
+def test_an_employed_worker_has_no_cause_of_unemployment(backoffice: Backoffice) -> None:
+    d = unemployment_case(backoffice)
+    assert d.data()["unemployment_cause_required"] is False
+    row = d.task(UNEMPLOYMENT, "out_review")
+    actor = Actor("c", row.role, row.region)
+    with pytest.raises(ValidationFailed) as refused:
+        backoffice.cases.complete_task(
+            row.id, {**UNEMPLOYMENT_OUT_OK, CAUSE: "contract_terminated"}, actor
+        )
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        (f"/{CAUSE}", "失业原因：在职职工转移的不填写失业原因")
+    ]
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
+    html = backoffice.documents.issue(d.number, "contact_letter", "unemployment", "html", "c")
+    assert "失业原因" not in html
+
+
 # -- 2021 通知 第三条（一）: the 社保卡号 and the verified and unverified contributions ---------
 
 CARD = "unemployment_social_security_card_number"

@@ -73,7 +73,7 @@ def world(database_url: str, make_app: Any) -> tuple[Any, dict[str, Any], str]:
     run_steps(office, in_transfer, 3)  # out agencies' transfers + unemployment decision open
     fresh = submit(office)  # contact letters + out review open
     in_review = submit(office)
-    run_steps(office, in_review, 9)
+    run_steps(office, in_review, 10)
     window = submit(office, channel="window", materials=[])
     freeze("2026-10-16T10:00:00+08:00")  # committed limit passed: supervisors' escalations
     office.cases.fire_due_timers()

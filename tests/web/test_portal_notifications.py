@@ -143,3 +143,37 @@ def test_cases_from_before_installation_are_caught_up(backoffice: Backoffice) ->
     assert _messages(backoffice, number) == []
     assert notify_status_changes(backoffice.db, _Outbox()) == 1
     assert [m.kind for m in _messages(backoffice, number)] == [STATUS_KIND + "accepted"]
+
+
+# -- seed 000 十七、二十一、二十二、二十三 (and 001 / 002 for their regions) ---------------------------
+
+
+def test_every_message_states_the_fee_and_the_channels_of_the_transfer_in_window(
+    backoffice: Backoffice,
+) -> None:
+    freeze(START)
+    install(backoffice)
+    number = backoffice.applications.submit(application(), APPLICANT).case_number  # → 330602
+    for step in STEPS:
+        complete(backoffice, number, step)
+    refused = backoffice.applications.submit(
+        application(status={"retired": True}), APPLICANT
+    ).case_number
+    messages = _messages(backoffice, number) + _messages(backoffice, refused)
+    assert len(messages) == 4
+    for m in messages:
+        assert "不收费" in m.message, m.message
+        assert "咨询电话0575-85736120" in m.message
+        assert "监督投诉0575-88300255、12345投诉热线" in m.message
+        assert "办公时间见办件进度页面" in m.message
+
+
+def test_a_hangzhou_window_message_gives_the_hangzhou_channels(backoffice: Backoffice) -> None:
+    freeze(START)
+    install(backoffice)
+    body = application(transfer_in_region="330100", transfer_out_region="330602")
+    body["applicant"]["hukou_region"] = "330100"
+    number = backoffice.applications.submit(body, APPLICANT).case_number
+    (message,) = _messages(backoffice, number)
+    assert "咨询电话0571-12345-1、0571-87258563" in message.message
+    assert "0575-" not in message.message

@@ -92,7 +92,7 @@ def test_certificate_shows_every_field_of_seed_003() -> None:
         '(小写) <span class="figures">¥10,203.05</span>',
         "办理机构名称：杭州市医疗保障分局",  # seal area
         "（盖章）",
-        "联系人及电话：李四　0571-87258563",
+        "联系人及电话：李四",  # 杭州市医疗保障分局: no published phone, a blank to fill in
         "医疗保障编号＊",
         "人力资源和社会保障部、卫生部监制",
     ):
@@ -114,12 +114,12 @@ def test_certificate_comes_in_three_copies() -> None:
         assert "（浙）（杭州市）（2026）第 000123 号" in copy
 
 
-def test_certificate_prints_full_id_numbers_only_on_the_persons_copy() -> None:
-    transfer, archive, person = copies_of(html_of("insurance_certificate"))
-    for copy in (transfer, archive):
-        assert APPLICANT_ID not in copy and HEAD_ID not in copy
-        assert mask_id_number(APPLICANT_ID) in copy and mask_id_number(HEAD_ID) in copy
-    assert APPLICANT_ID in person and HEAD_ID in person
+def test_certificate_prints_full_id_numbers_on_every_copy() -> None:
+    # seed 003: one standard layout for the three copies; 第一联 and 第三联 leave the agency
+    # and must identify the person by the ID number (暂行办法 第十条).
+    for copy in copies_of(html_of("insurance_certificate")):
+        assert APPLICANT_ID in copy and HEAD_ID in copy
+        assert mask_id_number(APPLICANT_ID) not in copy and mask_id_number(HEAD_ID) not in copy
 
 
 def test_certificate_prints_an_own_medical_insurance_number_as_given() -> None:
@@ -208,7 +208,7 @@ def test_unemployment_contact_letter_goes_from_transfer_out_to_transfer_in() -> 
 def test_cross_province_unemployment_letter_moves_one_and_a_half_times_the_unpaid_benefit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(REGIONS, "310101", Region("310101", "上海市黄浦区", "黄", "021-00000000"))
+    monkeypatch.setitem(REGIONS, "310101", Region("310101", "上海市黄浦区", "黄"))
     data = case_data("contact_letter", insurance="unemployment")
     data["application"]["transfer_out_region"] = "310101"
     html = render_html("contact_letter", data)
@@ -381,7 +381,7 @@ def test_accepting_reply_letter_does_not_ask_to_keep_the_relationship() -> None:
 def test_cross_province_refusal_keeps_the_relationship_without_citing_zhejiang_rules(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(REGIONS, "310101", Region("310101", "上海市黄浦区", "黄", "021-00000000"))
+    monkeypatch.setitem(REGIONS, "310101", Region("310101", "上海市黄浦区", "黄"))
     data = case_data(
         "reply_letter",
         unemployment_in_accepted=False,
@@ -484,6 +484,27 @@ def test_completion_notice_gives_each_insurance_its_outcome() -> None:
     assert "未提供劳动合同" in html
     assert REMEDIES_ZH in html  # a refusal to transfer in states the remedies (seed 000 二十(三))
     assert "电子文件网上送达" in html
+
+
+def test_completion_notice_after_a_temporary_account_says_what_happened() -> None:
+    """国办发〔2009〕66号 第五条第（二）项: nothing moved; the relationship stays at the old place."""
+    html = html_of(
+        "completion_notice",
+        transfer_results={"pension": "completed"},
+        insurances=["pension"],
+        pension_account_type="temporary",
+        pension_temporary_account_number="LS-330602-2026-0001",
+    )
+    assert "已由" not in html
+    assert "继续保留在原参保地杭州市" in html
+    assert (
+        "已在绍兴市越城区为你建立临时基本养老保险缴费账户（账户编号：LS-330602-2026-0001）" in html
+    )
+    assert "第五条第（二）项" in html
+    regular = html_of(
+        "completion_notice", transfer_results={"pension": "completed"}, insurances=["pension"]
+    )
+    assert "关系已由杭州市转入绍兴市越城区" in regular and "临时" not in regular
 
 
 def test_completion_notice_reads_the_per_insurance_result_variables() -> None:
@@ -605,7 +626,10 @@ def test_user_text_is_escaped(kind: str) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-@pytest.mark.parametrize("kind", sorted(set(DOCUMENT_KINDS) - {"insurance_certificate"}))
+# The certificate and the 信息表 carry the full number (规程 第六条 2, seed 003 layout).
+@pytest.mark.parametrize(
+    "kind", sorted(set(DOCUMENT_KINDS) - {"insurance_certificate", "info_table"})
+)
 def test_documents_for_others_print_the_id_number_masked(kind: str) -> None:
     html = html_of(kind)
     assert APPLICANT_ID not in html

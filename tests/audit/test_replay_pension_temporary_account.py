@@ -1,0 +1,63 @@
+"""Replay safety of the province reading of the pension temporary account (国办发〔2009〕66号
+第五条第（二）项): a temporary account decided on a version before it (户籍 city ≠ transfer-in
+city, even within Zhejiang) still replays identically."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.config import ROOT
+from app.errors import ValidationFailed
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from app.services.replay import Replayer
+from tests.conftest import freeze, settings_for
+from tests.helpers import complete, scenario
+from tests.processes.driver import PENSION_CONTACT_TEMPORARY, PENSION_TEMPORARY_ACCOUNT
+
+# The line of accept_app that, from the version introducing the province reading on, turns it on.
+FLAG = "\npension_temporary_account_by_province = True"
+CONTACT = {"process": "pension_transfer", "task": "contact_letter"}
+
+
+def submit_within_zhejiang(office: Backoffice) -> str:
+    """An Anhui 户籍 man of 54 moving 杭州 → 越城: a temporary account only by the city reading."""
+    application = copy.deepcopy(scenario("pension_temporary_account")["application"])
+    application["transfer_out_region"] = "330100"
+    return office.applications.submit(application, Actor("portal", "applicant")).case_number
+
+
+def test_a_temporary_account_decided_by_the_city_reading_replays_identically(
+    database_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", folder)
+    settings = settings_for(database_url)
+    settings.processes_dir = folder
+    office = Backoffice(settings)
+    try:
+        freeze("2026-09-28T09:00:00+08:00")
+        # The current version refuses a temporary account for a move within Zhejiang ...
+        current = submit_within_zhejiang(office)
+        with pytest.raises(ValidationFailed):
+            complete(office, current, {**CONTACT, "data": PENSION_CONTACT_TEMPORARY})
+
+        # ... a version before the province reading required it for the same facts.
+        path = folder / "pension_transfer.bpmn"
+        xml = path.read_text(encoding="utf-8")
+        assert xml.count(FLAG) == 1
+        path.write_text(xml.replace(FLAG, ""), encoding="utf-8")
+        office.deployments.deploy([path], "临时账户按省判定之前的版本", "policy_a")
+        earlier = submit_within_zhejiang(office)
+        complete(office, earlier, {**CONTACT, "data": PENSION_CONTACT_TEMPORARY})
+        complete(office, earlier, {"task": "temporary_account", "data": PENSION_TEMPORARY_ACCOUNT})
+
+        replayed = Replayer(office).replay(earlier)
+        assert replayed.identical, replayed.line()
+        assert replayed.line().startswith("identical ")
+    finally:
+        office.close()

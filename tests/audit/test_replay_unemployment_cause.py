@@ -1,0 +1,67 @@
+"""Replay safety of the 失业原因 rule (2021 通知 第三条（一））: an unemployed person's review
+recorded on a diagram version before the rule (no cause) still replays identically."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.config import ROOT
+from app.errors import ValidationFailed
+from app.services.backoffice import Backoffice
+from app.services.cases import Actor
+from app.services.replay import Replayer
+from tests.conftest import freeze, settings_for
+from tests.helpers import complete, scenario
+from tests.processes.driver import UNEMPLOYMENT_OUT_OK_BENEFIT
+
+# The line of receive that, from the version introducing the rule on, turns the check on.
+FLAG = (
+    "\nunemployment_cause_required = "
+    "(application.get('status') or {}).get('employment') == 'unemployed'"
+)
+OUT_REVIEW = {"process": "unemployment_transfer", "task": "out_review"}
+WITHOUT_CAUSE = {k: v for k, v in UNEMPLOYMENT_OUT_OK_BENEFIT.items() if k != "unemployment_cause"}
+
+
+def submit_recipient(office: Backoffice) -> str:
+    """A benefit recipient going back to the 户籍 place, unemployment only."""
+    application = copy.deepcopy(scenario("bundle_all_three_success")["application"])
+    application["insurances"] = ["unemployment"]
+    application["status"]["employment"] = "unemployed"
+    application["unemployment"]["receiving_benefit"] = True
+    application["unemployment"]["benefit_at_hukou"] = True
+    return office.applications.submit(application, Actor("portal", "applicant")).case_number
+
+
+def test_a_review_recorded_before_the_cause_rule_replays_identically(
+    database_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", folder)
+    settings = settings_for(database_url)
+    settings.processes_dir = folder
+    office = Backoffice(settings)
+    try:
+        freeze("2026-09-28T09:00:00+08:00")
+        # The current version refuses an unemployed person's approval without the cause ...
+        current = submit_recipient(office)
+        with pytest.raises(ValidationFailed):
+            complete(office, current, {**OUT_REVIEW, "data": WITHOUT_CAUSE})
+
+        # ... a version without the rule (as deployed before it) accepted the same input.
+        path = folder / "unemployment_transfer.bpmn"
+        xml = path.read_text(encoding="utf-8")
+        assert xml.count(FLAG) == 1
+        path.write_text(xml.replace(FLAG, ""), encoding="utf-8")
+        office.deployments.deploy([path], "失业原因之前的版本", "policy_a")
+        earlier = submit_recipient(office)
+        complete(office, earlier, {**OUT_REVIEW, "data": WITHOUT_CAUSE})
+
+        replayed = Replayer(office).replay(earlier)
+        assert replayed.identical, replayed.line()
+    finally:
+        office.close()
