@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ __all__ = [
     "CalendarGapError",
     "Deadline",
     "OverrideSource",
+    "add_months",
     "add_working_days",
     "add_working_days_provisional",
     "deadline_for",
@@ -28,6 +30,7 @@ __all__ = [
     "is_year_loaded",
     "loaded_years",
     "local_date",
+    "month_deadline_for",
     "package_years",
     "set_override_source",
     "working_days_between",
@@ -311,3 +314,38 @@ def deadline_for(start: datetime, n: int, *, ends_on_working_day: bool = False) 
         return Deadline(date=accepted, due_at=end_of_day_utc(accepted), provisional=False)
     day, provisional = add_working_days_provisional(accepted, n)
     return Deadline(date=day, due_at=end_of_day_utc(day), provisional=provisional)
+
+
+# --- periods in months (民法典 第二百零一条至第二百零三条) --------------------------------------
+
+
+def add_months(d: date, n: int) -> date:
+    """The day that ends a period of n months begun on d (民法典 第二百零一、二百零二条).
+
+    The start day itself is not counted (第二百零一条); the period ends on the day of the same
+    number n months later, or on that month's last day when it has no such day (第二百零二条):
+    2026-01-31 + 1 -> 2026-02-28. A limit of "n个月内" runs to the end of that day (Beijing time).
+    """
+    index = d.year * 12 + d.month - 1 + n
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def month_deadline_for(start: datetime, n: int) -> Deadline:
+    """Limit of n months from the instant `start`, as the law counts it.
+
+    The last day is add_months(start's Beijing day, n) (民法典 第二百零二条); when that day is a
+    statutory holiday or a weekly rest day the period ends with the next working day instead
+    (第二百零三条: 以法定休假日结束的次日为期间的最后一日; 调休 make-up days count as working
+    days, as they are actually worked). Unloaded years are counted Mon–Fri, flagged provisional.
+    """
+    last = add_months(local_date(start), n)
+    try:
+        worked, provisional = is_working_day(last), False
+    except CalendarGapError:
+        worked, provisional = last.weekday() < 5, True
+    if not worked:
+        last, guessed = add_working_days_provisional(last, 1)
+        provisional = provisional or guessed
+    return Deadline(date=last, due_at=end_of_day_utc(last), provisional=provisional)

@@ -23,10 +23,13 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 FORM_PROPERTY = "formJsonSchemaFilename"
-ALLOWED_TIMER_CALLS = ("deadline(",)
-# Some limits are calendar periods, not working days (funds "within one month"): a quoted
-# ISO-8601 duration literal such as 'P1M' is allowed for those.
-CALENDAR_PERIOD = re.compile(r"""^(['"])P(\d+[YMWD])+\1$""")
+# deadline: working days; limit_deadline: a working-day limit of the side's region, if any;
+# month_deadline: "n个月内" as the law counts months (民法典 第二百零一至二百零三条).
+ALLOWED_TIMER_CALLS = ("deadline(", "limit_deadline(", "month_deadline(")
+# Calendar periods in days or weeks may be quoted ISO-8601 durations ('P7D'). Months and years
+# may not: SpiffWorkflow's 'P1M' adds the start month's day count in UTC at the start's clock
+# time, which is not how a "1个月内" limit ends; such limits call month_deadline(start, n).
+CALENDAR_PERIOD = re.compile(r"""^(['"])P(\d+[WD])+\1$""")
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ def _lint(path: Path, tree: Any, forms_dir: Path, known_processes: set[str]) -> 
                 if not text.startswith(ALLOWED_TIMER_CALLS) and not CALENDAR_PERIOD.match(text):
                     add(
                         event,
-                        "timer must call deadline(start, n) or be a calendar period like 'P1M'",
+                        "timer must call deadline(start, n), limit_deadline(start, key, region) or "
+                        "month_deadline(start, n), or be a period in days like 'P7D'",
                     )
         for call in process.iterfind(".//bpmn:callActivity", NS):
             target = call.get("calledElement")

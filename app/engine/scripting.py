@@ -1,10 +1,11 @@
-"""The short, explicit list of functions BPMN expressions may call (deadline, limit, has_limit, now)."""
+"""The short, explicit list of functions BPMN expressions may call (deadline, limit, has_limit,
+limit_deadline, month_deadline, now)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,16 @@ class LimitTable:
             raise LookupError(f"working-day limit {key!r} does not apply in region {region!r}")
         return value
 
+    def binding(self, key: str) -> str:
+        """Which agency's steps the limit times: transfer_out, transfer_in or bundle (the
+        bundle's window at the transfer-in place); "legacy" for keys only old versions call."""
+        data = self._data()
+        if key in data.get("binds", {}):
+            return str(data["binds"][key])
+        if key in data.get("legacy", {}):
+            return "legacy"
+        raise KeyError(f"no working-day limit named {key!r}")
+
     def has(self, key: str, region: str | None = None) -> bool:
         """False when the table sets the key to null for the region (or by default): no limit.
         0 is a limit ("immediate", 即办), not its absence."""
@@ -126,10 +137,46 @@ def has_limit(key: str, region: str | None = None) -> bool:
     return _limits.has(key, region)
 
 
+# The instant a timer gets when its limit does not apply in the bound region: long past, so the
+# timer expires at once and the path after it (guarded by has_limit) ends without a warning.
+NOT_APPLICABLE = datetime(1970, 1, 1, tzinfo=UTC).isoformat()
+
+
+def limit_deadline(
+    start: str | datetime, key: str, region: str | None, ends_on_working_day: bool = False
+) -> str:
+    """deadline(start, limit(key, region)) when `region` (the side the limit binds) has that
+    limit; otherwise NOT_APPLICABLE. For step timers that exist only in some regions."""
+    if not has_limit(key, region):
+        return NOT_APPLICABLE
+    return deadline(start, limit(key, region), ends_on_working_day=ends_on_working_day)
+
+
+def month_deadline(start: str | datetime, n: int) -> str:
+    """End of a period of n months begun at start, as ISO UTC: the end (Beijing time) of the
+    corresponding day n months later or that month's last day, moved to the next working day
+    when it is a statutory holiday or rest day (民法典 第二百零一至二百零三条; workdays)."""
+    return workdays.month_deadline_for(parse_instant(start), int(n)).due_at.isoformat()
+
+
 def now() -> str:
     return clock.now().isoformat()
 
 
+def limit_binding(key: str) -> str:
+    """The side whose region a limit is looked up by (processes/limits.json "binds")."""
+    if _limits is None:
+        raise RuntimeError("limits table not configured")
+    return _limits.binding(key)
+
+
 def environment() -> dict[str, Any]:
     """What a diagram's expressions and scripts can see besides the task data."""
-    return {"deadline": deadline, "limit": limit, "has_limit": has_limit, "now": now}
+    return {
+        "deadline": deadline,
+        "limit": limit,
+        "has_limit": has_limit,
+        "limit_deadline": limit_deadline,
+        "month_deadline": month_deadline,
+        "now": now,
+    }

@@ -154,7 +154,10 @@ HINTS = (
     ("Python syntax error", "Python 表达式或脚本有语法错误"),
     ("sequence flow has no diagram edge", "顺序流缺少图形（BPMN DI），其他建模工具无法显示"),
     ("element has no diagram shape", "元素缺少图形（BPMN DI），其他建模工具无法显示"),
-    ("timer must call", "时限须写作 deadline(起算时点, 工作日数) 或日历期限如 'P1M'"),
+    (
+        "timer must call",
+        "时限须写作 deadline(起算时点, 工作日数)、limit_deadline(起算时点, 时限名, 地区) 或 month_deadline(起算时点, 月数)，或以天计的期限如 'P7D'",
+    ),
     ("called process", "调用的流程尚未发布，也不在 processes/ 中"),
 )
 
@@ -350,7 +353,18 @@ class ModelingService:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []
-        return sorted(data.get("default", {}))
+        # Keys kept only for diagram versions deployed before ("legacy") are not offered.
+        legacy = data.get("legacy", {})
+        return sorted(key for key in data.get("default", {}) if key not in legacy)
+
+    def limit_binds(self) -> dict[str, str]:
+        """Which side's region each limit is looked up by (limits.json "binds")."""
+        path = self.processes_dir / "limits.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.get("binds", {}).items()}
 
     def new_process_drafts(self) -> list[DraftView]:
         """Open drafts of processes that are neither deployed nor in processes/ (新建流程)."""

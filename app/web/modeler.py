@@ -198,6 +198,7 @@ def _editor(draft_id: int, problems: list[Problem] | None = None, status: int = 
         "processes": [p.process_id for p in service.processes()],
         "roles": [{"code": code, "label": role.label} for code, role in ROLES.items()],
         "limits": service.limit_keys(),
+        "limitBinds": service.limit_binds(),
     }
     return render_template(
         "modeler/editor.html",

@@ -52,3 +52,56 @@ def test_immediate_deadline_from_a_rest_day_is_recorded_as_the_one_day_limit_it_
     monday = datetime(2026, 9, 28, 9, 0, tzinfo=CST)
     same_day = scripting.deadline(monday.isoformat(), 0, ends_on_working_day=True)
     assert scripting.ledger.lookup(same_day) == scripting.DeadlineCall(monday, 0, False)
+
+
+def test_hangzhou_limits_bind_its_transfer_out_agency() -> None:
+    """seed 002 八、十一、十二: Hangzhou's guide is its own agency's service (the 联系函 it issues
+    as the transfer-out agency); Ouhai's (seed 001 十二) binds Ouhai's steps on either side."""
+    table = LimitTable(LIMITS)
+    assert table.binding("unemployment.out.committed") == "transfer_out"
+    assert table.binding("unemployment.out.legal") == "transfer_out"
+    assert table.binding("unemployment.transfer_in") == "transfer_in"
+    assert (table.binding("medical.in.committed"), table.binding("medical.out.committed")) == (
+        "transfer_in",
+        "transfer_out",
+    )
+    assert (
+        table.get("unemployment.out.committed", "330100"),
+        table.get("unemployment.out.legal", "330100"),
+    ) == (0, 30)
+    for region in ("330602", "330304", "310100"):
+        assert table.has("unemployment.out.committed", region) is False
+        assert table.has("unemployment.out.legal", region) is False
+    assert table.get("medical.in.committed", "330304") == 5
+    assert table.get("medical.out.committed", "330304") == 5
+    assert table.has("medical.in.committed", "330100") is False
+    # Old versions still call limit('unemployment.legal', transfer_in_region): same answers.
+    assert table.binding("unemployment.legal") == "legacy"
+    assert (
+        table.get("unemployment.legal", "330100"),
+        table.get("unemployment.legal", "330602"),
+    ) == (30, 0)
+
+
+def test_limit_deadline_is_the_deadline_or_already_past_where_the_region_has_none() -> None:
+    monday = datetime(2026, 9, 28, 9, 0, tzinfo=CST)
+    hangzhou = scripting.limit_deadline(monday.isoformat(), "unemployment.out.legal", "330100")
+    assert hangzhou == scripting.deadline(monday, 30)
+    immediate = scripting.limit_deadline(
+        monday, "unemployment.out.committed", "330100", ends_on_working_day=True
+    )
+    assert datetime.fromisoformat(immediate) == workdays.end_of_day_utc(monday.date())
+    none = scripting.limit_deadline(monday, "unemployment.out.legal", "330602")
+    assert none == scripting.NOT_APPLICABLE
+    assert datetime.fromisoformat(none) < monday
+
+
+def test_month_deadline_counts_months_as_the_civil_code_does() -> None:
+    """2021 通知 第三条（四）「1个月内」: not SpiffWorkflow's P1M (start month's day count, UTC)."""
+    saturday_31st = datetime(2026, 10, 31, 10, 0, tzinfo=CST)
+    value = scripting.month_deadline(saturday_31st.isoformat(), 1)
+    assert datetime.fromisoformat(value) == workdays.end_of_day_utc(datetime(2026, 11, 30).date())
+    # P1M would give 2026-12-01 10:00 (+31 days): later than the law's end.
+    holiday = scripting.month_deadline(datetime(2026, 9, 1, 10, 0, tzinfo=CST), 1)
+    assert datetime.fromisoformat(holiday) == workdays.end_of_day_utc(datetime(2026, 10, 8).date())
+    assert scripting.environment()["month_deadline"] is scripting.month_deadline

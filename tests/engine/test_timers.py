@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from lxml import etree
 
 from app import workdays
 from app.clock import clock
@@ -137,3 +140,95 @@ def test_unloaded_year_gives_flagged_provisional_deadline_then_recomputed(
     assert row.legal_due == workdays.local_date(legal.due_at)
     assert any(e.kind == "timer_rescheduled" for e in events(office, submitted))
     assert clock.simulated
+
+
+# -- A region's limits bind its own agency (seed 002 八、十一、十二; 浙江2017 第六条（二）) ---------
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+# The region variable each binding looks its limits up by; the bundle's window is at the
+# transfer-in place (seed 000: 越城 receives the bundle).
+SIDE_REGION = {
+    "transfer_out": "transfer_out_region",
+    "transfer_in": "transfer_in_region",
+    "bundle": "transfer_in_region",
+}
+# (function name, position of the key, position of the region) of every limit lookup.
+LIMIT_CALLS = {"limit": (0, 1), "has_limit": (0, 1), "limit_deadline": (1, 2)}
+
+
+def _limit_lookups(source: str) -> list[tuple[str, ast.expr]]:
+    found = []
+    for node in ast.walk(ast.parse(source.strip(), mode="exec")):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            positions = LIMIT_CALLS.get(node.func.id)
+            if positions is None:
+                continue
+            key_at, region_at = positions
+            key = node.args[key_at]
+            assert isinstance(key, ast.Constant), ast.unparse(node)
+            found.append((str(key.value), node.args[region_at]))
+    return found
+
+
+def _expressions(tree: Any) -> list[tuple[Any, str]]:
+    """Every Python text of a diagram: timer expressions, conditions, scripts."""
+    result = []
+    for tag in ("timeDate", "timeDuration", "timeCycle", "conditionExpression", "script"):
+        for node in tree.iter(f"{_BPMN}{tag}"):
+            result.append((node, node.text or ""))
+    return result
+
+
+def _lane_side(tree: Any) -> dict[str, str]:
+    """transfer_out for nodes in an *_out_clerk lane, transfer_in for other agency lanes."""
+    sides = {}
+    for lane in tree.iter(f"{_BPMN}lane"):
+        name = lane.get("name", "")
+        side = "transfer_out" if name.endswith("_out_clerk") else "transfer_in"
+        for ref in lane.iter(f"{_BPMN}flowNodeRef"):
+            sides[ref.text] = side
+    return sides
+
+
+def test_every_limit_key_states_the_side_it_binds() -> None:
+    data = json.loads((PROCESSES / "limits.json").read_text("utf-8"))
+    for key in data["default"]:
+        assert (key in data["binds"]) != (key in data["legacy"]), key
+        assert data["binds"].get(key, "bundle") in SIDE_REGION, key
+        assert key in data["sources"], key
+
+
+def test_every_diagram_looks_a_limit_up_by_the_region_of_the_side_it_binds() -> None:
+    """Guard: a limit keyed to the wrong side (Hangzhou's 即办 by the transfer-in region, as
+    before) or a legacy key in a current diagram fails here."""
+    data = json.loads((PROCESSES / "limits.json").read_text("utf-8"))
+    binds, legacy = data["binds"], data["legacy"]
+    checked = 0
+    for path in sorted(PROCESSES.glob("*.bpmn")):
+        tree = etree.parse(str(path))
+        lanes = _lane_side(tree)
+        for node, text in _expressions(tree):
+            for key, region in _limit_lookups(text):
+                where = f"{path.name}: {text.strip()}"
+                assert key not in legacy, f"{where}: {key} is kept only for old versions"
+                assert key in binds, f"{where}: {key} states no side in limits.json binds"
+                assert isinstance(region, ast.Name), f"{where}: region must be a case variable"
+                assert region.id == SIDE_REGION[binds[key]], (
+                    f"{where}: {key} binds {binds[key]}, looked up by {region.id}"
+                )
+                # A step timer times that step's agency: its lane says which side that is.
+                event = node.getparent().getparent()
+                step = event.get("attachedToRef")
+                if step is not None and binds[key] != "bundle":
+                    assert lanes[step] == binds[key], f"{where}: on {step} ({lanes[step]})"
+                checked += 1
+    assert checked >= 20
+
+
+def test_no_diagram_counts_months_with_an_iso_duration() -> None:
+    """民法典 第二百零一至二百零三条: "1个月内" is month_deadline(start, n), not 'P1M'."""
+    for path in sorted(PROCESSES.glob("*.bpmn")):
+        text = path.read_text("utf-8")
+        assert not re.search(r"timeDuration[^>]*>\s*['\"]P\d+[MY]", text), path.name
+        assert not re.search(r"'P\d+M'", text), path.name

@@ -3,7 +3,9 @@
 suspend_and_certify (transfer-out: 中止参保, 参保(合)凭证) → contact_letter (15 working days from
 acceptance) → refused | transfer_out (15 from the letter) → letter correction loop | ineligible |
 transfer_in (15 from the 信息表) → information correction loop | completed.
-Wenzhou Ouhai (330304) adds overall limits for the medical transfer: committed 5, legal 15.
+Wenzhou Ouhai (330304, seed 001 十二: legal 15 / committed 5) times the steps Ouhai's own agency
+performs: as the transfer-in region its 联系函 and 接续 steps, as the transfer-out region its
+transfer-out step; never the other agency's steps.
 Every step restores the workflow from the database.
 """
 
@@ -45,16 +47,45 @@ WENZHOU = "330304"  # 温州市瓯海区: medical legal 15 / committed 5 working
 
 
 def medical_case(
-    backoffice: Backoffice, transfer_in_region: str = "330602", *, suspend: bool = True
+    backoffice: Backoffice,
+    transfer_in_region: str = "330602",
+    *,
+    suspend: bool = True,
+    transfer_out_region: str = "330100",
 ) -> CaseDriver:
     """A medical-only case; by default the transfer-out agency has already suspended insurance
     and issued the certificate (at the moment of acceptance)."""
     d = CaseDriver(backoffice).submit(
-        application(insurances=["medical"], transfer_in_region=transfer_in_region)
+        application(
+            insurances=["medical"],
+            transfer_in_region=transfer_in_region,
+            transfer_out_region=transfer_out_region,
+        )
     )
     if suspend:
-        d.complete(MEDICAL, "suspend_and_certify", MEDICAL_SUSPEND)
+        d.complete(MEDICAL, "suspend_and_certify", suspend_form(transfer_out_region))
     return d
+
+
+# The 凭证号 names the issuing (transfer-out) province and pooling region.
+CERTIFICATE_NUMBERS = {
+    "330304": "（浙）（温州市瓯海区）（2026）第 000123 号",
+    "310100": "（沪）（上海市）（2026）第 000123 号",
+}
+
+
+def suspend_form(transfer_out_region: str) -> dict:
+    number = CERTIFICATE_NUMBERS.get(transfer_out_region)
+    if number is None:
+        return MEDICAL_SUSPEND
+    return {**MEDICAL_SUSPEND, "medical_certificate_number": number}
+
+
+def contact_form(transfer_out_region: str) -> dict:
+    number = CERTIFICATE_NUMBERS.get(transfer_out_region)
+    if number is None:
+        return MEDICAL_CONTACT_OK
+    return {**MEDICAL_CONTACT_OK, "medical_certificate_number": number}
 
 
 def medical_rows(d: CaseDriver) -> list[tuple[str, str]]:
@@ -291,7 +322,7 @@ def test_step_limit_fires_after_its_15th_working_day_and_escalates(
     assert d.conclude()["medical_result"] == "completed"
 
 
-# -- Wenzhou Ouhai: overall medical limits -------------------------------------------------------
+# -- Wenzhou Ouhai: its limits bind its own agency's steps (seed 001 十二) -----------------------
 
 
 def test_wenzhou_committed_limit_fires_after_the_fifth_working_day_a_make_up_saturday(
@@ -299,14 +330,13 @@ def test_wenzhou_committed_limit_fires_after_the_fifth_working_day_a_make_up_sat
 ) -> None:
     d = medical_case(backoffice, WENZHOU)
     assert sorted((t.kind, t.working_days) for t in d.timers()) == [
-        ("timer_committed", 5),  # medical, seed 001
         ("timer_committed", 9),  # the bundle
-        ("timer_contact_letter", 15),
-        ("timer_legal", 15),  # medical, seed 001
+        ("timer_contact_letter", 15),  # 规程 第五条 (and Ouhai's legal 15)
+        ("timer_contact_letter_committed", 5),  # Ouhai as transfer-in, seed 001
         ("timer_legal", 45),  # the bundle
     ]
     # 10-10-2026 is a Saturday worked in exchange for the National Day holiday.
-    check_runs_out_at_end_of(d, "timer_committed", "2026-10-10", working_days=5)
+    check_runs_out_at_end_of(d, "timer_contact_letter_committed", "2026-10-10", working_days=5)
 
     [escalation] = d.tasks("escalate_step")
     assert (escalation.process_id, escalation.role, escalation.region) == (
@@ -320,25 +350,68 @@ def test_wenzhou_committed_limit_fires_after_the_fifth_working_day_a_make_up_sat
 
 
 def test_wenzhou_legal_limit_fires_after_the_15th_working_day(backoffice: Backoffice) -> None:
+    """seed 001 十二「法定时限：15工作日」 times Ouhai's own step: as the transfer-in agency its
+    联系函 (limits.json regions/330304, equal to 规程 第五条's 15 from acceptance)."""
     d = medical_case(backoffice, WENZHOU)
-    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
-    check_runs_out_at_end_of(d, "timer_legal", "2026-10-23", working_days=15)
+    check_runs_out_at_end_of(d, "timer_contact_letter", "2026-10-23", working_days=15)
     assert sorted((t.kind, t.working_days) for t in d.timers() if t.fired_at) == [
-        ("timer_committed", 5),  # medical, fired 10-11
         ("timer_committed", 9),  # the bundle's, fired 10-16 (its own supervisor task)
-        ("timer_legal", 15),  # medical
-        ("timer_transfer_out", 15),  # the letter arrived 09-28: 10-23 is its 15th day too
+        ("timer_contact_letter", 15),  # Ouhai's legal 15 on its own step
+        ("timer_contact_letter_committed", 5),  # Ouhai's committed 5, fired 10-11
     ]
-    escalations = d.tasks("escalate_step")
-    assert [(t.process_id, t.region, t.state) for t in escalations] == [
-        (MEDICAL, WENZHOU, "open")
-    ] * 3
+    escalations = [t for t in d.tasks("escalate_step") if t.process_id == MEDICAL]
+    assert [(t.region, t.state) for t in escalations] == [(WENZHOU, "open")] * 2
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
     d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
     d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
     d.complete(MEDICAL, "transfer_in", MEDICAL_IN_OK)
     assert d.conclude()["medical_result"] == "completed"
-    # The medical transfer ended: the supervisor tasks nobody answered are closed with it.
-    assert [t.state for t in d.tasks("escalate_step")] == ["cancelled"] * 3
+
+
+def test_wenzhou_as_transfer_in_does_not_time_the_transfer_out_step(
+    backoffice: Backoffice,
+) -> None:
+    """Hangzhou (no medical limits of its own) transfers out: only 规程 第六条's 15 days time its
+    step; Ouhai's 5 days come back with Ouhai's 接续 step, counted from the 信息表."""
+    d = medical_case(backoffice, WENZHOU)
+    d.complete(MEDICAL, "contact_letter", MEDICAL_CONTACT_OK)
+    [out] = d.tasks("transfer_out")
+    assert (out.region, out.due_at) == ("330100", end_of_day("2026-10-23"))
+    assert d.timers("timer_transfer_out_committed") == []
+    d.at("2026-10-09T10:00:00+08:00")
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)  # the balance, the same day
+    [step] = d.tasks("transfer_in")
+    assert (step.region, step.due_at) == (WENZHOU, end_of_day("2026-10-15"))
+    assert [t.working_days for t in d.timers("timer_transfer_in_committed")] == [5]
+    assert [k for k in d.fired() if k.endswith("_committed") and k != "timer_committed"] == []
+
+
+def test_wenzhou_as_transfer_out_times_its_transfer_out_step_only(backoffice: Backoffice) -> None:
+    d = medical_case(backoffice, "330602", transfer_out_region=WENZHOU)
+    assert d.timers("timer_contact_letter_committed") == []  # Shaoxing's step
+    d.complete(MEDICAL, "contact_letter", contact_form(WENZHOU))
+    [out] = d.tasks("transfer_out")
+    assert (out.region, out.due_at) == (WENZHOU, end_of_day("2026-10-10"))  # 5, from the letter
+    [timer] = d.timers("timer_transfer_out_committed")
+    assert timer.working_days == 5
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    d.complete(MEDICAL, "balance_arrival", MEDICAL_BALANCE_ARRIVED)
+    assert d.timers("timer_transfer_in_committed") == []  # Shaoxing's 接续: 规程 15 only
+    [step] = d.tasks("transfer_in")
+    assert step.due_at == end_of_day("2026-10-23")
+
+
+@pytest.mark.parametrize("regions", [("330100", "330602"), ("310100", "330100")])
+def test_no_wenzhou_limit_when_wenzhou_is_on_neither_side(
+    backoffice: Backoffice, regions: tuple[str, str]
+) -> None:
+    out_region, in_region = regions
+    d = medical_case(backoffice, in_region, transfer_out_region=out_region)
+    d.complete(MEDICAL, "contact_letter", contact_form(out_region))
+    d.complete(MEDICAL, "transfer_out", MEDICAL_OUT_OK)
+    kinds = {t.kind for t in d.timers()}
+    assert not {k for k in kinds if k.endswith("_committed") and k != "timer_committed"}
 
 
 def test_wenzhou_limits_stop_when_the_transfer_is_completed_in_time(
@@ -350,7 +423,7 @@ def test_wenzhou_limits_stop_when_the_transfer_is_completed_in_time(
     medical_limits = [
         t
         for t in d.timers()
-        if (t.kind, t.working_days) in {("timer_committed", 5), ("timer_legal", 15)}
+        if t.kind in {"timer_contact_letter_committed", "timer_transfer_in_committed"}
     ]
     assert len(medical_limits) == 2
     assert all(t.fired_at is None for t in medical_limits)
@@ -363,7 +436,7 @@ def test_wenzhou_medical_limit_does_not_flag_the_bundle_case(backoffice: Backoff
     """Only the bundle's own timers flag the case (was a defect in app/: flags by element id only)."""
     d = medical_case(backoffice, WENZHOU)
     d.at("2026-10-11T00:00:01+08:00")
-    assert d.fired() == ["timer_committed"]  # the medical one (5 working days)
+    assert d.fired() == ["timer_contact_letter_committed"]  # Ouhai's 5 working days
     case = d.case()
     assert case.committed_due == date(2026, 10, 15)
     assert case.warned is False
@@ -514,15 +587,15 @@ def backoffice_status(d: CaseDriver) -> dict:
 def test_the_certificate_survives_a_limit_branch_completing_after_it(
     backoffice: Backoffice,
 ) -> None:
-    """Wenzhou's committed limit forks before the suspension and completes after it: the case's
-    data must still hold what the suspension recorded (its last task is on the side path)."""
+    """Wenzhou's committed limit on the 联系函 step fires after the suspension: the case's data
+    must still hold what the suspension recorded (its last task is on the side path)."""
     d = medical_case(backoffice, WENZHOU)
     d.at("2026-10-11T00:00:01+08:00")
-    assert d.fired() == ["timer_committed"]
+    assert d.fired() == ["timer_contact_letter_committed"]
     data = backoffice.documents.context(d.number)
     assert data["medical_certificate_number"] == MEDICAL_SUSPEND["medical_certificate_number"]
     assert data["medical_register_by"] == "2026-12-28"
-    assert data["medical_warning"]["limit"] == "medical.committed"  # the side path's, too
+    assert data["medical_warning"]["limit"] == "medical.in.committed"  # the side path's, too
     assert ("insurance_certificate", None) in {
         (r.kind, r.insurance) for r in backoffice.documents.available(d.number)
     }

@@ -50,9 +50,11 @@ FIRST_TASK = {
     "unemployment": "unemployment_transfer/out_review",
 }
 FIRST_TIMER = {
-    "pension": "timer_contact_letter",
-    "medical": None,  # suspending has no limit; the 联系函's starts when suspended
-    "unemployment": "timer_out_review",
+    "pension": ["timer_contact_letter"],
+    "medical": [],  # suspending has no limit; the 联系函's starts when suspended
+    # Hangzhou (330100) is the transfer-out region here: its own 即办 and 30-day limits time its
+    # transfer-out step (seed 002 十二, bound to transfer_out in limits.json), besides 2021's 5.
+    "unemployment": ["timer_out_review", "timer_out_committed", "timer_out_legal"],
 }
 PROCESS = {
     "pension": "pension_transfer",
@@ -599,7 +601,7 @@ def test_only_the_selected_insurances_are_started(
     d = CaseDriver(backoffice).submit(application(insurances=insurances))
     assert d.open_names() == sorted(FIRST_TASK[i] for i in insurances)
     assert d.pending_timers() == sorted(
-        ["timer_committed", "timer_legal", *(FIRST_TIMER[i] for i in insurances if FIRST_TIMER[i])]
+        ["timer_committed", "timer_legal", *(t for i in insurances for t in FIRST_TIMER[i])]
     )
     steps = {
         "pension": PENSION_SUCCESS,

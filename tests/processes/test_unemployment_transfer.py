@@ -2,9 +2,10 @@
 
 out_review at the transfer-out agency (5 working days) → refused in writing | in_decision at the
 transfer-in agency (5) → out_conclude → refused in writing | completed; cross-province with 12+
-months at transfer-out also moves the funds (transfer_funds, within 1 calendar month). Hangzhou
-(330100 as transfer-in) has an overall legal limit of 30 working days and a committed limit of
-"immediate" (即办, 0 working days). An employed worker's transfer-out review needs the labour
+months at transfer-out also moves the funds (transfer_funds, within 1 month as 民法典 第二百零一至二百零三条 count it). Hangzhou's guide
+(seed 002) is its own agency's service: its legal limit of 30 working days and its committed
+limit "immediate" (即办, 0 working days) time the transfer-out review when Hangzhou is the
+transfer-out region (limits.json binds them to transfer_out), never the transfer-in decision. An employed worker's transfer-out review needs the labour
 contract with the transfer-in employer; a benefit recipient's does not. Every step restores the
 workflow from the database.
 """
@@ -42,6 +43,7 @@ from tests.processes.driver import (
 
 UNEMPLOYMENT = "unemployment_transfer"
 SHANGHAI = "310100"  # outside Zhejiang: a cross-province transfer
+NINGBO = "330200"  # in Zhejiang, no regional unemployment limits
 HANGZHOU = "330100"  # unemployment legal limit 30 working days (seed 002)
 
 
@@ -70,7 +72,10 @@ def test_transfer_within_zhejiang_moves_the_relationship_only(backoffice: Backof
     d = unemployment_case(backoffice)
     [review] = d.tasks("out_review")
     assert (review.role, review.region) == ("unemployment_out_clerk", "330100")
-    assert review.due_at == end_of_day("2026-10-10")  # 5 working days; 10-10 is a make-up day
+    # Hangzhou's own 即办 (seed 002 十二) binds its transfer-out review: due the same day (the
+    # 2021 notice's 5 working days, to the make-up Saturday 10-10, run beside it).
+    assert review.due_at == end_of_day("2026-09-28")
+    assert d.timer("timer_out_review").due_at == end_of_day("2026-10-10")
     d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
     [decision] = d.tasks("in_decision")
     assert (decision.role, decision.region) == ("unemployment_clerk", "330602")
@@ -183,9 +188,9 @@ def test_cross_province_with_a_year_of_contributions_moves_the_funds(
     )
     assert funds.created_at == local(START)
     assert funds.completed_at == local("2026-10-20T10:00:00+08:00")
-    # Within 1 calendar month of the transfer-out (2021 notice), not working days.
+    # Within 1 month of the transfer-out (2021 notice): to the end of the corresponding day.
     timer = d.timer("timer_transfer_funds")
-    assert timer.due_at == local("2026-10-28T09:00:00+08:00")
+    assert timer.due_at == end_of_day("2026-10-28")
     assert timer.working_days is None
     assert (timer.fired_at, timer.cancelled_at) == (None, local("2026-10-20T10:00:00+08:00"))
     assert d.tasks("escalate_step") == []
@@ -223,13 +228,14 @@ def test_funds_limit_fires_one_calendar_month_after_transfer_out(backoffice: Bac
     d = unemployment_case(backoffice, out_region=SHANGHAI)
     d.run(UNEMPLOYMENT_SUCCESS)
     timer = d.timer("timer_transfer_funds")
-    assert timer.due_at == local("2026-10-28T09:00:00+08:00")
+    # 民法典 第二百零二条: the corresponding day 10-28 (a working day), to its end in Beijing.
+    assert timer.due_at == end_of_day("2026-10-28")
 
-    d.at("2026-10-28T08:59:59+08:00")
+    d.at("2026-10-28T23:59:58+08:00")
     assert d.timer("timer_transfer_funds").fired_at is None
     assert d.tasks("escalate_step") == []
-    d.at("2026-10-28T09:00:01+08:00")
-    assert d.timer("timer_transfer_funds").fired_at == local("2026-10-28T09:00:01+08:00")
+    d.at("2026-10-29T00:00:01+08:00")
+    assert d.timer("timer_transfer_funds").fired_at == local("2026-10-29T00:00:01+08:00")
     [escalation] = d.tasks("escalate_step")
     assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
         UNEMPLOYMENT,
@@ -248,7 +254,7 @@ def test_funds_limit_fires_one_calendar_month_after_transfer_out(backoffice: Bac
 
 
 def test_transfer_out_limit_fires_after_the_fifth_working_day(backoffice: Backoffice) -> None:
-    d = unemployment_case(backoffice)
+    d = unemployment_case(backoffice, out_region=NINGBO)
     check_runs_out_at_end_of(d, "timer_out_review", "2026-10-10", working_days=5)
     [escalation] = d.tasks("escalate_step")
     assert (escalation.process_id, escalation.role, escalation.state) == (
@@ -263,7 +269,7 @@ def test_transfer_out_limit_fires_after_the_fifth_working_day(backoffice: Backof
 
 
 def test_transfer_in_decision_limit_counts_from_the_letter(backoffice: Backoffice) -> None:
-    d = unemployment_case(backoffice)
+    d = unemployment_case(backoffice, out_region=NINGBO)
     d.at("2026-10-09T10:00:00+08:00")
     d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)
     check_runs_out_at_end_of(d, "timer_in_decision", "2026-10-15", working_days=5)
@@ -276,16 +282,18 @@ def test_transfer_in_decision_limit_counts_from_the_letter(backoffice: Backoffic
 
 
 def test_hangzhou_legal_limit_fires_after_the_30th_working_day(backoffice: Backoffice) -> None:
-    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
-    assert sorted(t.working_days for t in d.timers("timer_legal")) == [30, 45]
-    check_runs_out_at_end_of(d, "timer_legal", "2026-11-13", working_days=30)
+    # Hangzhou → Shaoxing: Hangzhou's 30 working days (seed 002 十二) time its transfer-out review.
+    d = unemployment_case(backoffice, out_region=HANGZHOU, in_region="330602")
+    assert [t.working_days for t in d.timers("timer_out_legal")] == [30]
+    assert [t.working_days for t in d.timers("timer_legal")] == [45]  # the bundle's own
+    check_runs_out_at_end_of(d, "timer_out_legal", "2026-11-13", working_days=30)
 
     escalations = [t for t in d.tasks("escalate_step") if t.process_id == UNEMPLOYMENT]
-    # The committed 即办 limit fired on 09-28 and out_review's own limit on 10-11; the legal
-    # limit adds the third supervisor task.
-    assert [(t.role, t.region, t.state) for t in escalations] == [
-        ("supervisor", HANGZHOU, "open")
-    ] * 3
+    # The committed 即办 limit fired on 09-28, out_review's own 5-day limit on 10-10 and the
+    # legal limit adds the third supervisor task; the review is still open.
+    assert [(t.role, t.state) for t in escalations] == [("supervisor", "open")] * 3
+    assert d.data()["unemployment_warning"]["limit"] == "unemployment.out.legal"
+    assert [t.state for t in d.tasks("out_review")] == ["open"]
     assert d.case().status == "in_transfer"  # the bundle review passed; transferring
     d.run(UNEMPLOYMENT_SUCCESS)
     assert d.conclude()["unemployment_result"] == "completed"
@@ -294,23 +302,55 @@ def test_hangzhou_legal_limit_fires_after_the_30th_working_day(backoffice: Backo
 def test_hangzhou_legal_limit_stops_when_the_transfer_completes_in_time(
     backoffice: Backoffice,
 ) -> None:
-    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
+    d = unemployment_case(backoffice, out_region=HANGZHOU, in_region="330602")
     d.at("2026-10-08T11:00:00+08:00")
     d.run(UNEMPLOYMENT_SUCCESS)
-    [legal] = [t for t in d.timers("timer_legal") if t.working_days == 30]
+    [legal] = d.timers("timer_out_legal")
     assert (legal.fired_at, legal.cancelled_at) == (None, local("2026-10-08T11:00:00+08:00"))
     # The bundle concludes with its only transfer (审核 came first), which stops its 45 days too.
     [bundle] = [t for t in d.timers("timer_legal") if t.working_days == 45]
     assert (bundle.fired_at, bundle.cancelled_at) == (None, local("2026-10-08T11:00:00+08:00"))
 
 
+def test_hangzhou_limits_do_not_time_the_transfer_in_decision(backoffice: Backoffice) -> None:
+    """seed 002 八、十一、十二 / 浙江2017 第六条（二）（三）: Hangzhou's limits end with its own
+    review; Shaoxing's decision is timed by its 5 working days only, however long it takes."""
+    d = unemployment_case(backoffice, out_region=HANGZHOU, in_region="330602")
+    d.complete(UNEMPLOYMENT, "out_review", UNEMPLOYMENT_OUT_OK)  # the same day: 即办 kept
+    assert [t.cancelled_at for t in d.timers("timer_out_committed")] == [local(START)]
+    assert [t.cancelled_at for t in d.timers("timer_out_legal")] == [local(START)]
+    [decision] = d.tasks("in_decision")
+    assert (decision.region, decision.due_at) == ("330602", end_of_day("2026-10-10"))
+    d.at("2026-11-20T09:00:00+08:00")  # past Hangzhou's 30th working day (11-13)
+    fired = [k for k in d.fired() if k != "timer_committed"]  # the bundle's 9 days aside
+    assert fired == ["timer_in_decision"]
+    assert len([t for t in d.tasks("escalate_step") if t.process_id == UNEMPLOYMENT]) == 1
+
+
+@pytest.mark.parametrize("out_region", ["330602", "330304", SHANGHAI])
+def test_hangzhou_as_transfer_in_contributes_no_limit(
+    backoffice: Backoffice, out_region: str
+) -> None:
+    """A region's limits bind its own agency: Hangzhou as the transfer-in place (and any region
+    on neither side) adds no limit to the transfer-out review."""
+    d = unemployment_case(backoffice, out_region=out_region, in_region=HANGZHOU)
+    assert d.timers("timer_out_committed") == []
+    assert d.timers("timer_out_legal") == []
+    [review] = d.tasks("out_review")
+    assert review.due_at == end_of_day("2026-10-10")  # the 5 working days of 2021 only
+    d.at("2026-11-20T09:00:00+08:00")
+    escalations = [t for t in d.tasks("escalate_step") if t.process_id == UNEMPLOYMENT]
+    assert len(escalations) == 1  # timer_out_review's
+    assert [k for k in d.fired() if k.startswith("timer_out")] == ["timer_out_review"]
+
+
 def test_hangzhou_unemployment_limit_does_not_mark_the_bundle_case_overdue(
     backoffice: Backoffice,
 ) -> None:
     """Only the bundle's own timers flag the case (was a defect in app/: flags by element id only)."""
-    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
+    d = unemployment_case(backoffice, out_region=HANGZHOU, in_region="330602")
     d.at("2026-11-14T00:00:01+08:00")
-    assert [t.working_days for t in d.timers("timer_legal") if t.fired_at] == [30]
+    assert [t.working_days for t in d.timers("timer_out_legal") if t.fired_at] == [30]
     case = d.case()
     assert case.legal_due == date(2026, 12, 4)
     assert case.overdue is False
@@ -530,12 +570,12 @@ def test_the_card_number_is_printed_on_the_contact_letter_but_kept_out_of_the_lo
 
 # -- seed 002 十一「即办」/ 十二「承诺期限：即办」 (Hangzhou) --------------------------------------
 
-# The unemployment diagram's timer_committed (the bundle has one of its own).
-IMMEDIATE = "承诺时限（即办）届满"
+# The unemployment diagram's timer_out_committed: Hangzhou's 即办 on its transfer-out review.
+IMMEDIATE = "转出地承诺时限（即办）届满"
 
 
 def immediate_timers(d: CaseDriver) -> list[Timer]:
-    return [t for t in d.timers("timer_committed") if t.label == IMMEDIATE]
+    return [t for t in d.timers("timer_out_committed") if t.label == IMMEDIATE]
 
 
 def unemployment_escalations(d: CaseDriver) -> list[tuple[str, str, str]]:
@@ -560,7 +600,7 @@ def test_hangzhou_immediate_limit_runs_out_at_the_end_of_the_working_day_of_acce
 ) -> None:
     d = CaseDriver(backoffice).submit(
         application(
-            insurances=["unemployment"], transfer_out_region="330602", transfer_in_region=HANGZHOU
+            insurances=["unemployment"], transfer_out_region=HANGZHOU, transfer_in_region="330602"
         ),
         at=accepted,
     )
@@ -577,9 +617,11 @@ def test_hangzhou_immediate_limit_runs_out_at_the_end_of_the_working_day_of_acce
     after = f"{next_day(last_day)}T00:00:01+08:00"
     d.at(after)
     assert d.timer_row(timer.id).fired_at == local(after)
-    assert unemployment_escalations(d) == [("supervisor", HANGZHOU, "open")]
+    assert [(role, state) for role, _, state in unemployment_escalations(d)] == [
+        ("supervisor", "open")
+    ]
     warning = d.data()["unemployment_warning"]
-    assert (warning["step"], warning["limit"]) == ("process", "unemployment.committed")
+    assert (warning["step"], warning["limit"]) == ("out_review", "unemployment.out.committed")
     # Non-interrupting: the transfer-out review is still there to be done. Only the bundle's
     # own limits flag the case itself.
     assert [t.state for t in d.tasks("out_review")] == ["open"]
@@ -595,7 +637,7 @@ def test_hangzhou_immediate_limit_runs_out_at_the_end_of_the_working_day_of_acce
 def test_hangzhou_immediate_limit_stops_when_the_transfer_completes_the_same_day(
     backoffice: Backoffice,
 ) -> None:
-    d = unemployment_case(backoffice, out_region="330602", in_region=HANGZHOU)
+    d = unemployment_case(backoffice, out_region=HANGZHOU, in_region="330602")
     d.at("2026-09-28T15:00:00+08:00")
     d.run(UNEMPLOYMENT_SUCCESS)
     [timer] = immediate_timers(d)
@@ -608,7 +650,8 @@ def test_hangzhou_immediate_limit_stops_when_the_transfer_completes_the_same_day
 
 @pytest.mark.parametrize("in_region", ["330602", "330304"])
 def test_no_immediate_limit_outside_hangzhou(backoffice: Backoffice, in_region: str) -> None:
-    d = unemployment_case(backoffice, in_region=in_region)
+    # Neither side is Hangzhou (Ningbo → Shaoxing / Wenzhou): no 即办 anywhere.
+    d = unemployment_case(backoffice, out_region=NINGBO, in_region=in_region)
     assert immediate_timers(d) == []
     d.at("2026-09-29T00:00:01+08:00")
     assert unemployment_escalations(d) == []

@@ -376,3 +376,64 @@ def test_end_of_day_and_local_date() -> None:
     assert local_date(end + timedelta(microseconds=1)) == date(2026, 1, 2)
     assert local_date(datetime(2026, 1, 1, 16, 0, tzinfo=UTC)) == date(2026, 1, 2)
     assert workdays.TZ.key == "Asia/Shanghai"
+
+
+# -- periods in months: 民法典 第二百零一条至第二百零三条 (contracts §1 add_months) ---------------
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "end"),
+    [
+        ("2026-01-31", 1, "2026-02-28"),  # February has no 31st: its last day (第二百零二条)
+        ("2028-01-31", 1, "2028-02-29"),  # leap year
+        ("2026-10-31", 1, "2026-11-30"),
+        ("2026-12-31", 2, "2027-02-28"),  # across the year end
+        ("2027-12-31", 2, "2028-02-29"),
+        ("2026-03-15", 12, "2027-03-15"),
+        ("2026-01-31", 12, "2027-01-31"),
+        ("2026-09-01", 1, "2026-10-01"),  # the day of the same number, not "+30 days"
+        ("2026-02-28", 1, "2026-03-28"),  # not the month end: the corresponding day
+        ("2026-05-10", 0, "2026-05-10"),
+    ],
+)
+def test_add_months_ends_on_the_corresponding_day_or_the_month_end(
+    start: str, n: int, end: str
+) -> None:
+    assert workdays.add_months(date.fromisoformat(start), n) == date.fromisoformat(end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(1901, 1, 1), max_value=date(2999, 12, 31)), st.integers(0, 48))
+def test_add_months_property(day: date, n: int) -> None:
+    result = workdays.add_months(day, n)
+    months = (result.year - day.year) * 12 + result.month - day.month
+    assert months == n  # lands in the n-th month after
+    if result.day != day.day:  # only when that month is too short: then its last day
+        assert result.day < day.day
+        assert (result + timedelta(days=1)).month != result.month
+
+
+def test_month_deadline_ends_on_the_corresponding_day_at_midnight_beijing() -> None:
+    cst = timezone(timedelta(hours=8))
+    # Saturday 2026-10-31 + 1 month: Monday 2026-11-30, a working day, to its end (Beijing).
+    result = workdays.month_deadline_for(datetime(2026, 10, 31, 10, 0, tzinfo=cst), 1)
+    assert (result.date, result.provisional) == (date(2026, 11, 30), False)
+    assert result.due_at == datetime(2026, 11, 30, 16, 0, tzinfo=UTC) - timedelta(microseconds=1)
+    # The start is read as a Beijing day: 16:30 UTC on 08-31 is already 09-01 in Beijing.
+    late = workdays.month_deadline_for(datetime(2026, 8, 31, 16, 30, tzinfo=UTC), 1)
+    assert late.date == date(2026, 10, 8)
+
+
+def test_month_deadline_on_a_holiday_moves_to_the_next_working_day() -> None:
+    cst = timezone(timedelta(hours=8))
+    # 2026-09-01 + 1 month = 10-01, National Day: 第二百零三条 -> the day after the holiday, 10-08.
+    result = workdays.month_deadline_for(datetime(2026, 9, 1, 10, 0, tzinfo=cst), 1)
+    assert result.date == date(2026, 10, 8)
+    # A Sunday end moves to Monday: 2026-04-30 + 1 month = 05-30 (Saturday) ... May Day rest
+    # runs to 05-05, 05-30/31 is a weekend -> Monday 06-01.
+    may = workdays.month_deadline_for(datetime(2026, 4, 30, 9, 0, tzinfo=cst), 1)
+    assert may.date == date(2026, 6, 1)
+    # A make-up Saturday (调休) is a working day: 2026-01-28 + 1 month = 02-28, worked.
+    assert workdays.month_deadline_for(datetime(2026, 1, 28, 9, tzinfo=cst), 1).date == date(
+        2026, 2, 28
+    )

@@ -250,7 +250,7 @@
       kindSelect.addEventListener("change", () => setTimer(element, definition, kindSelect.value, expression.value.trim()));
       const parts = [
         row("类型", kindSelect),
-        row("表达式（Python）", expression, "工作日时限写作 deadline(起算时点, 工作日数) 或 deadline(起算时点, limit('时限名', 地区))；按日历计算的期限写作 'P1M'"),
+        row("表达式（Python）", expression, "工作日时限写作 deadline(起算时点, 工作日数) 或 deadline(起算时点, limit('时限名', 地区))，地区须为该时限约束的一方（limits.json binds）；“n个月内”写作 month_deadline(起算时点, n)（民法典 第二百零一至二百零三条），不得用 'P1M'"),
       ];
       if (kind === "timeDate") parts.push(deadlineHelper(element, definition, body));
       return section("时限（工作日）", parts);
@@ -265,7 +265,10 @@
       byLimit.checked = !byDays.checked;
       const key = options(h("select", { id: "prop-timer-limit" }), config.limits.map((k) => [k, k]), match[3]);
       if (match[3] && !config.limits.includes(match[3])) options(key, [[match[3], match[3] + "（limits.json 中没有）"]], match[3]);
-      const region = options(h("select", { id: "prop-timer-region" }), REGION_VARS, match[4] || "transfer_in_region");
+      // A limit binds one side's agency (limits.json "binds"): preselect that side's region.
+      const boundRegion = (name) => ((config.limitBinds || {})[name] === "transfer_out" ? "transfer_out_region" : "transfer_in_region");
+      const region = options(h("select", { id: "prop-timer-region" }), REGION_VARS, match[4] || boundRegion(key.value));
+      key.addEventListener("change", () => { region.value = boundRegion(key.value); });
       const days = h("input", { id: "prop-timer-days", type: "number", min: 1, max: 365, value: match[2] || "" });
       const inputs = [start, byLimit, byDays, key, region, days];
       inputs.forEach((input) => {
