@@ -1,17 +1,19 @@
-"""Test support for replay safety: forms/ as deployed before a field existed, and a case of one
-insurance to record a completion on."""
+"""Test support for replay safety: forms/ as deployed before a field existed, a diagram as
+deployed before a rule's flag existed, and a case of one insurance to record a completion on."""
 
 from __future__ import annotations
 
 import copy
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.config import ROOT
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
+from tests.conftest import settings_for
 from tests.helpers import pass_review, scenario
 
 
@@ -43,3 +45,26 @@ def submit_one(office: Backoffice, insurance: str) -> str:
     number = office.applications.submit(application, Actor("portal", "applicant")).case_number
     pass_review(office, number)
     return number
+
+
+@contextmanager
+def office_on_copied_processes(database_url: str, tmp_path: Path) -> Iterator[Backoffice]:
+    """A Backoffice reading a copy of processes/, so that a test can deploy an earlier
+    version of a diagram without touching the working tree."""
+    settings = settings_for(database_url)
+    settings.processes_dir = tmp_path / "processes"
+    shutil.copytree(ROOT / "processes", settings.processes_dir)
+    office = Backoffice(settings)
+    try:
+        yield office
+    finally:
+        office.close()
+
+
+def deploy_before(office: Backoffice, process: str, flag: str, note: str) -> None:
+    """Deploy `process` as it was before `flag` (the script line that turns a rule on)."""
+    path = office.settings.processes_dir / f"{process}.bpmn"
+    xml = path.read_text(encoding="utf-8")
+    assert xml.count(flag) == 1
+    path.write_text(xml.replace(flag, ""), encoding="utf-8")
+    office.deployments.deploy([path], note, "policy_a")

@@ -5,17 +5,16 @@ city, even within Zhejiang) still replays identically."""
 from __future__ import annotations
 
 import copy
-import shutil
 from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from app.services.replay import Replayer
-from tests.conftest import freeze, settings_for
+from tests.audit.earlier_forms import deploy_before, office_on_copied_processes
+from tests.conftest import freeze
 from tests.helpers import complete, pass_review, scenario
 from tests.processes.driver import PENSION_CONTACT_TEMPORARY, PENSION_TEMPORARY_ACCOUNT
 
@@ -36,12 +35,7 @@ def submit_within_zhejiang(office: Backoffice) -> str:
 def test_a_temporary_account_decided_by_the_city_reading_replays_identically(
     database_url: str, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "processes"
-    shutil.copytree(ROOT / "processes", folder)
-    settings = settings_for(database_url)
-    settings.processes_dir = folder
-    office = Backoffice(settings)
-    try:
+    with office_on_copied_processes(database_url, tmp_path) as office:
         freeze("2026-09-28T09:00:00+08:00")
         # The current version refuses a temporary account for a move within Zhejiang ...
         current = submit_within_zhejiang(office)
@@ -49,11 +43,7 @@ def test_a_temporary_account_decided_by_the_city_reading_replays_identically(
             complete(office, current, {**CONTACT, "data": PENSION_CONTACT_TEMPORARY})
 
         # ... a version before the province reading required it for the same facts.
-        path = folder / "pension_transfer.bpmn"
-        xml = path.read_text(encoding="utf-8")
-        assert xml.count(FLAG) == 1
-        path.write_text(xml.replace(FLAG, ""), encoding="utf-8")
-        office.deployments.deploy([path], "临时账户按省判定之前的版本", "policy_a")
+        deploy_before(office, "pension_transfer", FLAG, "临时账户按省判定之前的版本")
         earlier = submit_within_zhejiang(office)
         complete(office, earlier, {**CONTACT, "data": PENSION_CONTACT_TEMPORARY})
         complete(office, earlier, {"task": "temporary_account", "data": PENSION_TEMPORARY_ACCOUNT})
@@ -61,5 +51,3 @@ def test_a_temporary_account_decided_by_the_city_reading_replays_identically(
         replayed = Replayer(office).replay(earlier)
         assert replayed.identical, replayed.line()
         assert replayed.line().startswith("identical ")
-    finally:
-        office.close()

@@ -4,17 +4,16 @@ recorded on a diagram version before the rule (no cause) still replays identical
 from __future__ import annotations
 
 import copy
-import shutil
 from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
 from app.services.replay import Replayer
-from tests.conftest import freeze, settings_for
+from tests.audit.earlier_forms import deploy_before, office_on_copied_processes
+from tests.conftest import freeze
 from tests.helpers import complete, pass_review, scenario
 from tests.processes.driver import UNEMPLOYMENT_OUT_OK_BENEFIT
 
@@ -42,12 +41,7 @@ def submit_recipient(office: Backoffice) -> str:
 def test_a_review_recorded_before_the_cause_rule_replays_identically(
     database_url: str, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "processes"
-    shutil.copytree(ROOT / "processes", folder)
-    settings = settings_for(database_url)
-    settings.processes_dir = folder
-    office = Backoffice(settings)
-    try:
+    with office_on_copied_processes(database_url, tmp_path) as office:
         freeze("2026-09-28T09:00:00+08:00")
         # The current version refuses an unemployed person's approval without the cause ...
         current = submit_recipient(office)
@@ -55,15 +49,9 @@ def test_a_review_recorded_before_the_cause_rule_replays_identically(
             complete(office, current, {**OUT_REVIEW, "data": WITHOUT_CAUSE})
 
         # ... a version without the rule (as deployed before it) accepted the same input.
-        path = folder / "unemployment_transfer.bpmn"
-        xml = path.read_text(encoding="utf-8")
-        assert xml.count(FLAG) == 1
-        path.write_text(xml.replace(FLAG, ""), encoding="utf-8")
-        office.deployments.deploy([path], "失业原因之前的版本", "policy_a")
+        deploy_before(office, "unemployment_transfer", FLAG, "失业原因之前的版本")
         earlier = submit_recipient(office)
         complete(office, earlier, {**OUT_REVIEW, "data": WITHOUT_CAUSE})
 
         replayed = Replayer(office).replay(earlier)
         assert replayed.identical, replayed.line()
-    finally:
-        office.close()
