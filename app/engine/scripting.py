@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +50,19 @@ class LimitTable:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Read once per table (each runtime has its own); a racing first read loads it twice.
+        self._loaded: dict[str, Any] | None = None
 
-    @lru_cache(maxsize=1)  # noqa: B019 - one table per process lifetime, reloaded on deploy
     def _data(self) -> dict[str, Any]:
-        with self.path.open(encoding="utf-8") as fh:
-            data: dict[str, Any] = json.load(fh)
+        data = self._loaded
+        if data is None:
+            with self.path.open(encoding="utf-8") as fh:
+                data = json.load(fh)
+            self._loaded = data
         return data
 
     def reload(self) -> None:
-        self._data.cache_clear()
+        self._loaded = None
 
     def _value(self, key: str, region: str | None) -> int | None:
         data = self._data()
