@@ -12,9 +12,11 @@ from flask import Flask
 from app.clock import clock
 from app.config import Settings
 from app.services.backoffice import Backoffice
+from app.tuning import tune_collector
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    tune_collector()  # process-wide: the entry point's business, not a runtime's
     settings = settings or Settings.from_env()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(

@@ -14,7 +14,6 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from app import workdays
 from app.errors import ValidationFailed
 from app.services.backoffice import Backoffice
 from app.services.calendar import DayEntry, parse_import
@@ -122,7 +121,7 @@ def calendar_set(day: str, kind: str, note: str) -> None:
 @click.argument("year", type=int)
 def calendar_show(year: int) -> None:
     """List the holidays, make-up working days and overrides of YEAR."""
-    loaded = workdays.is_year_loaded(year)
+    loaded = _backoffice().working_calendar.is_year_loaded(year)
     click.echo(
         f"{year}: {'loaded' if loaded else 'NOT LOADED (deadlines in this year are provisional)'}"
     )

@@ -6,12 +6,14 @@ import json
 import sys
 from pathlib import Path
 
+from app.tuning import tune_collector
 from bench import engine_bench, worklist_bench
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main() -> int:
+    tune_collector()
     RESULTS.mkdir(exist_ok=True)
     for bench in (engine_bench.run, worklist_bench.run):
         result = bench()

@@ -70,11 +70,15 @@ def load_spec_payload(raw: bytes) -> tuple[Any, dict[str, Any]]:
 
 
 class Engine:
-    """Stateless apart from the shared script engine; workflows are passed in and out."""
+    """Stateless apart from its script engine; workflows are passed in and out.
 
-    def __init__(self) -> None:
+    `functions` are the diagram functions of one runtime (its calendar and limits table):
+    each Backoffice and each replay that needs another calendar builds its own Engine."""
+
+    def __init__(self, functions: scripting.ScriptFunctions) -> None:
+        self.functions = functions
         self.script_engine = PythonScriptEngine(
-            environment=TaskDataEnvironment(scripting.environment())
+            environment=TaskDataEnvironment(functions.environment())
         )
 
     # -- creating and restoring ---------------------------------------------------------
@@ -169,8 +173,7 @@ class Engine:
             )
         return result
 
-    @staticmethod
-    def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+    def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
         result = []
         for task in workflow.event_manager.tasks.values():
             definition = getattr(task.task_spec, "event_definition", None)
@@ -182,7 +185,7 @@ class Engine:
             if not isinstance(value, str):
                 continue
             due = TimerEventDefinition.get_datetime(value)
-            call = scripting.ledger.lookup(value)
+            call = self.functions.ledger.lookup(value)
             result.append(
                 WaitingTimer(
                     uuid=str(task.id),

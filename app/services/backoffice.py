@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 
 from app import workdays
@@ -26,29 +25,26 @@ from .progress_text import insurance_progress
 from .runtime import DatabaseOverrides, SpecCache, WorkflowCache
 from .scenarios import ScenarioRunner
 
-# Python's default young-generation threshold (700 allocations) suits short scripts. A use
-# case here builds and drops task trees (cyclic: only the collector frees them) and rows by
-# the thousand; with fewer, larger collections a bundle took ~20 % less CPU, in memory and
-# through the services alike (make bench: 21 -> 17 ms and 38 -> 31 ms per bundle).
-GC_THRESHOLDS = (20_000, 50, 100)
-
 
 class Backoffice:
     def __init__(self, settings: Settings) -> None:
-        gc.set_threshold(*GC_THRESHOLDS)  # process-wide, like the calendar and limits below
         self.settings = settings
         self.db = Database(settings.database_url)
-        self.engine = Engine()
+        # This runtime's own calendar (bundled schedule + this database's overrides) and limits
+        # table: the engine and the services compute this office's deadlines with them, never
+        # with another runtime's or a replay's.
+        self.overrides = DatabaseOverrides(self.db)
+        self.working_calendar = workdays.WorkingCalendar(self.overrides)
+        self.overrides.calendars.append(self.working_calendar)
+        self.limits = scripting.LimitTable(settings.processes_dir / "limits.json")
+        self.engine = Engine(scripting.ScriptFunctions(self.working_calendar, self.limits))
         self.forms = FormCatalog(settings.forms_dir)
         self.specs = SpecCache()
         self.workflows = WorkflowCache()
-        scripting.configure_limits(settings.processes_dir / "limits.json")
-        self.overrides = DatabaseOverrides(self.db)
-        workdays.set_override_source(self.overrides)
         self.overrides.overrides()  # load before any write transaction needs a deadline
         self.cases = CaseService(self.db, self.engine, self.forms, self.specs, self.workflows)
         self.deployments = DeploymentService(self.db, settings.processes_dir, settings.forms_dir)
-        self.calendar = CalendarService(self.db, self.overrides)
+        self.calendar = CalendarService(self.db, self.overrides, self.working_calendar)
         self.applications = ApplicationService(self.cases)
         self.accounts = AccountService(self.db)
         local_rules.install(self.cases)

@@ -29,9 +29,15 @@ class DayEntry:
 
 
 class CalendarService:
-    def __init__(self, db: Database, overrides: DatabaseOverrides) -> None:
+    def __init__(
+        self,
+        db: Database,
+        overrides: DatabaseOverrides,
+        calendar: workdays.WorkingCalendar | None = None,
+    ) -> None:
         self.db = db
         self.overrides = overrides
+        self.working_calendar = calendar or workdays.default_calendar
 
     def set_days(self, entries: list[DayEntry], actor: str) -> int:
         now = clock.now()
@@ -90,8 +96,8 @@ class CalendarService:
             if day in overrides:
                 r = overrides[day]
                 result.append((day, r.is_work, "override", r.note))
-            elif workdays.is_year_loaded(year):
-                work = workdays.is_working_day(day)
+            elif self.working_calendar.is_year_loaded(year):
+                work = self.working_calendar.is_working_day(day)
                 if work != weekday_work:
                     result.append((day, work, "official", ""))
             day = date.fromordinal(day.toordinal() + 1)

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app import workdays
 from app.engine import scripting, state
 from app.engine.host import Engine, WaitingTimer
 from app.errors import Conflict
@@ -359,17 +358,19 @@ class CaseStore:
             if case.accepted_at != accepted_at:
                 # A resubmission after 一次性告知 restarts the clock: recompute both limits.
                 case.accepted_at = accepted_at
-                set_bundle_deadlines(case)
+                set_bundle_deadlines(case, self.engine.functions)
         if workflow.completed and case.completed_at is None:
             case.completed_at = now
             audit.add("case_completed", "system", now, case.id, status=status)
 
 
-def set_bundle_deadlines(case: Any) -> None:
-    """Committed and legal limits of the bundle from acceptance (limits.json, by region)."""
+def set_bundle_deadlines(case: Any, functions: scripting.ScriptFunctions) -> None:
+    """Committed and legal limits of the bundle from acceptance (limits.json, by region), with
+    the runtime's own calendar and limits table."""
     region = case.transfer_in_region
-    committed = workdays.deadline_for(case.accepted_at, scripting.limit("bundle.committed", region))
-    legal = workdays.deadline_for(case.accepted_at, scripting.limit("bundle.legal", region))
+    calendar = functions.calendar
+    committed = calendar.deadline_for(case.accepted_at, functions.limit("bundle.committed", region))
+    legal = calendar.deadline_for(case.accepted_at, functions.limit("bundle.legal", region))
     case.committed_due, case.legal_due = committed.date, legal.date
     case.deadlines_provisional = committed.provisional or legal.provisional
 

@@ -339,8 +339,12 @@ class CaseViews:
                 ).isoformat()
         region = summary.transfer_in_region
         try:
-            context.setdefault("committed_days", scripting.limit("bundle.committed", region))
-            context.setdefault("legal_days", scripting.limit("bundle.legal", region))
+            context.setdefault(
+                "committed_days", self.cases.engine.functions.limit("bundle.committed", region)
+            )
+            context.setdefault(
+                "legal_days", self.cases.engine.functions.limit("bundle.legal", region)
+            )
         except (RuntimeError, KeyError):
             pass  # the builders' defaults (seed 000) apply
         return context

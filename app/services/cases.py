@@ -350,13 +350,13 @@ class CaseService:
             assert timer is not None and case is not None
             if timer.start_at is None or timer.working_days is None:
                 return 0
-            result = workdays.deadline_for(timer.start_at, timer.working_days)
+            result = self.engine.functions.calendar.deadline_for(timer.start_at, timer.working_days)
             if result.due_at == timer.due_at and result.provisional:
                 return 0
             entry = self.store.load(session, case, self.workflows.take(case.id))
             due_iso = result.due_at.isoformat()
             self.engine.reschedule_timer(entry.workflow, timer.task_uuid, due_iso)
-            scripting.ledger.record(
+            self.engine.functions.ledger.record(
                 due_iso,
                 scripting.DeadlineCall(timer.start_at, timer.working_days, result.provisional),
             )
@@ -390,7 +390,7 @@ class CaseService:
             case = read_case(session, case_id)
             if case is None or case.accepted_at is None:
                 return
-            set_bundle_deadlines(case)
+            set_bundle_deadlines(case, self.engine.functions)
             if case._dirty and not case_rows.update_case(
                 session.connection(),
                 case.id,

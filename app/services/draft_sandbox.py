@@ -95,6 +95,9 @@ def run(workdir: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    from app.tuning import tune_collector
+
+    tune_collector()
     workdir = Path(argv[1])
     try:
         answer = run(workdir)

@@ -66,10 +66,12 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def working_days_left(today: date, due: date) -> tuple[int, bool]:
+def working_days_left(
+    today: date, due: date, calendar: workdays.WorkingCalendar | None = None
+) -> tuple[int, bool]:
     """Working days from today to the due day; (count, provisional) when a year is unloaded."""
     try:
-        return workdays.working_days_between(today, due), False
+        return (calendar or workdays.default_calendar).working_days_between(today, due), False
     except workdays.CalendarGapError:
         days = 0
         day = today
@@ -128,7 +130,9 @@ class PortalService:
             }
             if case.completed_at is None:
                 today = workdays.local_date(clock.now())
-                left, _ = working_days_left(today, case.committed_due)
+                left, _ = working_days_left(
+                    today, case.committed_due, self.backoffice.working_calendar
+                )
         return {
             "case_number": case.number,
             "status": status,

@@ -14,13 +14,14 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
-from app import workdays
 from app.clock import clock
 from app.engine import migrate as engine_migrate
 from app.engine.host import Engine, EngineError
+from app.engine.scripting import ScriptFunctions
 from app.engine.trace import trace
 from app.errors import NotFound, ValidationFailed
 from app.store.models import AuditEvent, Case, CaseInput, ProcessVersion
+from app.workdays import WorkingCalendar
 
 from .cases import TaskHook
 
@@ -223,9 +224,10 @@ class Replayer:
             yield self.replay(number)
 
     def replay_history(self, history: CaseHistory, *, snapshots: bool = False) -> ReplayResult:
-        run = _Run(self, history, snapshots)
         first = next((e.seq for e in history.events if e.is_step), 0)
-        with recorded_clock() as set_clock, self.calendar(first) as set_calendar:
+        engine, set_calendar = self.calendar(first)
+        run = _Run(self, history, snapshots, engine)
+        with recorded_clock() as set_clock:
 
             def at(event: RecordedEvent) -> None:
                 set_clock(event.at)
@@ -251,41 +253,37 @@ class Replayer:
             changes.append((seq, day, old if isinstance(old, bool) else None))
         return CalendarHistory(dict(self.live_calendar.overrides()), changes)
 
-    @contextmanager
-    def calendar(self, first_seq: int) -> Iterator[Callable[[int], None]]:
-        """Deadlines are computed with the working-day overrides in force at each step.
+    def calendar(self, first_seq: int) -> tuple[Engine, Callable[[int], None]]:
+        """The engine to replay with, and how to put its calendar at each step's overrides.
 
         A schedule published after a case started (a new year's holidays) would otherwise
-        move that case's recorded deadlines. Only such cases switch the process-wide override
-        source, one at a time, and put the live one back afterwards."""
+        move that case's recorded deadlines. Such a case replays on an engine of its own,
+        whose calendar instance follows the overrides in force at each recorded event; the
+        runtime's calendar (and every other thread's deadlines) is never touched."""
         history = self.calendar_history()
         if not history.changes_after(first_seq):
-            yield lambda _seq: None
-            return
-        with _CALENDAR:
-            installed: list[dict[date, bool] | None] = [None]
+            return self.engine, lambda _seq: None
+        overrides = _ReplayOverrides(history.current)
+        calendar = WorkingCalendar(overrides)
+        live = self.engine.functions
+        engine = Engine(ScriptFunctions(calendar, live.limits))
 
-            def set_calendar(seq: int) -> None:
-                wanted = history.before(seq)
-                if wanted == installed[0]:
-                    return
-                source = _FixedOverrides(wanted) if wanted is not None else self.live_calendar
-                workdays.set_override_source(source)
-                installed[0] = wanted
+        def set_calendar(seq: int) -> None:
+            wanted = history.before(seq)
+            if overrides.use(wanted if wanted is not None else history.current):
+                calendar.invalidate_cache()
 
-            try:
-                yield set_calendar
-            finally:
-                if installed[0] is not None:
-                    workdays.set_override_source(self.live_calendar)
+        return engine, set_calendar
 
 
 class _Run:
     """One replay: the workflow being rebuilt, and how recorded task/timer ids map onto it."""
 
-    def __init__(self, replayer: Replayer, history: CaseHistory, snapshots: bool) -> None:
+    def __init__(
+        self, replayer: Replayer, history: CaseHistory, snapshots: bool, engine: Engine
+    ) -> None:
         self.replayer = replayer
-        self.engine = replayer.engine
+        self.engine = engine
         self.history = history
         self.snapshots = snapshots
         self.result = ReplayResult(history.number)
@@ -554,16 +552,24 @@ class CalendarHistory:
         return None if mapping == self.current else mapping
 
 
-class _FixedOverrides:
+class _ReplayOverrides:
+    """The overrides one replay's calendar reads; set to those in force at each step."""
+
     def __init__(self, days: dict[date, bool]) -> None:
         self.days = days
+
+    def use(self, days: dict[date, bool]) -> bool:
+        """Switch to `days`; True when that changed anything (the calendar must forget)."""
+        if days == self.days:
+            return False
+        self.days = days
+        return True
 
     def overrides(self) -> dict[date, bool]:
         return self.days
 
 
 _FALLBACK = threading.Lock()
-_CALENDAR = threading.Lock()
 
 
 @contextmanager

@@ -96,7 +96,7 @@ class WorkflowCache:
 
 
 class DatabaseOverrides:
-    """The calendar override table as a source for app.workdays.
+    """The calendar override table as a source for the runtime's WorkingCalendar.
 
     Held in memory and refreshed when overrides change: the engine computes deadlines inside
     write transactions, where a second connection to the database must not be needed."""
@@ -104,6 +104,8 @@ class DatabaseOverrides:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._days: dict[date, bool] | None = None
+        # The calendars that read this table and must forget their years when it changes.
+        self.calendars: list[workdays.WorkingCalendar] = []
 
     def overrides(self) -> dict[date, bool]:
         if self._days is None:
@@ -119,5 +121,6 @@ class DatabaseOverrides:
 
     def refresh(self) -> None:
         self._days = None
-        workdays.invalidate_cache()
+        for calendar in self.calendars:
+            calendar.invalidate_cache()
         self.overrides()

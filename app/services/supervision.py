@@ -62,9 +62,15 @@ class Dashboard:
 
 
 class SupervisionService:
-    def __init__(self, db: Database, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        thresholds: Thresholds | None = None,
+        calendar: workdays.WorkingCalendar | None = None,
+    ) -> None:
         self.db = db
         self.thresholds = thresholds or Thresholds()
+        self.calendar = calendar or workdays.default_calendar
 
     def flagged_cases(self, region: str, page: int = 1) -> tuple[list[FlaggedCase], bool]:
         """Open cases of the region past their committed (warned) or legal (overdue) limit."""
@@ -112,7 +118,7 @@ class SupervisionService:
         """Steps of the region (any agency) past their deadline or in the warning tier."""
         now = clock.now()
         today = workdays.local_date(now)
-        horizon, _ = workdays.add_working_days_provisional(
+        horizon, _ = self.calendar.add_working_days_provisional(
             today, max(self.thresholds.warn_days_left, 1)
         )
         # Rows due later than the day-based tier may still be yellow by the 80 % rule; a wide
@@ -123,7 +129,12 @@ class SupervisionService:
         steps = []
         for row in rows:
             mark = badge(
-                row.due_at, row.created_at, now, self.thresholds, bool(row.due_provisional)
+                row.due_at,
+                row.created_at,
+                now,
+                self.thresholds,
+                bool(row.due_provisional),
+                self.calendar,
             )
             if mark.level not in ("warn", "overdue"):
                 continue
@@ -190,7 +201,11 @@ class SupervisionService:
                     )
                 ):
                     durations[(process_id, title)].append(
-                        _working_days(workdays.local_date(created), workdays.local_date(completed))
+                        _working_days(
+                            workdays.local_date(created),
+                            workdays.local_date(completed),
+                            self.calendar,
+                        )
                     )
         committed, legal, rated = _on_time(limits, today)
         average = sorted(
@@ -211,9 +226,9 @@ class SupervisionService:
         )
 
 
-def _working_days(a: date, b: date) -> int:
+def _working_days(a: date, b: date, calendar: workdays.WorkingCalendar) -> int:
     try:
-        return workdays.working_days_between(a, b)
+        return calendar.working_days_between(a, b)
     except workdays.CalendarGapError:
         return sum(1 for n in range(1, (b - a).days + 1) if (a + timedelta(days=n)).weekday() < 5)
 

@@ -134,10 +134,10 @@ class Owner:
 # -- deadline badges ----------------------------------------------------------------------------
 
 
-def _between(a: date, b: date) -> tuple[int, bool]:
+def _between(a: date, b: date, calendar: workdays.WorkingCalendar) -> tuple[int, bool]:
     """Working days in (a, b]; a year whose schedule is not loaded counts Mon–Fri, flagged."""
     try:
-        return workdays.working_days_between(a, b), False
+        return calendar.working_days_between(a, b), False
     except workdays.CalendarGapError:
         if b <= a:
             return 0, True
@@ -151,18 +151,21 @@ def badge(
     now: datetime,
     thresholds: Thresholds,
     provisional: bool = False,
+    calendar: workdays.WorkingCalendar | None = None,
 ) -> Badge:
-    """The remaining working days to a step's deadline and its warning tier."""
+    """The remaining working days to a step's deadline and its warning tier (counted with the
+    runtime's calendar; the default calendar when none is given)."""
+    calendar = calendar or workdays.default_calendar
     if due_at is None:
         return Badge("none", "无环节时限")
     today, due_day = workdays.local_date(now), workdays.local_date(due_at)
     suffix = "（暂定）" if provisional else ""
     if now > due_at:
-        late, guessed = _between(due_day, today)
+        late, guessed = _between(due_day, today, calendar)
         text = f"已超期 {late} 个工作日" if late else "已超期"
         return Badge("overdue", text + suffix, -late, provisional or guessed)
-    remaining, guessed = _between(today, due_day)
-    total, guessed_total = _between(workdays.local_date(created_at), due_day)
+    remaining, guessed = _between(today, due_day, calendar)
+    total, guessed_total = _between(workdays.local_date(created_at), due_day, calendar)
     flagged = provisional or guessed or guessed_total
     suffix = "（暂定）" if flagged else ""
     used_share = (total - remaining) / total if total > 0 else 1.0
@@ -202,9 +205,15 @@ def _prefix(column: Any, text: str) -> Any:
 
 
 class WorklistService:
-    def __init__(self, db: Database, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        thresholds: Thresholds | None = None,
+        calendar: workdays.WorkingCalendar | None = None,
+    ) -> None:
         self.db = db
         self.thresholds = thresholds or Thresholds()
+        self.calendar = calendar or workdays.default_calendar
 
     def page(self, owner: Owner, query: WorklistQuery) -> WorklistPage:
         now = clock.now()
@@ -237,7 +246,7 @@ class WorklistService:
         days = max(self.thresholds.warn_days_left, 0)
         if days == 0:
             return workdays.end_of_day_utc(today)
-        day, _ = workdays.add_working_days_provisional(today, days)
+        day, _ = self.calendar.add_working_days_provisional(today, days)
         return workdays.end_of_day_utc(day)
 
     def _base(self, conditions: list[Any]) -> Select[Any]:
@@ -321,7 +330,12 @@ class WorklistService:
             transfer_out_region=row.transfer_out_region,
             transfer_in_region=row.transfer_in_region,
             badge=badge(
-                row.due_at, row.created_at, now, self.thresholds, bool(row.due_provisional)
+                row.due_at,
+                row.created_at,
+                now,
+                self.thresholds,
+                bool(row.due_provisional),
+                self.calendar,
             ),
         )
 

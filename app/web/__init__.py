@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 
-from app import workdays
 from app.errors import AppError
 
 from . import auth
@@ -30,8 +29,9 @@ BLUEPRINTS = [
 def register(app: Flask) -> None:
     auth.init_app(app)
     # A deadline is provisional when its year's official schedule is not loaded yet.
+    calendar = app.extensions["backoffice"].working_calendar
     app.jinja_env.globals["provisional_date"] = lambda d: (
-        d is not None and not workdays.is_year_loaded(d.year)
+        d is not None and not calendar.is_year_loaded(d.year)
     )
     for name in BLUEPRINTS:
         module = importlib.import_module(f"app.web.{name}")

@@ -124,7 +124,14 @@ def _render_task(
         if raw is None:
             raw = schema_form.raw_from_data(schema, page.prefill)
         form_fields, general = schema_form.fields(schema, raw, errors)
-    mark = badge(task.due_at, task.created_at, clock.now(), thresholds(), task.due_provisional)
+    mark = badge(
+        task.due_at,
+        task.created_at,
+        clock.now(),
+        thresholds(),
+        task.due_provisional,
+        backoffice().working_calendar,
+    )
     body = render_template(
         "clerk/task.html",
         page=page,

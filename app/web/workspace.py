@@ -66,7 +66,8 @@ def views() -> CaseViews:
 
 
 def worklists() -> WorklistService:
-    return WorklistService(backoffice().db, thresholds())
+    office = backoffice()
+    return WorklistService(office.db, thresholds(), office.working_calendar)
 
 
 def task_actions() -> TaskActions:
@@ -74,7 +75,8 @@ def task_actions() -> TaskActions:
 
 
 def supervision() -> SupervisionService:
-    return SupervisionService(backoffice().db, thresholds())
+    office = backoffice()
+    return SupervisionService(office.db, thresholds(), office.working_calendar)
 
 
 def deny(reason: str) -> NoReturn:

@@ -119,8 +119,8 @@ def test_a_rescheduled_provisional_deadline_replays(database_url: str, make_app:
     # The case started under the old calendar: replay computes its first deadlines with the
     # overrides in force then, and puts today's calendar back afterwards.
     assert _replay(office, number).line() == f"identical {len(kinds)} steps"
-    assert workdays.is_year_loaded(gap_year)
-    assert not workdays.is_working_day(date(gap_year, 1, 5))
+    assert office.working_calendar.is_year_loaded(gap_year)
+    assert not office.working_calendar.is_working_day(date(gap_year, 1, 5))
 
 
 def _correction_then_supplement(office: Backoffice) -> str:

@@ -10,10 +10,15 @@ import pytest
 
 from app import workdays
 from app.engine import scripting
-from app.engine.scripting import LimitTable
+from app.engine.scripting import LimitTable, ScriptFunctions
 
 CST = timezone(timedelta(hours=8))
 LIMITS = Path(__file__).resolve().parents[2] / "processes" / "limits.json"
+
+
+def _functions() -> ScriptFunctions:
+    """The diagram functions on a calendar of their own (bundled schedule, no overrides)."""
+    return ScriptFunctions(workdays.WorkingCalendar(), LimitTable(LIMITS))
 
 
 def test_repository_limits_give_hangzhou_an_immediate_committed_limit_only() -> None:
@@ -42,16 +47,17 @@ def test_null_regional_value_switches_a_default_limit_off(tmp_path: Path) -> Non
 
 
 def test_immediate_deadline_from_a_rest_day_is_recorded_as_the_one_day_limit_it_equals() -> None:
+    functions = _functions()
     holiday = datetime(2026, 10, 3, 10, 0, tzinfo=CST)
-    value = scripting.deadline(holiday.isoformat(), 0, ends_on_working_day=True)
+    value = functions.deadline(holiday.isoformat(), 0, ends_on_working_day=True)
     assert datetime.fromisoformat(value) == workdays.end_of_day_utc(datetime(2026, 10, 8).date())
-    call = scripting.ledger.lookup(value)
+    call = functions.ledger.lookup(value)
     assert call is not None and (call.start, call.working_days) == (holiday, 1)
     # Recomputing from the recorded call (CaseService.recompute_provisional) gives the same day.
     assert workdays.deadline_for(call.start, call.working_days).due_at.isoformat() == value
     monday = datetime(2026, 9, 28, 9, 0, tzinfo=CST)
-    same_day = scripting.deadline(monday.isoformat(), 0, ends_on_working_day=True)
-    assert scripting.ledger.lookup(same_day) == scripting.DeadlineCall(monday, 0, False)
+    same_day = functions.deadline(monday.isoformat(), 0, ends_on_working_day=True)
+    assert functions.ledger.lookup(same_day) == scripting.DeadlineCall(monday, 0, False)
 
 
 def test_hangzhou_limits_bind_its_transfer_out_agency() -> None:
@@ -84,24 +90,26 @@ def test_hangzhou_limits_bind_its_transfer_out_agency() -> None:
 
 
 def test_limit_deadline_is_the_deadline_or_already_past_where_the_region_has_none() -> None:
+    functions = _functions()
     monday = datetime(2026, 9, 28, 9, 0, tzinfo=CST)
-    hangzhou = scripting.limit_deadline(monday.isoformat(), "unemployment.out.legal", "330100")
-    assert hangzhou == scripting.deadline(monday, 30)
-    immediate = scripting.limit_deadline(
+    hangzhou = functions.limit_deadline(monday.isoformat(), "unemployment.out.legal", "330100")
+    assert hangzhou == functions.deadline(monday, 30)
+    immediate = functions.limit_deadline(
         monday, "unemployment.out.committed", "330100", ends_on_working_day=True
     )
     assert datetime.fromisoformat(immediate) == workdays.end_of_day_utc(monday.date())
-    none = scripting.limit_deadline(monday, "unemployment.out.legal", "330602")
+    none = functions.limit_deadline(monday, "unemployment.out.legal", "330602")
     assert none == scripting.NOT_APPLICABLE
     assert datetime.fromisoformat(none) < monday
 
 
 def test_month_deadline_counts_months_as_the_civil_code_does() -> None:
     """2021 通知 第三条（四）「1个月内」: not SpiffWorkflow's P1M (start month's day count, UTC)."""
+    functions = _functions()
     saturday_31st = datetime(2026, 10, 31, 10, 0, tzinfo=CST)
-    value = scripting.month_deadline(saturday_31st.isoformat(), 1)
+    value = functions.month_deadline(saturday_31st.isoformat(), 1)
     assert datetime.fromisoformat(value) == workdays.end_of_day_utc(datetime(2026, 11, 30).date())
     # P1M would give 2026-12-01 10:00 (+31 days): later than the law's end.
-    holiday = scripting.month_deadline(datetime(2026, 9, 1, 10, 0, tzinfo=CST), 1)
+    holiday = functions.month_deadline(datetime(2026, 9, 1, 10, 0, tzinfo=CST), 1)
     assert datetime.fromisoformat(holiday) == workdays.end_of_day_utc(datetime(2026, 10, 8).date())
-    assert scripting.environment()["month_deadline"] is scripting.month_deadline
+    assert functions.environment()["month_deadline"] == functions.month_deadline

@@ -12,8 +12,10 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from app.config import ROOT
 from app.engine import state
 from app.engine.host import Engine, SpecSet
+from app.engine.scripting import LimitTable, ScriptFunctions
 from app.rules.acceptance import decide
 from app.services.applications import start_data
+from app.workdays import WorkingCalendar
 from tests.conftest import freeze
 from tests.helpers import scenario
 
@@ -36,7 +38,9 @@ def test_incremental_dump_matches_spiffworkflow_and_restores_at_every_step(name:
     specs = SpecSet(
         parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle")
     )
-    engine = Engine()
+    engine = Engine(
+        ScriptFunctions(WorkingCalendar(), LimitTable(ROOT / "processes" / "limits.json"))
+    )
     story = scenario(name)
     data = start_data(story["application"], decide(story["application"], today=date(2026, 9, 28)))
     workflow = engine.new_workflow(specs, {**data, "case_number": "t"})
