@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from werkzeug.routing import IntegerConverter, Map
 
 from app.errors import AppError
 
@@ -26,7 +27,16 @@ BLUEPRINTS = [
 ]
 
 
+class RowIdConverter(IntegerConverter):
+    """`<id:...>`: a row id as every database here can hold it (PostgreSQL `integer`); a larger
+    number in a URL is a 404 instead of an overflow in the driver (a 500)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def register(app: Flask) -> None:
+    app.url_map.converters["id"] = RowIdConverter  # before any blueprint's rules are bound
     auth.init_app(app)
     # A deadline is provisional when its year's official schedule is not loaded yet.
     calendar = app.extensions["backoffice"].working_calendar

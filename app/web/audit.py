@@ -56,7 +56,7 @@ def chain():  # type: ignore[no-untyped-def]
     return render_template("audit/chain.html", report=service.verify(), anchors=service.anchors())
 
 
-@bp.get("/anchors/<int:anchor_id>.json")
+@bp.get("/anchors/<id:anchor_id>.json")
 @require_roles("auditor")
 def anchor_file(anchor_id: int):  # type: ignore[no-untyped-def]
     anchor = AuditChain(backoffice().db).anchor_by_id(anchor_id)
@@ -90,7 +90,7 @@ def reveal(number: str):  # type: ignore[no-untyped-def]
     return _case_page(number, revealed=id_number)
 
 
-@bp.get("/cases/<number>/diagrams/<int:version_id>.bpmn")
+@bp.get("/cases/<number>/diagrams/<id:version_id>.bpmn")
 @require_roles("auditor")
 def diagram(number: str, version_id: int):  # type: ignore[no-untyped-def]
     xml = _cases().diagram_xml(number, _region(), version_id)

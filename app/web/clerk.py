@@ -60,7 +60,7 @@ def worklist():  # type: ignore[no-untyped-def]
 # -- the task page ------------------------------------------------------------------------------
 
 
-@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@bp.route("/tasks/<id:task_id>", methods=["GET", "POST"])
 @require_roles()
 def task(task_id: int):  # type: ignore[no-untyped-def]
     info = _visible_task(task_id)
@@ -158,7 +158,7 @@ def _current_in(open_tasks: list[TaskInfo], process_id: str) -> list[str]:
 # -- claim and release --------------------------------------------------------------------------
 
 
-@bp.route("/tasks/<int:task_id>/claim", methods=["GET", "POST"])
+@bp.route("/tasks/<id:task_id>/claim", methods=["GET", "POST"])
 @require_roles(*TASK_ROLES)
 def claim(task_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":  # e.g. after signing in again: show the task instead
@@ -174,7 +174,7 @@ def claim(task_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("clerk.task", task_id=task_id))
 
 
-@bp.route("/tasks/<int:task_id>/release", methods=["GET", "POST"])
+@bp.route("/tasks/<id:task_id>/release", methods=["GET", "POST"])
 @require_roles(*TASK_ROLES)
 def release(task_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
@@ -193,7 +193,7 @@ def release(task_id: int):  # type: ignore[no-untyped-def]
 # -- diagrams -----------------------------------------------------------------------------------
 
 
-@bp.get("/tasks/<int:task_id>/diagram.bpmn")
+@bp.get("/tasks/<id:task_id>/diagram.bpmn")
 @require_roles()
 def task_diagram(task_id: int):  # type: ignore[no-untyped-def]
     info = _visible_task(task_id)

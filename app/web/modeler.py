@@ -134,7 +134,7 @@ def process(process_id: str):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/processes/<process_id>/versions/<int:version>.bpmn")
+@bp.get("/processes/<process_id>/versions/<id:version>.bpmn")
 @require_roles(*VIEW)
 def version_xml(process_id: str, version: int):  # type: ignore[no-untyped-def]
     xml = modeling().version_xml(process_id, version)
@@ -173,7 +173,7 @@ def open_draft(process_id: str):  # type: ignore[no-untyped-def]
     return redirect(url_for(".editor", draft_id=draft_id))
 
 
-@bp.get("/drafts/<int:draft_id>")
+@bp.get("/drafts/<id:draft_id>")
 @require_roles(*EDIT)
 def editor(draft_id: int):  # type: ignore[no-untyped-def]
     return _editor(draft_id)
@@ -212,13 +212,13 @@ def _editor(draft_id: int, problems: list[Problem] | None = None, status: int = 
     ), status
 
 
-@bp.get("/drafts/<int:draft_id>/bpmn")
+@bp.get("/drafts/<id:draft_id>/bpmn")
 @require_roles(*EDIT)
 def draft_xml(draft_id: int):  # type: ignore[no-untyped-def]
     return Response(modeling().draft(draft_id).bpmn_xml, mimetype="application/xml")
 
 
-@bp.post("/drafts/<int:draft_id>/save")
+@bp.post("/drafts/<id:draft_id>/save")
 @require_roles(*EDIT)
 def save_draft(draft_id: int):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
@@ -234,14 +234,14 @@ def save_draft(draft_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"ok": True, "token": draft.token, "approved_by": draft.approved_by})
 
 
-@bp.post("/drafts/<int:draft_id>/validate")
+@bp.post("/drafts/<id:draft_id>/validate")
 @require_roles(*EDIT)
 def validate_draft(draft_id: int):  # type: ignore[no-untyped-def]
     problems = modeling().validate_draft(draft_id)
     return jsonify({"ok": not problems, "problems": [_problem_json(p) for p in problems]})
 
 
-@bp.post("/drafts/<int:draft_id>/scenarios")
+@bp.post("/drafts/<id:draft_id>/scenarios")
 @require_roles(*EDIT)
 def run_scenarios(draft_id: int):  # type: ignore[no-untyped-def]
     try:
@@ -256,7 +256,7 @@ def run_scenarios(draft_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/drafts/<int:draft_id>/forms/<name>")
+@bp.get("/drafts/<id:draft_id>/forms/<name>")
 @require_roles(*EDIT)
 def draft_form(draft_id: int, name: str):  # type: ignore[no-untyped-def]
     return jsonify(modeling().form_schema(name, draft_id))
@@ -270,7 +270,7 @@ def check_form_view():  # type: ignore[no-untyped-def]
     return jsonify({"ok": not errors, "errors": [e.as_dict() for e in errors]})
 
 
-@bp.get("/drafts/<int:draft_id>/diff")
+@bp.get("/drafts/<id:draft_id>/diff")
 @require_roles(*EDIT)
 def draft_diff(draft_id: int):  # type: ignore[no-untyped-def]
     service = modeling()
@@ -298,7 +298,7 @@ def draft_diff(draft_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/drafts/<int:draft_id>/approve")
+@bp.post("/drafts/<id:draft_id>/approve")
 @require_roles(*EDIT)
 def approve(draft_id: int):  # type: ignore[no-untyped-def]
     try:
@@ -309,7 +309,7 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".editor", draft_id=draft_id))
 
 
-@bp.post("/drafts/<int:draft_id>/deploy")
+@bp.post("/drafts/<id:draft_id>/deploy")
 @require_roles(*EDIT)
 def deploy(draft_id: int):  # type: ignore[no-untyped-def]
     try:

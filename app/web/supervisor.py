@@ -38,7 +38,7 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.route("/supervision/tasks/<int:task_id>/reassign", methods=["GET", "POST"])
+@bp.route("/supervision/tasks/<id:task_id>/reassign", methods=["GET", "POST"])
 @require_roles("supervisor")
 def reassign(task_id: int):  # type: ignore[no-untyped-def]
     info = views().task(task_id)
