@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,6 +32,17 @@ class SignedIn:
     agency: str
 
 
+def user_named(session: Any, username: str) -> User | None:
+    """The user with that username, or None; a name with a NUL byte names nobody (usernames
+    never hold one, and PostgreSQL text cannot: asking would be a driver error, not an answer)."""
+    if "\x00" in username:
+        return None
+    found: User | None = session.execute(
+        select(User).where(User.username == username)
+    ).scalar_one_or_none()
+    return found
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -47,9 +59,7 @@ class AccountService:
         now = clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
-            user = session.execute(
-                select(User).where(User.username == username)
-            ).scalar_one_or_none()
+            user = user_named(session, username)
             valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
             if user is None or not valid or not user.active:
                 # Only a known username is logged: people type ID numbers or passwords there.

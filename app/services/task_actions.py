@@ -15,6 +15,7 @@ from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import HumanTask, User
 
+from .accounts import user_named
 from .cases import Actor
 
 REASON_MAX = 500
@@ -84,9 +85,7 @@ class TaskActions:
                 raise Conflict(_taken_message(session, task))
             target = None
             if to_username:
-                target = session.execute(
-                    select(User).where(User.username == to_username)
-                ).scalar_one_or_none()
+                target = user_named(session, to_username)
                 if target is None or not target.active:
                     errors.append(FieldError("assignee", "改派给：该用户不存在或已停用"))
                 elif target.role != task.role or target.region != task.region:
