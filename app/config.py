@@ -47,6 +47,10 @@ class Settings:
     worklist_warn_days_left: int = 1
     worklist_warn_used_ratio: float = 0.8
     portal_applications_per_hour: int = 20
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_lock_minutes: int = 15
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,4 +79,14 @@ class Settings:
             # PORTAL_APPLICATIONS_PER_HOUR: online applications accepted from one client address
             # per hour on the anonymous portal (0 = no limit; the bearer-token API is not limited)
             portal_applications_per_hour=int(os.environ.get("PORTAL_APPLICATIONS_PER_HOUR", "20")),
+            # LOGIN_MAX_FAILURES / LOGIN_MAX_FAILURES_PER_ADDRESS: failed sign-ins for one account
+            # / from one client address within LOGIN_LOCK_MINUTES that lock it for that long
+            login_max_failures=int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+            login_max_failures_per_address=int(
+                os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")
+            ),
+            login_lock_minutes=int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
+            # TRUSTED_PROXIES: reverse proxies in front of the app whose X-Forwarded-For and
+            # X-Forwarded-Proto are believed (0: none; the client address is the peer's)
+            trusted_proxies=int(os.environ.get("TRUSTED_PROXIES", "0")),
         )

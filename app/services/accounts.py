@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.clock import clock
+from app.services.login_throttle import LoginThrottle, SignInThrottled
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import User, WebSession
@@ -48,16 +49,29 @@ def _digest(token: str) -> str:
 
 
 class AccountService:
-    def __init__(self, db: Database, idle_timeout: timedelta = timedelta(minutes=30)) -> None:
+    def __init__(
+        self,
+        db: Database,
+        idle_timeout: timedelta = timedelta(minutes=30),
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self.db = db
         self.idle_timeout = idle_timeout
+        self.throttle = throttle
 
     def sign_in(
         self, username: str, password: str, remote: str = ""
     ) -> tuple[str, SignedIn] | None:
-        """A new session token for valid credentials; None (and an audit event) otherwise."""
+        """A new session token for valid credentials; None (and an audit event) otherwise.
+        Raises SignInThrottled (audited) while the account or the address is locked."""
         now = clock.now()
         audit = AuditBuffer()
+        if self.throttle is not None:
+            try:
+                self.throttle.check(username, remote)
+            except SignInThrottled as exc:
+                self._audit_throttled(username, remote, exc.scope)
+                raise
         with self.db.transaction() as session:
             user = user_named(session, username)
             valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
@@ -68,7 +82,11 @@ class AccountService:
                     "sign_in_failed", actor, now, None, remote=remote, known_user=user is not None
                 )
                 audit.flush(session)
+                if self.throttle is not None:
+                    self.throttle.record_failure(session, username, remote)
                 return None
+            if self.throttle is not None:
+                self.throttle.clear_account(session, username)
             token = secrets.token_urlsafe(32)
             session.add(
                 WebSession(id=_digest(token), user_id=user.id, created_at=now, last_seen_at=now)
@@ -76,6 +94,15 @@ class AccountService:
             audit.add("user_signed_in", user.username, now, None, remote=remote)
             audit.flush(session)
             return token, _signed_in(user)
+
+    def _audit_throttled(self, username: str, remote: str, scope: str) -> None:
+        now = clock.now()
+        audit = AuditBuffer()
+        with self.db.transaction() as session:
+            user = user_named(session, username)
+            actor = user.username if user is not None else "-"
+            audit.add("sign_in_throttled", actor, now, None, remote=remote, scope=scope)
+            audit.flush(session)
 
     def current(self, token: str | None) -> SignedIn | None:
         """The user of a live session; sessions idle longer than the timeout are ended."""

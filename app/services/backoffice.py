@@ -21,6 +21,7 @@ from .cases import CaseService
 from .certificates import CertificateService
 from .deployments import DeploymentService
 from .forms import FormCatalog
+from .login_throttle import login_throttle
 from .progress_text import insurance_progress
 from .runtime import DatabaseOverrides, SpecCache, WorkflowCache
 from .scenarios import ScenarioRunner
@@ -46,7 +47,7 @@ class Backoffice:
         self.deployments = DeploymentService(self.db, settings.processes_dir, settings.forms_dir)
         self.calendar = CalendarService(self.db, self.overrides, self.working_calendar)
         self.applications = ApplicationService(self.cases)
-        self.accounts = AccountService(self.db)
+        self.accounts = AccountService(self.db, throttle=login_throttle(settings, self.db))
         local_rules.install(self.cases)
         transfer_rules.install(self.cases)
         self.documents = CaseDocuments(self.db, self.cases.store, self.workflows)

@@ -305,3 +305,22 @@ class PolicyScenario(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept briefly so every worker counts the same failures (throttling).
+
+    `account_key` is a keyed hash of the typed username (known or not, so a lock-out does not
+    reveal which names exist, and nothing typed is stored in clear)."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (
+        Index("ix_login_failure_account_at", "account_key", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )

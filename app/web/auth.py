@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.services.accounts import SignedIn
 from app.services.backoffice import Backoffice
+from app.services.login_throttle import SignInThrottled
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -129,7 +130,10 @@ def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        result = backoffice().accounts.sign_in(username, password, request.remote_addr or "")
+        try:
+            result = backoffice().accounts.sign_in(username, password, request.remote_addr or "")
+        except SignInThrottled as exc:
+            return render_template("login.html", error=exc.message), exc.status
         if result is None:
             error = "用户名或密码不正确"
         else:
