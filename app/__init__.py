@@ -46,6 +46,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     register_cli(app)
 
+    if _serving():
+        from app.cli_users import hint_first_admin
+
+        hint_first_admin(backoffice.db)
     if settings.scheduler and _serving():
         _start_scheduler(app, backoffice)
     return app
