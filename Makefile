@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: help install system-deps run simulate test test-postgres lint format bench clean
+.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,15 @@ run: system-deps $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## install, create
 
 simulate: $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## serve with the simulation clock (POST /api/simulation/clock moves it)
 	SIMULATION=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+serve: $(STAMP) $(VENDOR)/.stamp ## production server: migrate DATABASE_URL, then gunicorn (deploy/gunicorn.conf.py; WEB_CONCURRENCY, BIND); no scheduler, no demo data
+	@case "$${DATABASE_URL:-sqlite}" in sqlite*) echo "  note: DATABASE_URL is SQLite; production runs on PostgreSQL (README: Running in production)";; esac
+	$(BIN)/flask init-db
+	@echo "  timers: run 'make serve-scheduler' (or deploy/sitransfer-scheduler@.service) beside it"
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py
+
+serve-scheduler: $(STAMP) ## the timer scheduler as its own process, for `make serve` (any number may run)
+	$(BIN)/flask scheduler
 
 demo-logins: $(STAMP) ## print the demo users (password for all: demo1234)
 	@echo "  Demo logins (password for all: demo1234):"
