@@ -11,12 +11,11 @@ import hmac
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from app.clock import clock
 from app.config import Settings
 from app.errors import AppError
 from app.store.db import Database
@@ -127,5 +126,10 @@ def login_throttle(settings: Settings, db: Database) -> LoginThrottle:
         settings.login_max_failures_per_address,
         timedelta(minutes=settings.login_lock_minutes),
     )
-    # The clock is the runtime's "now" (app.clock today), passed in so it can be re-pointed.
-    return LoginThrottle(db, settings.secret_key, clock.now, policy)
+    # Wall-clock time, not the app clock: a simulated clock stands still until moved, and a
+    # lock-out must end 15 real minutes later on a training server too.
+    return LoginThrottle(db, settings.secret_key, wall_clock, policy)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
