@@ -47,6 +47,11 @@ class Settings:
     worklist_warn_days_left: int = 1
     worklist_warn_used_ratio: float = 0.8
     portal_applications_per_hour: int = 20
+    scheduler_poll_seconds: float = 10.0
+    timer_lease_seconds: float = 30.0
+    ready_expect_scheduler: bool = True
+    ready_timer_delay_seconds: float = 300.0
+    metrics_multiprocess_dir: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,4 +80,17 @@ class Settings:
             # PORTAL_APPLICATIONS_PER_HOUR: online applications accepted from one client address
             # per hour on the anonymous portal (0 = no limit; the bearer-token API is not limited)
             portal_applications_per_hour=int(os.environ.get("PORTAL_APPLICATIONS_PER_HOUR", "20")),
+            # SCHEDULER_POLL_SECONDS: how often a scheduler writes its heartbeat and looks for
+            # due timers other processes armed
+            scheduler_poll_seconds=float(os.environ.get("SCHEDULER_POLL_SECONDS", "10")),
+            # TIMER_LEASE_SECONDS: a claimed timer is taken over by another scheduler this long
+            # after its claimer stopped answering
+            timer_lease_seconds=float(os.environ.get("TIMER_LEASE_SECONDS", "30")),
+            # READY_EXPECT_SCHEDULER=0: /readyz does not require a recent scheduler heartbeat
+            ready_expect_scheduler=_flag("READY_EXPECT_SCHEDULER", True),
+            # READY_TIMER_DELAY_SECONDS: /readyz fails while a due timer is unfired this long
+            ready_timer_delay_seconds=float(os.environ.get("READY_TIMER_DELAY_SECONDS", "300")),
+            # PROMETHEUS_MULTIPROC_DIR: gunicorn workers pool their histograms in this directory
+            # (prometheus_client's multiprocess mode) so /metrics sums every worker's
+            metrics_multiprocess_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )

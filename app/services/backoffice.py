@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from app import workdays
 from app.config import Settings
@@ -43,6 +44,7 @@ class Backoffice:
         self.workflows = WorkflowCache()
         self.overrides.overrides()  # load before any write transaction needs a deadline
         self.cases = CaseService(self.db, self.engine, self.forms, self.specs, self.workflows)
+        self.cases.timer_leases.lease = timedelta(seconds=settings.timer_lease_seconds)
         self.deployments = DeploymentService(self.db, settings.processes_dir, settings.forms_dir)
         self.calendar = CalendarService(self.db, self.overrides, self.working_calendar)
         self.applications = ApplicationService(self.cases)

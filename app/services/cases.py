@@ -17,7 +17,7 @@ from app.engine.host import Engine, EngineError
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, WorkflowFailed
 from app.rules.id_number import mask_id_number
 from app.store import case_rows
-from app.store.audit_log import AuditBuffer
+from app.store.audit_log import AuditBuffer, PendingEvent
 from app.store.db import Database
 from app.store.models import Case, HumanTask, Timer
 
@@ -32,6 +32,7 @@ from .case_store import (
 )
 from .forms import FormCatalog
 from .runtime import CachedWorkflow, SpecCache, WorkflowCache
+from .timer_leases import Guard, TimerLeases
 
 # (process id, task id) -> fn(task data before, submitted form data) -> extra data to merge.
 # Lets a service add what only it can compute (e.g. a new acceptance decision on resubmission).
@@ -87,6 +88,7 @@ class CaseService:
         self.bundle_process = bundle_process
         self.listeners: list[Callable[[], None]] = []
         self.task_hooks: dict[tuple[str, str], TaskHook] = {}
+        self.timer_leases = TimerLeases(db, self._fire_case, clock.now)
 
     def _changed(self) -> None:
         for listener in list(self.listeners):
@@ -263,42 +265,28 @@ class CaseService:
         return [self.engine.task_process(entry.workflow, uuid) or "" for uuid in task_uuids]
 
     # -- timers --------------------------------------------------------------------------
-    def fire_due_timers(self) -> int:
-        """Fire every timer that fell due; idempotent, one transaction per case."""
-        now = clock.now()
-        with self.db.sessions() as session:
-            case_ids = (
-                session.execute(
-                    select(Timer.case_id)
-                    .where(
-                        Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at < now
-                    )
-                    .group_by(Timer.case_id)
-                    .order_by(func.min(Timer.due_at))
-                )
-                .scalars()
-                .all()
-            )
-        fired = 0
-        for case_id in case_ids:
-            try:
-                fired += self._fire_case(case_id, now)
-            except Conflict:
-                continue  # another worker handled this case at the same moment
+    def fire_due_timers(self, holder: str | None = None) -> int:
+        """Fire every timer that fell due: claimed with a lease (timer_leases), one
+        transaction per case; idempotent."""
+        fired = self.timer_leases.fire_due(holder)
         if fired:
             self._changed()
         return fired
 
-    def _fire_case(self, case_id: int, now: datetime) -> int:
+    def _fire_case(
+        self, case_id: int, now: datetime, guard: Guard | None = None
+    ) -> list[PendingEvent]:
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
         with clock.pinned(now), self.db.write() as session:
+            if guard is not None and not guard(session):
+                return []  # another claimer fired these timers, or took them over
             case = read_case(session, case_id)
             assert case is not None
             entry = self.store.load(session, case, self.workflows.take(case.id))
             self._run(entry.workflow)
             self.store.save(session, case, entry, audit, now)
-            fired = sum(1 for e in audit.events if e.kind == "timer_fired")
+            fired = [e for e in audit.events if e.kind == "timer_fired"]
             audit.flush(session)
         self.workflows.put(case.id, entry)
         return fired

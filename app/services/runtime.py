@@ -94,6 +94,9 @@ class WorkflowCache:
         with self._lock:
             self._items.clear()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
 
 class DatabaseOverrides:
     """The calendar override table as a source for the runtime's WorkingCalendar.

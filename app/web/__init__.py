@@ -24,6 +24,7 @@ BLUEPRINTS = [
     "portal",
     "audit",
     "modeler",
+    "ops",
 ]
 
 
