@@ -102,15 +102,18 @@ class TimerLeases:
         if due is None:
             return {}
         with self.db.write() as conn:
-            rows = conn.execute(
-                select(Timer.id, Timer.case_id)
-                .where(*self._claimable(now))
-                .order_by(Timer.due_at, Timer.id)
-                .limit(self.batch)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not rows:
-                return {}
+            return self.claim_in(conn, now, holder)
+
+    def claim_in(self, conn: Connection, now: datetime, holder: str) -> dict[int, list[int]]:
+        """The claim inside a given (short) write transaction."""
+        rows = conn.execute(
+            select(Timer.id, Timer.case_id)
+            .where(*self._claimable(now))
+            .order_by(Timer.due_at, Timer.id)
+            .limit(self.batch)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if rows:
             conn.execute(
                 update(Timer)
                 .where(Timer.id.in_([r.id for r in rows]))
