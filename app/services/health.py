@@ -154,9 +154,12 @@ class HealthChecks:
                     Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at < now
                 )
             ).scalar_one()
-            by_status = dict(
-                session.execute(select(Case.status, func.count()).group_by(Case.status)).tuples()
-            )
+            by_status = {
+                status: count
+                for status, count in session.execute(
+                    select(Case.status, func.count()).group_by(Case.status)
+                ).all()
+            }
             audit = session.execute(select(func.max(AuditHead.seq))).scalar() or 0
             completions = session.execute(
                 select(func.count()).where(HumanTask.state == "completed")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -99,9 +100,12 @@ class Metrics:
     def _observe_fired(self, fired: FiredTimer) -> None:
         self.timer_lateness.observe(max(fired.lateness, 0.0))
 
-    def exposition(self) -> bytes:
+    def exposition(self, accept: str | None) -> tuple[bytes, str]:
+        """The body and its content type, in the format the scraper's Accept header asks for
+        (Prometheus text, or OpenMetrics)."""
+        encode, content_type = choose_encoder(accept or "")
         if not self.multiprocess_dir:
-            return generate_latest(self.registry)
+            return encode(self.registry), content_type
         # gunicorn workers: histograms are summed over every worker's files in the directory
         # (PROMETHEUS_MULTIPROC_DIR); the database figures come from this worker's collector.
         from prometheus_client import multiprocess
@@ -109,4 +113,4 @@ class Metrics:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)
         registry.register(self.runtime)
-        return generate_latest(registry)
+        return encode(registry), content_type

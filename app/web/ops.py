@@ -7,7 +7,6 @@ import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.clock import clock
 from app.services.backoffice import Backoffice
@@ -59,4 +58,5 @@ def readyz():  # type: ignore[no-untyped-def]
 @bp.get("/metrics")
 def metrics():  # type: ignore[no-untyped-def]
     collected: Metrics = current_app.extensions["metrics"]
-    return Response(collected.exposition(), mimetype=CONTENT_TYPE_LATEST)
+    body, content_type = collected.exposition(request.headers.get("Accept"))
+    return Response(body, headers={"Content-Type": content_type})
