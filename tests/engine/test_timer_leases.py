@@ -29,7 +29,9 @@ LATER = "2026-11-30T09:00:00+08:00"  # every limit of a case accepted on START h
 def _submit(office: Backoffice, count: int) -> list[str]:
     story = scenario("bundle_all_three_success")
     actor = Actor("portal", "applicant")
-    return [office.applications.submit(story["application"], actor).case_number for _ in range(count)]
+    return [
+        office.applications.submit(story["application"], actor).case_number for _ in range(count)
+    ]
 
 
 def _due_unfired(office: Backoffice, now: datetime) -> int:
@@ -177,8 +179,11 @@ def test_each_fire_is_logged_with_case_element_due_and_lateness(
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("timer fired")]
     assert len(lines) == fired > 0
     assert any(
-        re.match(rf"timer fired: case {number} element timer_committed due 2026-10-15T15:59:59"
-                 r"\.999999\+00:00 lateness \d+\.\d{3} s", line)
+        re.match(
+            rf"timer fired: case {number} element timer_committed due 2026-10-15T15:59:59"
+            r"\.999999\+00:00 lateness \d+\.\d{3} s",
+            line,
+        )
         for line in lines
     ), lines
 

@@ -48,7 +48,8 @@ def _beat(app: Flask, age_seconds: float = 0.0, poll_seconds: float = 5.0) -> No
 def _submit(app: Flask) -> str:
     story = scenario("bundle_all_three_success")
     return (
-        _office(app).applications.submit(story["application"], Actor("portal", "applicant"))
+        _office(app)
+        .applications.submit(story["application"], Actor("portal", "applicant"))
         .case_number
     )
 
@@ -225,7 +226,9 @@ def test_metrics_in_prometheus_text_format(database_url: str, make_app: Any) -> 
     fired = _office(app).cases.fire_due_timers()
     samples = _metrics(app)
 
-    latency = 'sitransfer_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'
+    latency = (
+        'sitransfer_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'
+    )
     assert samples[latency] == 3
     # The URL rule, never the id in the path: one series per route.
     assert any('route="/tasks/<id:task_id>"' in key for key in samples)
@@ -245,6 +248,8 @@ def test_each_app_has_its_own_registry(database_url: str, make_app: Any) -> None
     first = _app(database_url, make_app)
     second = _app(database_url, make_app)  # would raise "Duplicated timeseries" on one registry
     first.test_client().get("/healthz")
-    key = 'sitransfer_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'
+    key = (
+        'sitransfer_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'
+    )
     assert _metrics(first)[key] == 1
     assert key not in _metrics(second)
