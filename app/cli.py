@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -185,17 +184,10 @@ def timers_fire() -> None:
 
 
 @click.command("scheduler")
-def scheduler_command() -> None:
-    """Run the timer scheduler alone (web workers then run with SCHEDULER=off)."""
-    from apscheduler.schedulers.background import BackgroundScheduler
+@click.option("--metrics-port", type=int, default=None, help="serve /metrics on this port")
+def scheduler_command(metrics_port: int | None) -> None:
+    """Run a timer scheduler alone (any number may run; web workers then use SCHEDULER=off)."""
+    from app import scheduler_daemon
 
-    from app.scheduler import TimerScheduler
-
-    scheduler = TimerScheduler(_backoffice(), BackgroundScheduler())
-    scheduler.start()
-    click.echo("scheduler running; Ctrl-C to stop")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        scheduler.shutdown()
+    click.echo("scheduler running; Ctrl-C or SIGTERM to stop")
+    scheduler_daemon.run(_backoffice(), metrics_port)

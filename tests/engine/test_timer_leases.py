@@ -4,16 +4,25 @@ claimer's timers are taken over only after its lease, and every scheduler writes
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 
+from app.config import ROOT
 from app.scheduler import TimerScheduler
 from app.services.backoffice import Backoffice
 from app.services.cases import Actor
@@ -232,3 +241,55 @@ def test_on_postgresql_a_claim_skips_the_rows_another_claim_holds(postgres_url: 
         assert not first_ids & second_ids
     finally:
         office.close()
+
+
+def test_the_standalone_scheduler_process_fires_logs_beats_serves_metrics_and_stops_on_sigterm(
+    database_url: str, tmp_path: Path
+) -> None:
+    freeze(START)  # the case was accepted long ago: its limits have passed in real time
+    office = Backoffice(settings_for(database_url))
+    (number,) = _submit(office, 1)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test",
+        "PYTHONPATH": str(ROOT),
+    }
+    log_path = tmp_path / "scheduler.log"
+    with log_path.open("w") as log_file:
+        process = _start_scheduler(port, env, log_file)
+    try:
+        deadline = time.monotonic() + 60
+        while _due_unfired(office, datetime.now(UTC)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _due_unfired(office, datetime.now(UTC)) == 0
+        with office.db.sessions() as session:
+            (beat,) = session.execute(select(SchedulerHeartbeat)).scalars()
+        assert beat.id.split(":")[1] == str(process.pid)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            body = answer.read()
+        assert b"sitransfer_timer_lateness_seconds_count" in body
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    output = log_path.read_text()
+    assert f"timer fired: case {number} element timer_committed" in output
+    with office.db.sessions() as session:
+        assert session.execute(select(SchedulerHeartbeat)).first() is None
+    office.close()
+
+
+def _start_scheduler(port: int, env: dict[str, str], log_file: Any) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "scheduler", "--metrics-port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
