@@ -9,10 +9,10 @@ from typing import Any
 import click
 from flask import Flask
 
-from app.clock import clock
-from app.config import Settings
-from app.services.backoffice import Backoffice
-from app.tuning import tune_collector
+from app.bootstrap import Backoffice
+from app.entrypoints.tuning import tune_collector
+from app.kernel.clock import clock
+from app.kernel.config import Settings
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     register_web(app)
 
-    from app.cli import register as register_cli
+    from app.entrypoints.cli import register as register_cli
 
     register_cli(app)
 
@@ -58,7 +58,7 @@ def _serving() -> bool:
 
 
 def _start_scheduler(app: Flask, backoffice: Backoffice) -> None:
-    from app.scheduler import TimerScheduler
+    from app.entrypoints.scheduler import TimerScheduler
 
     logging.getLogger("app").setLevel(logging.INFO)
     scheduler = TimerScheduler(backoffice)

@@ -13,17 +13,17 @@ from typing import Any
 
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app import workdays
-from app.clock import clock
-from app.config import ROOT, Settings
+from app.bootstrap import Backoffice
 from app.engine import scripting
 from app.engine.host import Engine, SpecSet
+from app.entrypoints.tuning import tune_collector
+from app.features.cases.service import Actor
+from app.features.intake.applications import start_data
+from app.kernel import workdays
+from app.kernel.clock import clock
+from app.kernel.config import ROOT, Settings
 from app.rules.acceptance import decide
-from app.services.applications import start_data
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
 from app.store.migrate import upgrade
-from app.tuning import tune_collector
 
 SCENARIO = ROOT / "tests" / "processes" / "scenarios" / "bundle_all_three_success.json"
 BUNDLES = 15

@@ -16,9 +16,9 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app.clock import clock
-from app.config import ROOT, Settings
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.kernel.clock import clock
+from app.kernel.config import ROOT, Settings
 from app.store.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")

@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
-from app.clock import clock
+from app.kernel.clock import clock
 
 
 class _ClockDatetime(datetime):

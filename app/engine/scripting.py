@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app import workdays
-from app.clock import clock
+from app.kernel import workdays
+from app.kernel.clock import clock
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ class FieldError:
     def to_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
 
-    as_dict = to_dict  # the spelling app.errors.FieldError uses
+    as_dict = to_dict  # the spelling app.kernel.errors.FieldError uses
 
 
 def _full_match_pattern(

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.routing import IntegerConverter, Map
 
-from app.errors import AppError
+from app.kernel.errors import AppError
 
 from . import auth
 

@@ -12,16 +12,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app import workdays
-from app.clock import clock
-from app.errors import FieldError, ValidationFailed
+from app.features.accounts.api_tokens import ApiTokenService
+from app.features.cases.service import Actor
+from app.features.cases.simulation import move_clock
+from app.features.intake.portal import PortalService
+from app.features.modeling.scenarios import parse_duration
+from app.kernel import workdays
+from app.kernel.clock import clock
+from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.acceptance import explain
 from app.rules.application_schema import validate_application
-from app.services.api_tokens import ApiTokenService
-from app.services.cases import Actor
-from app.services.portal import PortalService
-from app.services.scenarios import parse_duration
-from app.services.simulation import move_clock
 
 from .auth import backoffice, csrf
 from .input_hygiene import unstorable

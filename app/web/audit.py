@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from app.errors import ValidationFailed
-from app.services.audit import PROBLEMS, AuditChain
-from app.services.audit_cases import CaseAudit, local_time
+from app.features.audit.case_history import CaseAudit, local_time
+from app.features.audit.chain import PROBLEMS, AuditChain
+from app.kernel.errors import ValidationFailed
 
 from . import labels
 from .auth import backoffice, current_user, require_roles

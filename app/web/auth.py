@@ -23,8 +23,8 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.services.accounts import SignedIn
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.features.accounts.accounts import SignedIn
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()

@@ -17,11 +17,18 @@ from flask import (
 )
 
 from app import documents
-from app.clock import clock
-from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, WorkflowFailed
-from app.services.case_view import CaseSummary, DocumentLink, TaskInfo
-from app.services.certificates import ISSUER_ROLE
-from app.services.worklist import WorklistQuery, badge
+from app.features.cases.certificates import ISSUER_ROLE
+from app.features.cases.view import CaseSummary, DocumentLink, TaskInfo
+from app.features.worklist.worklist import WorklistQuery, badge
+from app.kernel.clock import clock
+from app.kernel.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    WorkflowFailed,
+)
 
 from . import schema_form
 from .auth import backoffice, require_roles, stashed_form

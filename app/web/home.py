@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
-from app.clock import clock
+from app.kernel.clock import clock
 from app.store.models import Case, HumanTask
 from app.web.auth import current_user
 from app.web.labels import CASE_STATUS, label

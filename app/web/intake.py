@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from app.documents.regions import REGIONS
-from app.errors import FieldError, ValidationFailed
+from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.acceptance import REASON_TEXT_ZH, REMEDIES_ZH
+from app.rules.region_names import REGIONS
 
 from .auth import backoffice, require_roles, stashed_form
 from .schema_form import Raw, raw_from_form

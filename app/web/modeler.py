@@ -20,14 +20,14 @@ from flask import (
 )
 
 from app.engine.parsing import Problem
-from app.errors import AppError, FieldError, ValidationFailed
-from app.roles import ROLES
-from app.services.bpmn_diff import FIELDS, BpmnDiffError
-from app.services.deployments import DeploymentRejected
-from app.services.migration import MigrationService
-from app.services.modeling import ModelingService, check_form, hint
-from app.services.policy_scenarios import BUILT_IN
-from app.workdays import TZ
+from app.features.modeling.bpmn_diff import FIELDS, BpmnDiffError
+from app.features.modeling.deployments import DeploymentRejected
+from app.features.modeling.drafts import ModelingService, check_form, hint
+from app.features.modeling.migration import MigrationService
+from app.features.modeling.policy_scenarios import BUILT_IN
+from app.kernel.errors import AppError, FieldError, ValidationFailed
+from app.kernel.roles import ROLES
+from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user, require_roles
 

@@ -23,12 +23,12 @@ from flask import (
     url_for,
 )
 
-from app import workdays
-from app.clock import clock
 from app.documents.service_guides import guide_for, load_guides
-from app.errors import AppError, FieldError
-from app.services.cases import Actor
-from app.services.portal import RATING_LEVELS, PortalService, normalize_case_number
+from app.features.cases.service import Actor
+from app.features.intake.portal import RATING_LEVELS, PortalService, normalize_case_number
+from app.kernel import workdays
+from app.kernel.clock import clock
+from app.kernel.errors import AppError, FieldError
 
 from . import portal_form
 from .auth import backoffice

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
-from app.services.worklist import WorklistQuery
+from app.features.worklist.worklist import WorklistQuery
+from app.kernel.errors import Conflict, FieldError, Forbidden, ValidationFailed
 
 from . import charts
 from .auth import require_roles, stashed_form
@@ -133,7 +133,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 @require_roles("supervisor")
 def ratings():  # type: ignore[no-untyped-def]
     """好差评: the applicants' ratings of the region's concluded cases, newest first."""
-    from app.services.portal import RATING_LEVELS, PortalService
+    from app.features.intake.portal import RATING_LEVELS, PortalService
     from app.web.auth import backoffice
 
     try:

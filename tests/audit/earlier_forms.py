@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.config import ROOT
 from tests.conftest import settings_for
 from tests.helpers import pass_review, scenario
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from app.services.backoffice import Backoffice
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
 from tests.conftest import settings_for
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, delete, select, text, update
 
-from app.clock import clock
-from app.demo import load
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import load
+from app.kernel.clock import clock
 from app.store.audit_log import GENESIS, canonical, chain_hash
 from app.store.models import AuditEvent, AuditHead
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from app.services.audit import ANCHOR_FORMAT, AuditChain
+from app.features.audit.chain import ANCHOR_FORMAT, AuditChain
 from app.store.models import AuditAnchor, AuditEvent
 from tests.audit.support import alter, head_seq, remove, rewrite_from, tampering
 from tests.helpers import events_of_kind

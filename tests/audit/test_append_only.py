@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from app.services.audit import AuditChain
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.features.audit.chain import AuditChain
 
 
 @pytest.mark.parametrize(

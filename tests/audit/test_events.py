@@ -7,12 +7,12 @@ import re
 from datetime import date
 from typing import Any
 
-from app.demo import load_users
-from app.services.audit import AuditChain
-from app.services.audit_cases import CaseAudit
-from app.services.backoffice import Backoffice
-from app.services.calendar import DayEntry
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import load_users
+from app.features.audit.case_history import CaseAudit
+from app.features.audit.chain import AuditChain
+from app.features.cases.service import Actor
+from app.features.modeling.calendar import DayEntry
 from tests.audit.test_replay import _submit
 from tests.conftest import freeze, settings_for
 from tests.helpers import complete, events, events_of_kind, scenario, tasks

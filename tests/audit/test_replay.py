@@ -16,16 +16,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from app import workdays
-from app.clock import clock
-from app.config import ROOT
-from app.services.audit_cases import CaseAudit
-from app.services.backoffice import Backoffice
-from app.services.calendar import DayEntry
-from app.services.case_store import read_case
-from app.services.cases import Actor
-from app.services.migration import MigrationService
-from app.services.replay import CaseHistory, Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.case_history import CaseAudit
+from app.features.audit.replay import CaseHistory, Replayer
+from app.features.cases.repository import read_case
+from app.features.cases.service import Actor
+from app.features.modeling.calendar import DayEntry
+from app.features.modeling.migration import MigrationService
+from app.kernel import workdays
+from app.kernel.clock import clock
+from app.kernel.config import ROOT
 from app.store.models import CaseInput
 from tests.audit.support import alter, tampering
 from tests.conftest import freeze, settings_for

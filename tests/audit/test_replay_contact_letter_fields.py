@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.kernel.errors import ValidationFailed
 from tests.audit.earlier_forms import forms_without, submit_one
 from tests.conftest import freeze, settings_for
 from tests.helpers import complete

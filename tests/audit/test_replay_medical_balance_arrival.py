@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.kernel.config import ROOT
 from tests.audit.earlier_forms import submit_one
 from tests.conftest import freeze, settings_for
 from tests.helpers import complete, scenario

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.calendar import DayEntry
-from app.services.cases import Actor
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.features.cases.service import Actor
+from app.features.modeling.calendar import DayEntry
+from app.kernel.config import ROOT
 from tests.conftest import USE_POSTGRES, PostgresDatabases, freeze, settings_for
 from tests.helpers import case_row, scenario
 
@@ -112,7 +112,7 @@ def test_a_replay_on_the_old_calendar_does_not_move_another_threads_deadline(
     assert not backoffice.working_calendar.is_working_day(REST_DAY)
 
 
-@pytest.mark.parametrize("module", ["app/workdays.py", "app/engine/scripting.py"])
+@pytest.mark.parametrize("module", ["app/kernel/workdays.py", "app/engine/scripting.py"])
 def test_calendar_and_script_functions_keep_no_process_wide_state(module: str) -> None:
     source = (ROOT / module).read_text(encoding="utf-8")
     assert not re.findall(r"^\s*global\s", source, flags=re.MULTILINE)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from app.services.api_tokens import ApiTokenService
-from app.services.notifier import install
+from app.features.accounts.api_tokens import ApiTokenService
+from app.features.cases.notifier import install
 from tests.browser.conftest import LiveServer, shot
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row, complete, scenario

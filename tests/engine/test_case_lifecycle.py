@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.errors import Conflict, Forbidden, ValidationFailed
-from app.services.audit import walk
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.audit.chain import walk
+from app.features.cases.service import Actor
+from app.kernel.errors import Conflict, Forbidden, ValidationFailed
 from app.store.models import AuditEvent
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row, complete, events, pass_review, scenario, tasks

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.config import ROOT
-from app.errors import Conflict
-from app.services.backoffice import Backoffice
-from app.services.deployments import DeploymentService
+from app.bootstrap import Backoffice
+from app.features.modeling.deployments import DeploymentService
+from app.kernel.config import ROOT
+from app.kernel.errors import Conflict
 from app.store.models import ProcessVersion
 
 

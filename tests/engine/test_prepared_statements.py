@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import bindparam, insert, select, update
 
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
 from app.store.case_rows import TIMERS
 from app.store.models import Timer
 from app.store.prepared import Prepared
@@ -36,7 +36,7 @@ def _timer(case_id: int, uuid: str, due: datetime) -> dict[str, object]:
 def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
     backoffice: Backoffice,
 ) -> None:
-    from app.services.cases import Actor
+    from app.features.cases.service import Actor
 
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("tests", "applicant")
@@ -94,7 +94,7 @@ def test_an_expanding_in_is_refused_rather_than_run_wrong(backoffice: Backoffice
 def test_a_statement_on_a_fresh_connection_joins_a_transaction_like_sqlalchemy_would(
     backoffice: Backoffice,
 ) -> None:
-    from app.services.cases import Actor
+    from app.features.cases.service import Actor
 
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("tests", "applicant")

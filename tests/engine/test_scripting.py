@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app import workdays
 from app.engine import scripting
 from app.engine.scripting import LimitTable, ScriptFunctions
+from app.kernel import workdays
 
 CST = timezone(timedelta(hours=8))
 LIMITS = Path(__file__).resolve().parents[2] / "processes" / "limits.json"

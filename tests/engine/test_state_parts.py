@@ -9,13 +9,13 @@ import pytest
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app.config import ROOT
 from app.engine import state
 from app.engine.host import Engine, SpecSet
 from app.engine.scripting import LimitTable, ScriptFunctions
+from app.features.intake.applications import start_data
+from app.kernel.config import ROOT
+from app.kernel.workdays import WorkingCalendar
 from app.rules.acceptance import decide
-from app.services.applications import start_data
-from app.workdays import WorkingCalendar
 from tests.conftest import freeze
 from tests.helpers import scenario
 

@@ -13,11 +13,11 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from lxml import etree
 
-from app import workdays
-from app.clock import clock
-from app.scheduler import TimerScheduler
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.entrypoints.scheduler import TimerScheduler
+from app.features.cases.service import Actor
+from app.kernel import workdays
+from app.kernel.clock import clock
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row, events, scenario, tasks, timers
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.modeling import ModelingService
+from app.bootstrap import Backoffice
+from app.features.modeling.drafts import ModelingService
+from app.kernel.config import ROOT
 from tests.conftest import settings_for
 
 

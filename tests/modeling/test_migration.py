@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.clock import clock
-from app.services.audit import walk
-from app.services.backoffice import Backoffice
-from app.services.migration import MigrationService
-from app.services.modeling import ModelingService
+from app.bootstrap import Backoffice
+from app.features.audit.chain import walk
+from app.features.modeling.drafts import ModelingService
+from app.features.modeling.migration import MigrationService
+from app.kernel.clock import clock
 from app.store.models import Timer
 from tests.conftest import freeze
 from tests.helpers import case_row, complete, events, events_of_kind, scenario, tasks, timers

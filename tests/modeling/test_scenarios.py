@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.clock import clock
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.deployments import DeploymentRejected
-from app.services.modeling import ModelingService
+from app.bootstrap import Backoffice
+from app.features.modeling.deployments import DeploymentRejected
+from app.features.modeling.drafts import ModelingService
+from app.kernel.clock import clock
+from app.kernel.errors import ValidationFailed
 from app.store.models import Case
 from tests.helpers import scenario
 from tests.modeling.support import shorter_contact_letter

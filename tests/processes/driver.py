@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.clock import clock
-from app.services.applications import Submitted
-from app.services.backoffice import Backoffice
-from app.services.case_data import snapshot
-from app.services.cases import Actor
-from app.services.scenarios import ScenarioResult
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.features.cases.snapshot import snapshot
+from app.features.intake.applications import Submitted
+from app.features.modeling.scenarios import ScenarioResult
+from app.kernel.clock import clock
+from app.kernel.workdays import TZ
 from app.store.models import AuditEvent, Case, HumanTask, Timer
-from app.workdays import TZ
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 BUNDLE = "one_thing_bundle"

@@ -15,10 +15,10 @@ from datetime import date
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.portal import PortalService
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.features.intake.portal import PortalService
+from app.kernel.errors import ValidationFailed
 from tests.processes.driver import (
     MEDICAL_BALANCE_ARRIVED,
     MEDICAL_CONTACT_OK,

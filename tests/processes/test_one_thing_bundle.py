@@ -13,10 +13,10 @@ from datetime import date
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.portal import PortalService
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.features.intake.portal import PortalService
+from app.kernel.errors import ValidationFailed
 from tests.conftest import settings_for
 from tests.processes.driver import (
     DELIVER_EXPRESS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.services.backoffice import Backoffice
-from app.services.notifier import install
+from app.bootstrap import Backoffice
+from app.features.cases.notifier import install
 from app.store.models import Case, Notification
 from tests.processes.driver import run_scenario
 

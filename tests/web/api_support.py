@@ -9,9 +9,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.services.api_tokens import ApiTokenService
-from app.services.backoffice import Backoffice
-from app.services.notifier import install
+from app.bootstrap import Backoffice
+from app.features.accounts.api_tokens import ApiTokenService
+from app.features.cases.notifier import install
 from app.store.models import (
     AuditEvent,
     Case,

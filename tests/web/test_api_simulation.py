@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.clock import clock
+from app.kernel.clock import clock
 from tests.conftest import freeze
 from tests.helpers import case_row, tasks
 from tests.web.api_support import START, api_app, application, row_counts

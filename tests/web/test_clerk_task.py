@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from app.clock import clock
+from app.kernel.clock import clock
 from app.store.models import User
 from tests.helpers import case_row, events, tasks
 from tests.web.clerk_support import (

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.clock import clock
-from app.services.worklist import Owner, Thresholds, WorklistQuery, WorklistService, badge
+from app.features.worklist.worklist import Owner, Thresholds, WorklistQuery, WorklistService, badge
+from app.kernel.clock import clock
 from bench.worklist_bench import insert_open_cases
 from tests.conftest import freeze
 from tests.helpers import events, tasks
@@ -167,7 +167,7 @@ def test_badge_tiers_follow_working_days_and_thresholds() -> None:
 
 
 def test_badge_in_a_year_without_a_loaded_schedule_is_provisional() -> None:
-    from app import workdays
+    from app.kernel import workdays
 
     year = max(workdays.loaded_years()) + 2
     created = datetime.fromisoformat(f"{year}-03-02T09:00:00+08:00")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.clock import clock
+from app.kernel.clock import clock
 from app.store.models import AuditEvent, Case, CaseInput
 from tests.conftest import freeze
 from tests.helpers import events_of_kind, tasks

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.notifier import (
+from app.bootstrap import Backoffice
+from app.features.cases.notifier import (
     STATUS_KIND,
     Message,
     StatusChangeListener,
     install,
     notify_status_changes,
 )
+from app.features.cases.service import Actor
 from app.store.models import Notification
 from tests.conftest import freeze
 from tests.helpers import case_row, complete, events, scenario

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.services.cases import Actor
-from app.services.portal import PortalService
+from app.features.cases.service import Actor
+from app.features.intake.portal import PortalService
 from app.store.models import Rating
 from tests.conftest import freeze
 from tests.helpers import case_row, complete, events, scenario, tasks

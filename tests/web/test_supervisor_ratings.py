@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.clock import clock
-from app.demo import load_users
-from app.services.cases import Actor
-from app.services.portal import PortalService
+from app.entrypoints.demo import load_users
+from app.features.cases.service import Actor
+from app.features.intake.portal import PortalService
+from app.kernel.clock import clock
 from tests.conftest import freeze, settings_for
 from tests.processes.driver import MEDICAL_SUCCESS, CaseDriver, application
 
