@@ -17,8 +17,8 @@ from app.documents.builders import (
     build_reply_letter,
 )
 from app.documents.errors import DocumentDataError, UnknownDocumentKind
+from app.documents.regions import PROVINCE_ABBR, REGIONS, Region, certificate_number
 from app.documents.render import build, render_html, render_pdf
-from app.rules.region_names import PROVINCE_ABBR, REGIONS, Region, certificate_number
 
 __all__ = [
     "BUILDERS",

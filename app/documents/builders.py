@@ -11,6 +11,12 @@ from typing import Any
 
 from app.documents.errors import DocumentDataError
 from app.documents.fields import Data, Money, Person, zh_date
+from app.documents.regions import (
+    CERTIFICATE_NUMBER_PATTERN,
+    REGIONS,
+    Region,
+    certificate_number,
+)
 from app.documents.service_guides import ServiceGuide, guide_for
 from app.rules.acceptance import REASON_TEXT_ZH, REFUSAL_REASONS, REMEDIES_ZH
 from app.rules.amounts import (
@@ -21,12 +27,6 @@ from app.rules.amounts import (
     unemployment_transfer_funds,
 )
 from app.rules.id_number import check_character, mask_id_number
-from app.rules.region_names import (
-    CERTIFICATE_NUMBER_PATTERN,
-    REGIONS,
-    Region,
-    certificate_number,
-)
 
 # Every builder takes one mapping — the case's workflow data as the services hold it (the
 # application of contracts §3 under "application", "case_number", the regions, and the task

@@ -11,9 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.documents.errors import DocumentDataError
+from app.documents.regions import Region, region
 from app.rules.amounts import InvalidMoney, format_money, parse_money, round_money, to_capital
 from app.rules.id_number import InvalidIdNumber, mask_id_number, parse_id_number
-from app.rules.region_names import Region, region
 
 # Documents are dated in the agencies' time zone (as the working-day calendar is).
 TZ = ZoneInfo("Asia/Shanghai")

@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
 
 
 def _tokens() -> ApiTokenService:
-    return ApiTokenService(current_app.extensions["backoffice"].db)
+    return current_app.extensions["backoffice"].api_tokens
 
 
 @api_token_cli.command("create")

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.bootstrap import Backoffice
-from app.features.audit.chain import AnchorFileError, AuditChain, read_anchor
+from app.features.audit.chain import AnchorFileError, read_anchor
 from app.features.audit.replay import Replayer
 from app.kernel.errors import NotFound
 
@@ -43,7 +43,7 @@ def audit_verify(anchor_file: Path | None) -> None:
             anchor = read_anchor(anchor_file)
         except AnchorFileError as exc:
             raise click.BadParameter(str(exc), param_hint="--anchor") from exc
-    report = AuditChain(_backoffice().db).verify(anchor)
+    report = _backoffice().audit_chain.verify(anchor)
     if not report.ok:
         click.echo(report.describe())
         sys.exit(1)
@@ -65,7 +65,7 @@ def audit_verify(anchor_file: Path | None) -> None:
 @click.option("--by", "actor", default="cli", help="Who anchors.")
 def audit_anchor(out: Path, actor: str) -> None:
     """Record the chain head (event count, hash, time) and export it to a file."""
-    chain = AuditChain(_backoffice().db)
+    chain = _backoffice().audit_chain
     report = chain.verify()
     if not report.ok:
         click.echo(f"not anchored, the chain is broken: {report.describe()}")

@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.bootstrap import Backoffice
-from app.features.modeling.draft_sandbox import run_scenario, throwaway_backoffice
+from app.entrypoints.draft_sandbox import run_scenario, throwaway_backoffice
 from app.features.modeling.policy_scenarios import ScenarioLibrary, check_scenario
 
 scenarios_cli = AppGroup("scenarios", help="Scenario files: procedures checked as data.")
@@ -29,7 +29,7 @@ def _live_overrides(backoffice: Backoffice) -> list[list[Any]]:
     """The live calendar overrides, so scenarios count working days as the deployment does;
     none when the live database has no schema yet (a fresh clone)."""
     try:
-        return ScenarioLibrary(backoffice.db).overrides()
+        return ScenarioLibrary(backoffice.db, backoffice.clock).overrides()
     except (OperationalError, ProgrammingError):
         return []
 

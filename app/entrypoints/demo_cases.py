@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.bootstrap import Backoffice
 from app.features.cases.service import Actor
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.config import ROOT
 from app.rules.id_number import check_character
 from app.store.models import Case
@@ -65,23 +65,23 @@ def load_cases(backoffice: Backoffice) -> list[str]:
     with backoffice.db.sessions() as session:
         if session.execute(select(func.count()).select_from(Case)).scalar_one():
             return ["demo cases: database already has cases, none added"]
-    real_now = clock.now()
-    was_simulated = clock.simulated
-    runner = backoffice.scenarios
+    # The demo's past is played on a runtime of its own whose clock goes back in time; the
+    # deployment's clock (shared and forward-only when simulated) is never moved.
+    now = backoffice.clock.now()
+    demo = Backoffice(backoffice.settings, clock=Clock())
+    runner = demo.scenarios
     steps = _steps()
     lines = []
 
     def run(label: str, days_ago: int, application: dict[str, Any], done: int) -> None:
-        clock.freeze(real_now - timedelta(days=days_ago))
-        submitted = backoffice.applications.submit(application, Actor("demo", "applicant"))
+        demo.clock.freeze(now - timedelta(days=days_ago))
+        submitted = demo.applications.submit(application, Actor("demo", "applicant"))
         for step in steps[:done]:
-            clock.advance(timedelta(hours=2))
+            demo.clock.advance(timedelta(hours=2))
             task = runner.open_task(submitted.case_number, step["task"], step.get("process"))
             if task is None:
                 break
-            backoffice.cases.complete_task(
-                task.id, step["data"], Actor("demo", task.role, task.region)
-            )
+            demo.cases.complete_task(task.id, step["data"], Actor("demo", task.role, task.region))
         lines.append(f"demo case {submitted.case_number}: {label}")
 
     try:
@@ -109,10 +109,7 @@ def load_cases(backoffice: Backoffice) -> list[str]:
             _through(steps, "medical_transfer", "contact_letter"),
         )
     finally:
-        if was_simulated:
-            clock.freeze(real_now)
-        else:
-            clock.unfreeze()
+        demo.close()
     fired = backoffice.cases.fire_due_timers()
     lines.append(f"demo timers fired: {fired}")
     return lines

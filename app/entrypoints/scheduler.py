@@ -9,7 +9,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 from app.bootstrap import Backoffice
-from app.kernel.clock import clock
 
 log = logging.getLogger(__name__)
 WAKE_JOB = "wake-at-earliest-timer"
@@ -36,12 +35,12 @@ class TimerScheduler:
         )
         self.scheduler.start()
         self.backoffice.on_timers_changed(self.rearm)
-        clock.on_change(self._on_clock_moved)
+        self.backoffice.clock.on_change(self._on_clock_moved)
         # Anything that fell due while we were down fires once, right now.
         self.rearm()
 
     def shutdown(self) -> None:
-        clock.remove_listener(self._on_clock_moved)
+        self.backoffice.clock.remove_listener(self._on_clock_moved)
         if self.rearm in self.backoffice.cases.listeners:
             self.backoffice.cases.listeners.remove(self.rearm)
         if self.scheduler.running:
@@ -54,6 +53,7 @@ class TimerScheduler:
         due = self.backoffice.cases.next_due()
         if due is None:
             return
+        clock = self.backoffice.clock
         now = clock.now()
         if clock.simulated:
             # Simulated time does not pass by itself: fire now if due, else wait to be moved.

@@ -1,4 +1,4 @@
-"""The one application clock: real time, or a frozen simulated time moved on request."""
+"""A runtime's clock: real time, or a simulated time held by a time source (memory or database)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,38 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class TimeSource(Protocol):
+    """Where a simulated "now" is kept; None means real time."""
+
+    def read(self) -> datetime | None: ...
+
+    def write(self, at: datetime | None) -> None: ...
+
+
+class HeldTime:
+    """A simulated time held in this object (tests, benchmarks, sandboxes, demo loading)."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self._at = at
+
+    def read(self) -> datetime | None:
+        return self._at
+
+    def write(self, at: datetime | None) -> None:
+        self._at = at
 
 
 class Clock:
-    """Returns tz-aware UTC instants; in simulation it stands still until moved."""
+    """Returns tz-aware UTC instants. Each runtime owns one; nothing about it is process-wide.
 
-    def __init__(self) -> None:
-        self._frozen: datetime | None = None
-        self._lock = threading.Lock()
+    With a database time source every process of a deployment reads the same simulated "now"
+    (contracts §6); with `HeldTime` it is this runtime's own."""
+
+    def __init__(self, source: TimeSource | None = None) -> None:
+        self.source: TimeSource = source if source is not None else HeldTime()
         self._listeners: list[Callable[[datetime], None]] = []
         # A use case pins "now" for its own thread, so every timestamp it writes (rows, audit,
         # script calls to now()) is the same instant and a replay can reproduce it exactly.
@@ -21,14 +45,14 @@ class Clock:
 
     @property
     def simulated(self) -> bool:
-        return self._frozen is not None
+        return self.source.read() is not None
 
     def now(self) -> datetime:
         pinned: datetime | None = getattr(self._local, "at", None)
         if pinned is not None:
             return pinned
-        frozen = self._frozen
-        return frozen if frozen is not None else datetime.now(UTC)
+        held = self.source.read()
+        return held if held is not None else datetime.now(UTC)
 
     def pin(self, at: datetime | None) -> None:
         """Pin (or with None unpin) this thread's now; listeners are not told (nothing moved)."""
@@ -46,20 +70,15 @@ class Clock:
     def freeze(self, at: datetime) -> datetime:
         if at.tzinfo is None:
             raise ValueError("clock needs a time-zone-aware instant")
-        with self._lock:
-            self._frozen = at.astimezone(UTC)
+        self.source.write(at.astimezone(UTC))
         self._notify()
         return self.now()
 
     def advance(self, delta: timedelta) -> datetime:
-        with self._lock:
-            self._frozen = self.now() + delta
-        self._notify()
-        return self.now()
+        return self.freeze(self.now() + delta)
 
     def unfreeze(self) -> None:
-        with self._lock:
-            self._frozen = None
+        self.source.write(None)
         self._notify()
 
     def on_change(self, listener: Callable[[datetime], None]) -> None:
@@ -73,6 +92,3 @@ class Clock:
     def _notify(self) -> None:
         for listener in list(self._listeners):
             listener(self.now())
-
-
-clock = Clock()

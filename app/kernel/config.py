@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,6 +17,19 @@ def _flag(name: str, default: bool) -> bool:
     if raw is None:
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instant(name: str) -> datetime | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an ISO-8601 instant with offset: {raw!r}") from exc
+    if at.tzinfo is None:
+        raise ValueError(f"{name} needs a time-zone offset, e.g. 2026-03-02T09:00:00+08:00")
+    return at
 
 
 def _secret_key() -> str:
@@ -36,6 +50,7 @@ class Settings:
 
     database_url: str = field(default_factory=lambda: f"sqlite:///{INSTANCE / 'sitransfer.db'}")
     simulation: bool = False
+    simulation_start: datetime | None = None
     scheduler: bool = True
     secret_key: str = ""
     processes_dir: Path = ROOT / "processes"
@@ -56,6 +71,9 @@ class Settings:
             or f"sqlite:///{INSTANCE / 'sitransfer.db'}",
             # SIMULATION=1: the clock only moves through POST /api/simulation/clock
             simulation=_flag("SIMULATION", False),
+            # SIMULATION_START: ISO-8601 instant with offset where a simulated deployment's clock
+            # starts (first start only; the clock then lives in the database); default real now
+            simulation_start=_instant("SIMULATION_START"),
             # SCHEDULER=off: this process does not run the timer scheduler
             scheduler=_flag("SCHEDULER", True),
             # SECRET_KEY: session signing key; default generated into instance/secret_key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.rules.application_schema import FieldError
+from dataclasses import dataclass
 
 __all__ = [
     "FieldError",
@@ -13,6 +13,17 @@ __all__ = [
     "ValidationFailed",
     "WorkflowFailed",
 ]
+
+
+@dataclass(frozen=True, order=True)
+class FieldError:
+    field: str  # JSON pointer (RFC 6901) into the input, "" for the whole body
+    message: str  # Chinese, for the applicant or the clerk
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+    as_dict = to_dict
 
 
 class AppError(Exception):

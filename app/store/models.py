@@ -305,3 +305,13 @@ class PolicyScenario(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SimulationTime(Base):
+    """The one simulated "now" of a simulated deployment, shared by every process (contracts §6)."""
+
+    __tablename__ = "simulation_time"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    now_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -48,7 +48,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
     @app.errorhandler(AppError)
-    def _app_error(exc: AppError):  # type: ignore[no-untyped-def]
+    def _app_error(exc: AppError):
         body: dict[str, Any] = {"error": exc.code, "message": exc.message}
         errors = getattr(exc, "errors", None)
         if errors:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.documents.regions import REGIONS
 from app.kernel.roles import ROLES
-from app.rules.region_names import REGIONS
 
 CASE_STATUS = {
     "submitted": "已提交，待受理",

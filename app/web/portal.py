@@ -27,7 +27,6 @@ from app.documents.service_guides import guide_for, load_guides
 from app.features.cases.service import Actor
 from app.features.intake.portal import RATING_LEVELS, PortalService, normalize_case_number
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import AppError, FieldError
 
 from . import portal_form
@@ -94,7 +93,7 @@ def _applications() -> AddressLimit:
 
 
 def _portal() -> PortalService:
-    return PortalService(backoffice())
+    return backoffice().portal
 
 
 def _remember(number: str) -> None:
@@ -107,7 +106,7 @@ def _allowed(number: str) -> bool:
 
 
 def _today() -> Any:
-    return workdays.local_date(clock.now())
+    return workdays.local_date(backoffice().clock.now())
 
 
 @bp.get("/")

@@ -67,16 +67,16 @@ def views() -> CaseViews:
 
 def worklists() -> WorklistService:
     office = backoffice()
-    return WorklistService(office.db, thresholds(), office.working_calendar)
+    return WorklistService(office.db, office.clock, thresholds(), office.working_calendar)
 
 
 def task_actions() -> TaskActions:
-    return TaskActions(backoffice().db)
+    return backoffice().task_actions
 
 
 def supervision() -> SupervisionService:
     office = backoffice()
-    return SupervisionService(office.db, thresholds(), office.working_calendar)
+    return SupervisionService(office.db, office.clock, thresholds(), office.working_calendar)
 
 
 def deny(reason: str) -> NoReturn:

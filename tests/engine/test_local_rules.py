@@ -7,9 +7,9 @@ import copy
 import pytest
 
 from app.bootstrap import Backoffice
+from app.documents.regions import REGIONS
 from app.features.cases.service import Actor
 from app.kernel.errors import ValidationFailed
-from app.rules.region_names import REGIONS
 from tests.conftest import freeze
 from tests.helpers import complete, events, pass_review, scenario
 

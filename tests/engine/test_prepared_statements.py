@@ -107,3 +107,20 @@ def test_a_statement_on_a_fresh_connection_joins_a_transaction_like_sqlalchemy_w
         conn.rollback()
     with backoffice.db.sessions() as session:
         assert session.execute(select(Timer.id).where(Timer.kind == KIND)).first() is None
+
+
+def test_a_constraint_violation_raises_sqlalchemys_integrity_error_on_every_database(
+    backoffice: Backoffice,
+) -> None:
+    """The SQLite fast path raises what SQLAlchemy raises on PostgreSQL, not the driver's own."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.store.models import CaseCounter
+
+    counter = Prepared(insert(CaseCounter))
+    with backoffice.db.write() as conn:
+        counter.execute(conn, {"prefix": "prepared-test", "last": 1})
+    with pytest.raises(IntegrityError), backoffice.db.write() as conn:
+        counter.execute(conn, {"prefix": "prepared-test", "last": 2})
+    with backoffice.db.sessions() as session:
+        assert session.get(CaseCounter, "prepared-test").last == 1

@@ -11,7 +11,6 @@ import pytest
 
 from app.bootstrap import Backoffice
 from app.features.cases.service import Actor
-from app.features.intake.portal import PortalService
 from app.kernel.errors import ValidationFailed
 from tests.processes.driver import (
     PENSION_CONTACT_OK,
@@ -96,7 +95,7 @@ def test_man_over_50_at_a_non_hukou_place_gets_a_temporary_account(backoffice: B
     assert data["transfer_results"] == {"pension": "completed"}
     assert d.case().status == "concluded"
     # The applicant is told what happened: nothing moved, the relationship stays.
-    [pension] = PortalService(backoffice).status(d.number)["insurances"]
+    [pension] = backoffice.portal.status(d.number)["insurances"]
     assert (
         pension["text"]
         == "基本养老保险关系保留在原参保地310100，已在绍兴市越城区建立临时基本养老保险缴费账户"

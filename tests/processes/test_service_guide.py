@@ -12,7 +12,7 @@ from tests.processes.driver import run_scenario
 
 
 def test_hangzhou_window_service_guide_scenario(backoffice: Backoffice) -> None:
-    install(backoffice)
+    install(backoffice.cases)
     result = run_scenario(backoffice, "bundle_hangzhou_window_service_guide")
     assert result.passed, result.failures
     number = result.case_number

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import User, WebSession
@@ -48,15 +48,18 @@ def _digest(token: str) -> str:
 
 
 class AccountService:
-    def __init__(self, db: Database, idle_timeout: timedelta = timedelta(minutes=30)) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, idle_timeout: timedelta = timedelta(minutes=30)
+    ) -> None:
         self.db = db
+        self.clock = clock
         self.idle_timeout = idle_timeout
 
     def sign_in(
         self, username: str, password: str, remote: str = ""
     ) -> tuple[str, SignedIn] | None:
         """A new session token for valid credentials; None (and an audit event) otherwise."""
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             user = user_named(session, username)
@@ -81,7 +84,7 @@ class AccountService:
         """The user of a live session; sessions idle longer than the timeout are ended."""
         if not token:
             return None
-        now = clock.now()
+        now = self.clock.now()
         with self.db.sessions() as session:
             row = session.execute(
                 select(WebSession, User)
@@ -107,7 +110,7 @@ class AccountService:
     def sign_out(self, token: str | None, reason: str = "sign_out") -> None:
         if not token:
             return
-        now = clock.now()
+        now = self.clock.now()
         with self.db.transaction() as session:
             row = session.execute(
                 select(WebSession, User)
@@ -124,7 +127,7 @@ class AccountService:
 
     def record_denied(self, user: SignedIn | None, path: str, reason: str) -> None:
         """Failed access is an audit event (who tried what), not only a 403."""
-        now = clock.now()
+        now = self.clock.now()
         with self.db.transaction() as session:
             audit = AuditBuffer()
             audit.add(

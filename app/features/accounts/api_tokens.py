@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
@@ -53,13 +53,14 @@ def _check_name(name: str) -> str:
 
 
 class ApiTokenService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     def create(self, name: str, actor: str) -> str:
         """A new token for client `name`; returned once, never stored in clear."""
         name = _check_name(name)
-        now = clock.now()
+        now = self.clock.now()
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         audit = AuditBuffer()
         with self.db.transaction() as session:
@@ -80,7 +81,7 @@ class ApiTokenService:
 
     def revoke(self, name: str, actor: str) -> int:
         """Revoke the live token(s) of client `name`; NotFound when it has none."""
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             ids = list(
@@ -111,7 +112,7 @@ class ApiTokenService:
             ).first()
         if row is None:
             return None
-        now = clock.now()
+        now = self.clock.now()
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
             with self.db.transaction() as session:
                 session.execute(

@@ -17,7 +17,6 @@ from sqlalchemy import or_, select
 from app.features.audit.kinds import kind_label
 from app.features.audit.replay import Replayer, ReplayResult
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import FieldError, NotFound, ValidationFailed
 from app.rules.id_number import mask_id_number
 from app.store.audit_log import AuditBuffer, canonical, chain_hash
@@ -126,6 +125,7 @@ class CasePage:
 class CaseAudit:
     def __init__(self, backoffice: Any) -> None:
         self.db = backoffice.db
+        self.clock = backoffice.clock
         self.replayer = Replayer(backoffice)
 
     # -- search --------------------------------------------------------------------------
@@ -234,7 +234,7 @@ class CaseAudit:
             document = {
                 "case": redact(_facts_json(facts)),
                 "chain": {"ok": chain.ok, "events": chain.count, "broken_at": chain.broken_seq},
-                "exported_at": clock.now().isoformat(),
+                "exported_at": self.clock.now().isoformat(),
                 "exported_by": actor,
                 "events": events,
             }
@@ -268,7 +268,7 @@ class CaseAudit:
         return str(id_number)
 
     def _record(self, case_id: int, actor: str, kind: str, **data: Any) -> None:
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             audit.add(kind, actor, now, case_id, **data)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.store.audit_log import GENESIS, AuditBuffer, canonical, chain_hash
 from app.store.models import AuditAnchor, AuditEvent, AuditHead
 
@@ -170,8 +170,9 @@ def check_anchor(session: Session, anchor: Anchor) -> tuple[int, str | None, str
 class AuditChain:
     """Verification and anchors over one database."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     def verify(self, anchor: Anchor | None = None) -> ChainReport:
         with self.db.sessions() as session:
@@ -185,7 +186,7 @@ class AuditChain:
 
     def create_anchor(self, path: Path | None, actor: str) -> Anchor:
         """Record the current head as an anchor (row + audit event) and write it to `path`."""
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             head = session.execute(

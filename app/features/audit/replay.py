@@ -4,9 +4,7 @@ process versions, with the clock at each recorded instant, and compare every rec
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +17,7 @@ from app.engine.host import Engine, EngineError
 from app.engine.scripting import ScriptFunctions
 from app.engine.trace import trace
 from app.features.cases.service import TaskHook
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.errors import NotFound, ValidationFailed
 from app.kernel.workdays import WorkingCalendar
 from app.store.models import AuditEvent, Case, CaseInput, ProcessVersion
@@ -224,15 +222,16 @@ class Replayer:
 
     def replay_history(self, history: CaseHistory, *, snapshots: bool = False) -> ReplayResult:
         first = next((e.seq for e in history.events if e.is_step), 0)
-        engine, set_calendar = self.calendar(first)
+        # The replay's own clock, set to each recorded instant: no other thread's time moves.
+        replay_clock = Clock()
+        engine, set_calendar = self.calendar(first, replay_clock)
         run = _Run(self, history, snapshots, engine)
-        with recorded_clock() as set_clock:
 
-            def at(event: RecordedEvent) -> None:
-                set_clock(event.at)
-                set_calendar(event.seq)
+        def at(event: RecordedEvent) -> None:
+            replay_clock.freeze(event.at)
+            set_calendar(event.seq)
 
-            run.execute(at)
+        run.execute(at)
         return run.result
 
     def calendar_history(self) -> CalendarHistory:
@@ -252,7 +251,7 @@ class Replayer:
             changes.append((seq, day, old if isinstance(old, bool) else None))
         return CalendarHistory(dict(self.live_calendar.overrides()), changes)
 
-    def calendar(self, first_seq: int) -> tuple[Engine, Callable[[int], None]]:
+    def calendar(self, first_seq: int, clock: Clock) -> tuple[Engine, Callable[[int], None]]:
         """The engine to replay with, and how to put its calendar at each step's overrides.
 
         A schedule published after a case started (a new year's holidays) would otherwise
@@ -260,12 +259,12 @@ class Replayer:
         whose calendar instance follows the overrides in force at each recorded event; the
         runtime's calendar (and every other thread's deadlines) is never touched."""
         history = self.calendar_history()
+        live = self.engine.functions
         if not history.changes_after(first_seq):
-            return self.engine, lambda _seq: None
+            return Engine(ScriptFunctions(live.calendar, live.limits, clock)), lambda _seq: None
         overrides = _ReplayOverrides(history.current)
         calendar = WorkingCalendar(overrides)
-        live = self.engine.functions
-        engine = Engine(ScriptFunctions(calendar, live.limits))
+        engine = Engine(ScriptFunctions(calendar, live.limits, clock))
 
         def set_calendar(seq: int) -> None:
             wanted = history.before(seq)
@@ -405,7 +404,7 @@ class _Run:
             # The same service hook as at the time (e.g. a new acceptance decision).
             before = self.engine.task_data(self.workflow, replay_id)
             try:
-                submitted.update(hook(before, dict(form)))
+                submitted.update(hook(before, dict(form), event.at))
             except ValidationFailed as exc:  # a recorded input the rules now refuse: tampered
                 detail = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
                 return ("input_refused", "an accepted input", "refused", detail)
@@ -566,31 +565,3 @@ class _ReplayOverrides:
 
     def overrides(self) -> dict[date, bool]:
         return self.days
-
-
-_FALLBACK = threading.Lock()
-
-
-@contextmanager
-def recorded_clock() -> Iterator[Callable[[datetime], Any]]:
-    """Sets the app clock to each recorded instant while replaying, and restores it after.
-
-    With a thread-local pin on the clock (`clock.pin(at)` / `clock.pin(None)`) nothing else
-    in the process sees the replay's time. Without one the shared clock is frozen and put
-    back afterwards, one replay at a time."""
-    pin = getattr(clock, "pin", None)
-    if pin is not None:
-        try:
-            yield pin
-        finally:
-            pin(None)
-        return
-    with _FALLBACK:
-        previous = clock.now() if clock.simulated else None
-        try:
-            yield clock.freeze
-        finally:
-            if previous is not None:
-                clock.freeze(previous)
-            else:
-                clock.unfreeze()

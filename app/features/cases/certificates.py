@@ -7,7 +7,6 @@ from sqlalchemy import select
 from app.features.cases.documents import REISSUED, CaseDocuments, certificate_reissues
 from app.features.cases.service import Actor
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
@@ -21,6 +20,7 @@ class CertificateService:
     def __init__(self, db: Database, documents: CaseDocuments) -> None:
         self.db = db
         self.documents = documents
+        self.clock = documents.clock
 
     def reissue(self, number: str, reason: str, actor: Actor) -> int:
         """Record a 补办 of the case's certificate; returns how many times it has been re-issued.
@@ -56,7 +56,7 @@ class CertificateService:
         certificate = self.documents.context(number).get("medical_certificate_number")
         if not certificate:
             raise Conflict("参保(合)凭证尚未出具，不能补办")
-        now = clock.now()
+        now = self.clock.now()
         with self.db.transaction() as session:
             case_id = session.execute(select(Case.id).where(Case.number == number)).scalar_one()
             count = len(certificate_reissues(session, case_id)) + 1

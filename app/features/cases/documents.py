@@ -11,7 +11,7 @@ from app.documents import DOCUMENT_KINDS, DocumentDataError, build, render_html,
 from app.features.cases.caches import WorkflowCache
 from app.features.cases.repository import CaseStore, read_case
 from app.features.cases.service import PERSONAL_INPUT
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.errors import NotFound
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
@@ -55,8 +55,11 @@ class DocumentRef:
 
 
 class CaseDocuments:
-    def __init__(self, db: Database, store: CaseStore, workflows: WorkflowCache) -> None:
+    def __init__(
+        self, db: Database, store: CaseStore, workflows: WorkflowCache, clock: Clock
+    ) -> None:
         self.db = db
+        self.clock = clock
         self.store = store
         self.workflows = workflows
 
@@ -77,7 +80,7 @@ class CaseDocuments:
             personal = personal_inputs(session, case_id)
         self.workflows.put(case_id, entry)  # reading does not change it: keep it hot
         extra = {"certificate_reissues": reissued} if reissued else {}
-        return {**data, **personal, **extra, "case_number": number, "issued_on": clock.now()}
+        return {**data, **personal, **extra, "case_number": number, "issued_on": self.clock.now()}
 
     def available(self, number: str) -> list[DocumentRef]:
         context = self.context(number)
@@ -116,7 +119,7 @@ class CaseDocuments:
         output: bytes | str = (
             render_pdf(kind, context) if fmt == "pdf" else render_html(kind, context)
         )
-        now = clock.now()
+        now = self.clock.now()
         with self.db.transaction() as session:
             case_id = session.execute(select(Case.id).where(Case.number == number)).scalar_one()
             audit = AuditBuffer()

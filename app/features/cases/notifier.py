@@ -7,7 +7,7 @@ by showing the outbox on the applicant's progress page; an SMS or e-mail adapter
 `Notifier`, is passed to `install`, and is called after the commit (a gateway is never called
 inside a transaction that may still roll back).
 
-Hooked in without touching the case services: `install(backoffice)` registers a status writer
+Hooked in without touching the case services: `install(cases)` registers a status writer
 with the case store and a listener that CaseService calls after each committed use case.
 `StatusChangeListener.run` and `notify_status_changes` reconcile: they read the audit log
 (`seq` is the primary key, so this is an index range) for `case_status_changed` events and
@@ -29,14 +29,14 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.documents.service_guides import guide_for
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import AuditEvent, Case, Notification
 from app.store.prepared import Prepared
 
 if TYPE_CHECKING:
-    from app.bootstrap import Backoffice
+    from app.features.cases.service import CaseService
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def write_message(
 
 
 def notify_status_changes(
-    db: Database, notifier: Notifier, case_ids: Iterable[int] | None = None
+    db: Database, clock: Clock, notifier: Notifier, case_ids: Iterable[int] | None = None
 ) -> int:
     """Write (and deliver) one message for each case whose status changed since its last one.
 
@@ -220,11 +220,11 @@ def notify_status_changes(
             written.append(write_message(conn, notifier, case, audit, now))
         audit.flush(session)
     if not notifier.delivered_by_outbox:
-        _deliver(db, notifier, written)
+        _deliver(db, clock, notifier, written)
     return len(written)
 
 
-def deliver_pending(db: Database, notifier: Notifier, limit: int = 100) -> int:
+def deliver_pending(db: Database, clock: Clock, notifier: Notifier, limit: int = 100) -> int:
     """Retry messages of this notifier's channel that were written but not delivered."""
     if notifier.delivered_by_outbox:
         return 0
@@ -236,10 +236,10 @@ def deliver_pending(db: Database, notifier: Notifier, limit: int = 100) -> int:
             .order_by(Notification.id)
             .limit(limit)
         ).all()
-    return _deliver(db, notifier, [Message(*row) for row in rows])
+    return _deliver(db, clock, notifier, [Message(*row) for row in rows])
 
 
-def _deliver(db: Database, notifier: Notifier, messages: list[Message]) -> int:
+def _deliver(db: Database, clock: Clock, notifier: Notifier, messages: list[Message]) -> int:
     """After commit: a gateway is never called inside a transaction that may still roll back."""
     sent: list[int] = []
     for message in messages:
@@ -262,9 +262,14 @@ class StatusChangeListener:
     listener). `run` reconciles from the audit log past the last event it saw."""
 
     def __init__(
-        self, db: Database, notifier: Notifier, status_changes: Callable[[], int] | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        notifier: Notifier,
+        status_changes: Callable[[], int] | None = None,
     ) -> None:
         self.db = db
+        self.clock = clock
         self.notifier = notifier
         self.status_changes = status_changes  # None: look every time
         self._last_changes = -1
@@ -294,7 +299,7 @@ class StatusChangeListener:
                 return
             self._last_changes = changes
         try:
-            deliver_pending(self.db, self.notifier)
+            deliver_pending(self.db, self.clock, self.notifier)
         except Exception:  # the use case has committed; its caller must still see success
             log.exception("status notifications failed; they are retried on the next change")
 
@@ -310,25 +315,27 @@ class StatusChangeListener:
                     return count
                 changed = {r.case_id for r in rows if r.kind == "case_status_changed"}
                 if changed:
-                    deliver_pending(self.db, self.notifier)  # an adapter's earlier failures
-                    count += notify_status_changes(self.db, self.notifier, changed)
+                    deliver_pending(
+                        self.db, self.clock, self.notifier
+                    )  # an adapter's earlier failures
+                    count += notify_status_changes(self.db, self.clock, self.notifier, changed)
                 self._seen = rows[-1].seq  # only after success: a failure is retried
                 if len(rows) < batch:
                     return count
 
 
-def install(backoffice: Backoffice, notifier: Notifier | None = None) -> StatusChangeListener:
+def install(cases: CaseService, notifier: Notifier | None = None) -> StatusChangeListener:
     """Hook status notifications into the case services. Idempotent; given a notifier when
     already installed (e.g. an SMS adapter configured after start-up), it replaces the old one."""
-    for listener in backoffice.cases.listeners:
+    for listener in cases.listeners:
         if isinstance(listener, StatusChangeListener):
             if notifier is not None:
                 listener.notifier = notifier
             return listener
-    store = backoffice.cases.store
+    store = cases.store
     listener = StatusChangeListener(
-        backoffice.db, notifier or OutboxNotifier(), lambda: store.status_changes
+        cases.db, cases.clock, notifier or OutboxNotifier(), lambda: store.status_changes
     )
     store.status_writers.append(listener.write)
-    backoffice.cases.listeners.append(listener)
+    cases.listeners.append(listener)
     return listener

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.documents.regions import REGIONS
 from app.features.cases.snapshot import CaseSnapshot
-from app.rules.region_names import REGIONS
 
 STATUS_ZH = {
     "running": "已提交",

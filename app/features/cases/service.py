@@ -24,7 +24,6 @@ from app.features.cases.repository import (
     set_bundle_deadlines,
 )
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed, WorkflowFailed
 from app.rules.id_number import mask_id_number
 from app.store import case_rows
@@ -34,7 +33,8 @@ from app.store.models import Case, HumanTask, Timer
 
 # (process id, task id) -> fn(task data before, submitted form data) -> extra data to merge.
 # Lets a service add what only it can compute (e.g. a new acceptance decision on resubmission).
-TaskHook = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+# A task hook sees the task's data before, the submitted form and the use case's instant.
+TaskHook = Callable[[dict[str, Any], dict[str, Any], datetime], dict[str, Any]]
 PERSONAL_INPUT = "personal"  # case_input kind of the x-personal fields of task forms
 
 
@@ -79,6 +79,7 @@ class CaseService:
     ) -> None:
         self.db = db
         self.engine = engine
+        self.clock = engine.functions.clock  # one clock per runtime: the diagrams' now()
         self.forms = forms
         self.workflows = workflows
         self.store = CaseStore(engine, specs)
@@ -98,9 +99,9 @@ class CaseService:
         """Start a case of the newest version of the process with the given start data."""
         process_id = process_id or self.bundle_process
         applicant = data["application"]["applicant"]
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
-        with clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.write() as session:
             latest = {r.process_id: r for r in case_rows.latest_versions(session)}
             if process_id not in latest:
                 raise NotFound(f"流程 {process_id} 尚未部署")
@@ -177,10 +178,10 @@ class CaseService:
     def complete_task(self, task_id: int, data: Any, actor: Actor) -> list[OpenedTask]:
         """Validate the form data, complete the task, run on; a lost race is a Conflict.
         Returns the tasks this opened (the next steps)."""
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.write() as session:
             found = read_task_and_case(session, task_id)
             if found is None:
                 raise NotFound("任务不存在")
@@ -198,7 +199,7 @@ class CaseService:
             hook = self.task_hooks.get((task["process_id"], task["task_spec"]))
             if hook is not None:
                 before = self.engine.task_data(entry.workflow, task["task_uuid"])
-                submitted.update(hook(before, dict(data)))
+                submitted.update(hook(before, dict(data), now))
             derived = sorted(k for k in submitted if k not in data)  # recomputed on replay
             # Personal data a form marks x-personal (e.g. a third person's ID number) stays out
             # of the workflow and the audit log: kept once as a case input, its hash logged.
@@ -264,7 +265,7 @@ class CaseService:
     # -- timers --------------------------------------------------------------------------
     def fire_due_timers(self) -> int:
         """Fire every timer that fell due; idempotent, one transaction per case."""
-        now = clock.now()
+        now = self.clock.now()
         with self.db.sessions() as session:
             case_ids = (
                 session.execute(
@@ -291,7 +292,7 @@ class CaseService:
     def _fire_case(self, case_id: int, now: datetime) -> int:
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.write() as session:
             case = read_case(session, case_id)
             assert case is not None
             entry = self.store.load(session, case, self.workflows.take(case.id))
@@ -341,9 +342,9 @@ class CaseService:
         return changed
 
     def _recompute_timer(self, timer_id: int, case_id: int, actor: Actor) -> int:
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
-        with clock.pinned(now), self.db.transaction() as session:
+        with self.clock.pinned(now), self.db.transaction() as session:
             timer = session.get(Timer, timer_id)
             case = read_case(session, case_id)
             assert timer is not None and case is not None

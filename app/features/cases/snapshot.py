@@ -13,7 +13,7 @@ from app.features.cases.repository import CaseRecord, read_case
 from app.store.models import Case, HumanTask
 
 if TYPE_CHECKING:
-    from app.bootstrap import Backoffice
+    from app.features.cases.service import CaseService
 
 INSURANCES = ("pension", "medical", "unemployment")
 
@@ -44,30 +44,30 @@ class CaseSnapshot:
         return [t for t in self.tasks if t.state in ("open", "claimed")]
 
 
-def case_id_for(backoffice: Backoffice, number: str) -> int | None:
-    with backoffice.db.sessions() as session:
+def case_id_for(cases: CaseService, number: str) -> int | None:
+    with cases.db.sessions() as session:
         found: int | None = session.execute(
             select(Case.id).where(Case.number == number)
         ).scalar_one_or_none()
     return found
 
 
-def snapshot(backoffice: Backoffice, number: str) -> CaseSnapshot | None:
+def snapshot(cases: CaseService, number: str) -> CaseSnapshot | None:
     """The case with that number, restored read-only (the hot cache is left alone)."""
-    case_id = case_id_for(backoffice, number)
+    case_id = case_id_for(cases, number)
     if case_id is None:
         return None
-    with backoffice.db.sessions() as session:
+    with cases.db.sessions() as session:
         record = read_case(session, case_id)
         assert record is not None
-        entry = backoffice.cases.store.load(session, record, None)
+        entry = cases.store.load(session, record, None)
         tasks = list(
             session.execute(
                 select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
             ).scalars()
         )
     workflow = entry.workflow
-    data = backoffice.engine.data(workflow)
+    data = cases.engine.data(workflow)
     results: dict[str, PartResult] = {}
     for sub in workflow.subprocesses.values():
         insurance = str(sub.spec.name).removesuffix("_transfer")
@@ -79,4 +79,4 @@ def snapshot(backoffice: Backoffice, number: str) -> CaseSnapshot | None:
                 [str(r) for r in reasons] if isinstance(reasons, list) else [str(reasons)],
                 part,
             )
-    return CaseSnapshot(record, data, results, tasks, backoffice.engine.case_data(workflow))
+    return CaseSnapshot(record, data, results, tasks, cases.engine.case_data(workflow))

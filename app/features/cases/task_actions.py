@@ -11,7 +11,7 @@ from sqlalchemy import CursorResult, Table, select, update
 
 from app.features.accounts.accounts import user_named
 from app.features.cases.service import Actor
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
@@ -22,12 +22,13 @@ _T = cast(Table, HumanTask.__table__)
 
 
 class TaskActions:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     def claim(self, task_id: int, actor: Actor) -> None:
         """Take an unclaimed task of one's own role and region."""
-        now = clock.now()
+        now = self.clock.now()
         with self.db.transaction() as session:
             task = _read(session, task_id)
             _same_lane(task, actor)
@@ -45,7 +46,7 @@ class TaskActions:
 
     def release(self, task_id: int, actor: Actor) -> None:
         """Give a claimed task back to the unclaimed list (only its assignee can)."""
-        now = clock.now()
+        now = self.clock.now()
         with self.db.transaction() as session:
             task = _read(session, task_id)
             _same_lane(task, actor)
@@ -67,7 +68,7 @@ class TaskActions:
 
     def reassign(self, task_id: int, to_username: str, reason: str, actor: Actor) -> None:
         """督办改派: a supervisor of the task's region gives it to another clerk of its lane."""
-        now = clock.now()
+        now = self.clock.now()
         reason = (reason or "").strip()
         errors = []
         if not reason:

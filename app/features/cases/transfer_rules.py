@@ -8,10 +8,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from app.documents.regions import PROVINCE_ABBR, REGIONS
 from app.engine.scripting import parse_instant
 from app.features.cases.service import CaseService, TaskHook
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.amounts import (
     InvalidMoney,
@@ -26,7 +26,6 @@ from app.rules.pension import (
     temporary_account_required,
     temporary_account_required_by_city,
 )
-from app.rules.region_names import PROVINCE_ABBR, REGIONS
 from app.rules.regions import province
 
 
@@ -51,8 +50,8 @@ def _chain(first: TaskHook, then: TaskHook | None) -> TaskHook:
     if then is None:
         return first
 
-    def both(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
-        return {**first(before, form), **then(before, form)}
+    def both(before: dict[str, Any], form: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return {**first(before, form, now), **then(before, form, now)}
 
     return both
 
@@ -61,13 +60,15 @@ def _refuse(field: str, message: str) -> ValidationFailed:
     return ValidationFailed("表单填写有误，请按提示修改", [FieldError(field, message)])
 
 
-def pension_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def pension_contact_letter(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """The temporary account is the rule's outcome, not the clerk's choice: the system computes
     it from the application (国办发〔2009〕66号 第五条第（二）项) and refuses the other choice."""
     if not form.get("pension_eligible"):
         return {}
     if not before.get("pension_temporary_account_by_province"):
-        return _pension_contact_letter_by_city(before, form)
+        return _pension_contact_letter_by_city(before, form, now)
     application = before["application"]
     applicant = application["applicant"]
     # Age at the time of the move: the day the transfer application was accepted, so that the
@@ -107,12 +108,14 @@ def _province_zh(region: str) -> str:
     return f"{abbr}（{region}）" if abbr else region
 
 
-def _pension_contact_letter_by_city(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def _pension_contact_letter_by_city(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """pension_transfer versions before the province reading (no
     pension_temporary_account_by_province flag): their rule, messages and recorded citation
     byte for byte, so that the cases decided on them replay identically."""
     application = before["application"]
-    today = workdays.local_date(clock.now())
+    today = workdays.local_date(now)
     person = parse_id_number(application["applicant"]["id_number"], today)
     required = temporary_account_required_by_city(
         person, application["applicant"]["hukou_region"], application["transfer_in_region"], today
@@ -127,7 +130,9 @@ def _pension_contact_letter_by_city(before: dict[str, Any], form: dict[str, Any]
     return {"pension_temporary_account_rule": "国办发〔2009〕66号 第六条"}
 
 
-def unemployment_out_review(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def unemployment_out_review(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """A worker moving to a job in another pooling region applies with the labour contract
     signed with the transfer-in employer (浙江2017 第六条（一））: approving needs it checked and
     the employer named. Benefit recipients returning to the 户籍 place need none (第九条（一））."""
@@ -189,13 +194,17 @@ _PERIODS = (
 )
 
 
-def medical_suspend_and_certify(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def medical_suspend_and_certify(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """规程 第四条: the transfer-out agency suspends insurance and issues the 参保(合)凭证 today;
     without a receiving employer the person registers at the new place within 3 months
     (seed 003 第六条), a date computed here and printed on the certificate."""
-    today = workdays.local_date(clock.now())
+    today = workdays.local_date(now)
     region = str(before.get("transfer_out_region", ""))
-    errors = _certificate_number_errors(str(form.get("medical_certificate_number", "")), region)
+    errors = _certificate_number_errors(
+        str(form.get("medical_certificate_number", "")), region, now
+    )
     for start, end, label in _PERIODS:
         first, last = _period_point(form.get(start)), _period_point(form.get(end))
         if first is None:
@@ -225,7 +234,7 @@ def medical_suspend_and_certify(before: dict[str, Any], form: dict[str, Any]) ->
     return derived
 
 
-def _certificate_number_errors(number: str, region: str) -> list[FieldError]:
+def _certificate_number_errors(number: str, region: str, now: datetime) -> list[FieldError]:
     """The 凭证号 names the issuing (transfer-out) province and pooling region and this year."""
     field = "/medical_certificate_number"
     match = _CERTIFICATE_NUMBER.match(number)
@@ -233,7 +242,7 @@ def _certificate_number_errors(number: str, region: str) -> list[FieldError]:
         return [
             FieldError(field, "凭证号格式应为：（省份简称）（统筹地区名称）（年份）第 XXXXXX 号")
         ]
-    year = workdays.local_date(clock.now()).year
+    year = workdays.local_date(now).year
     abbr, name = PROVINCE_ABBR.get(region[:2]), REGIONS[region].name if region in REGIONS else None
     if abbr is not None and match[1] != abbr:
         return [FieldError(field, f"凭证号的省份简称应为“{abbr}”（转出地）")]
@@ -254,7 +263,9 @@ def _period_point(value: Any) -> date | None:
         return None
 
 
-def medical_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def medical_contact_letter(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """规程 第五条: the 联系函 cites the 参保(合)凭证 the transfer-out agency issued (第四条)."""
     issued = before.get("medical_certificate_number")
     entered = form.get("medical_certificate_number")
@@ -265,12 +276,13 @@ def medical_contact_letter(before: dict[str, Any], form: dict[str, Any]) -> dict
     return {}
 
 
-def medical_balance_arrival(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def medical_balance_arrival(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """规程 第七条「在收到《信息表》和个人账户余额后的15个工作日内」: the transfer-in clock starts
     when both have arrived, the later of the 信息表 (when the transfer-out step completed) and
     the balance (the day the clerk records, today unless given; never in the future, never
     before the 联系函 reached the transfer-out agency, which moves the balance only after it)."""
-    now = clock.now()
     today = workdays.local_date(now)
     arrived_at = now
     entered = form.get("medical_balance_arrived_on")
@@ -297,7 +309,9 @@ def medical_balance_arrival(before: dict[str, Any], form: dict[str, Any]) -> dic
     }
 
 
-def medical_transfer_in(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def medical_transfer_in(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """规程 第七条1、2: the amount credited is the balance on the 信息表 (as transfer-out recorded or
     corrected it), and it must have arrived in full; a difference can only be sent back for
     correction (「个人账户金额有误的……转出地经办机构应予以配合更正」), never completed."""
@@ -331,7 +345,9 @@ def medical_transfer_in(before: dict[str, Any], form: dict[str, Any]) -> dict[st
     return {}
 
 
-def unemployment_funds(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def unemployment_funds(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """Funds = 1.5 × the unpaid benefit (2021 通知 第二条（一）), in Decimal to the fen: the
     clerk's figure must be exactly that, neither more nor less."""
     section = before["application"].get("unemployment") or {}
@@ -361,12 +377,14 @@ def unemployment_funds(before: dict[str, Any], form: dict[str, Any]) -> dict[str
     return {"unemployment_funds_expected": str(expected)}
 
 
-def unemployment_in_decision(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def unemployment_in_decision(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """A benefit recipient is paid at the new place from the month after approval (条例 第三十二条)."""
     section = before["application"].get("unemployment") or {}
     if not form.get("unemployment_in_accepted") or not section.get("receiving_benefit"):
         return {}
-    today = workdays.local_date(clock.now())
+    today = workdays.local_date(now)
     following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
     expected = f"{following.year:04d}-{following.month:02d}"
     entered = form.get("unemployment_benefit_start_month")
@@ -382,7 +400,9 @@ def unemployment_in_decision(before: dict[str, Any], form: dict[str, Any]) -> di
     return derived
 
 
-def unemployment_out_conclude(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+def unemployment_out_conclude(
+    before: dict[str, Any], form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """The transfer-out agency concludes after an accepting 复函 and terminates after a refusal
     (浙江2017 第六条（四）): its outcome follows the transfer-in decision."""
     accepted = before.get("unemployment_in_accepted")

@@ -19,7 +19,6 @@ from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, person
 from app.features.cases.repository import read_case
 from app.features.cases.service import CaseService
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import NotFound
 from app.store.db import Database
 from app.store.models import AuditEvent, Case, CaseInput, HumanTask, ProcessVersion, Timer, User
@@ -188,6 +187,7 @@ class CaseViews:
     def __init__(self, db: Database, cases: CaseService) -> None:
         self.db = db
         self.cases = cases
+        self.clock = cases.clock
 
     # -- rows only -------------------------------------------------------------------------
     def task(self, task_id: int) -> TaskInfo | None:
@@ -328,7 +328,7 @@ class CaseViews:
         summary = detail.summary
         context = dict(detail.data)
         context["case_number"] = summary.number
-        context["issued_on"] = workdays.local_date(clock.now()).isoformat()
+        context["issued_on"] = workdays.local_date(self.clock.now()).isoformat()
         if insurance:
             context["insurance"] = insurance
         submitted = context.get("submitted_at")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.features.cases.repository import OpenedTask
 from app.features.cases.service import Actor, CaseService
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.acceptance import (
     ACCEPTED,
@@ -63,14 +62,14 @@ def start_data(
     }
 
 
-def _decide_again(before: dict[str, Any], application: dict[str, Any]) -> Decision:
+def _decide_again(before: dict[str, Any], application: dict[str, Any], now: datetime) -> Decision:
     """The acceptance rules on the case's application with the facts the first decision had.
 
     Cases started before the facts were recorded fall back to decide()'s defaults, as then."""
     facts = before.get("acceptance_facts") or {}
     return decide(
         application,
-        today=workdays.local_date(clock.now()),
+        today=workdays.local_date(now),
         system_has_id_data=bool(facts.get("system_has_id_data", True)),
         system_has_hukou_data=bool(facts.get("system_has_hukou_data", False)),
     )
@@ -141,10 +140,11 @@ def review_errors(rules: Decision, form: dict[str, Any]) -> list[FieldError]:
 class ApplicationService:
     def __init__(self, cases: CaseService) -> None:
         self.cases = cases
+        self.clock = cases.clock
         cases.task_hooks[("one_thing_bundle", "supplement_materials")] = self.resubmit
         cases.task_hooks[("one_thing_bundle", "acceptance_review")] = self.review
 
-    def review(self, before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    def review(self, before: dict[str, Any], form: dict[str, Any], now: datetime) -> dict[str, Any]:
         """受理审查 at the window: the clerk's decision is checked against the rules the online
         channel applies (seed 000 十、十一、十二、十四); a bypass is a field error, nothing changes.
 
@@ -152,12 +152,14 @@ class ApplicationService:
         recorded reviews, so that their replay stays identical."""
         if "acceptance_facts" not in before:
             return {}
-        errors = review_errors(_decide_again(before, before["application"]), form)
+        errors = review_errors(_decide_again(before, before["application"], now), form)
         if errors:
             raise ValidationFailed("受理决定与受理审查规则不符，请按提示修改", errors)
         return {}
 
-    def resubmit(self, before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    def resubmit(
+        self, before: dict[str, Any], form: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
         """一次性告知 answered: add the supplemented materials and decide again (seed 000 受理).
 
         The diagram loops back to 受理 with the new decision; acceptance restarts the clock."""
@@ -167,7 +169,7 @@ class ApplicationService:
         )
         application["materials"] = sorted(materials)
         # Decided with everything the first decision knew (e.g. the system lacks the ID data).
-        decision = _decide_again(before, application)
+        decision = _decide_again(before, application, now)
         return {
             "application": application,
             "decision": decision.decision,
@@ -178,7 +180,7 @@ class ApplicationService:
     def submit(
         self, application: Any, actor: Actor, *, system_has_id_data: bool = True
     ) -> Submitted:
-        today = workdays.local_date(clock.now())
+        today = workdays.local_date(self.clock.now())
         decision = decide(application, today=today, system_has_id_data=system_has_id_data)
         if "invalid_application" in decision.reasons:
             # Not an application at all: nothing to open a case for.

@@ -20,7 +20,6 @@ from app.features.cases.progress_text import (
 from app.features.cases.service import Actor, id_digest
 from app.features.cases.snapshot import CaseSnapshot, snapshot
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.rules.acceptance import Decision as RuleDecision
 from app.rules.acceptance import explain
@@ -29,7 +28,9 @@ from app.store.audit_log import AuditBuffer
 from app.store.models import AuditEvent, Case, HumanTask, Notification, Rating
 
 if TYPE_CHECKING:
-    from app.bootstrap import Backoffice
+    from app.features.cases.documents import CaseDocuments
+    from app.features.cases.service import CaseService
+    from app.kernel.workdays import WorkingCalendar
 
 CASE_NUMBER = re.compile(r"^[0-9]{6}-[0-9]{4}-[0-9]{6}$")
 ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
@@ -81,9 +82,14 @@ def working_days_left(
 
 
 class PortalService:
-    def __init__(self, backoffice: Backoffice) -> None:
-        self.backoffice = backoffice
-        self.db = backoffice.db
+    def __init__(
+        self, cases: CaseService, documents: CaseDocuments, calendar: WorkingCalendar
+    ) -> None:
+        self.cases = cases
+        self.case_documents = documents
+        self.calendar = calendar
+        self.clock = cases.clock
+        self.db = cases.db
 
     # -- lookup --------------------------------------------------------------------------
     def verify(self, number: str, id_number: str) -> str | None:
@@ -102,7 +108,7 @@ class PortalService:
         return number_ok
 
     def _snapshot(self, number: str) -> CaseSnapshot:
-        found = snapshot(self.backoffice, number) if normalize_case_number(number) else None
+        found = snapshot(self.cases, number) if normalize_case_number(number) else None
         if found is None:
             raise NotFound(f"办件 {number} 不存在")
         return found
@@ -128,10 +134,8 @@ class PortalService:
                 "provisional": bool(case.deadlines_provisional),
             }
             if case.completed_at is None:
-                today = workdays.local_date(clock.now())
-                left, _ = working_days_left(
-                    today, case.committed_due, self.backoffice.working_calendar
-                )
+                today = workdays.local_date(self.clock.now())
+                left, _ = working_days_left(today, case.committed_due, self.calendar)
         return {
             "case_number": case.number,
             "status": status,
@@ -255,7 +259,7 @@ class PortalService:
         """The applicant's documents that are ready: [{kind, title}]."""
         return [
             {"kind": ref.kind, "title": ref.title}
-            for ref in self.backoffice.documents.available(number)
+            for ref in self.case_documents.available(number)
             if ref.kind in APPLICANT_DOCUMENTS and ref.insurance is None
         ]
 
@@ -265,7 +269,7 @@ class PortalService:
             raise NotFound(f"办件 {number} 不存在")
         if kind not in {d["kind"] for d in self.documents(number)}:
             raise NotFound("该办件没有这份文书，或文书尚未生成")
-        content = self.backoffice.documents.issue(number, kind, None, "pdf", actor)
+        content = self.case_documents.issue(number, kind, None, "pdf", actor)
         assert isinstance(content, bytes)
         return f"{number}-{kind}.pdf", content
 
@@ -293,7 +297,7 @@ class PortalService:
             errors.append(FieldError("comment", "评价内容含有不允许的字符"))
         if errors:
             raise ValidationFailed("评价填写有误", errors)
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         try:
             with self.db.transaction() as session:
@@ -356,6 +360,4 @@ class PortalService:
         data: dict[str, Any] = {"supplemented_materials": materials}
         if note.strip():
             data["supplement_note"] = note.strip()
-        self.backoffice.cases.complete_task(
-            task.id, data, Actor("applicant", "applicant", task.region)
-        )
+        self.cases.complete_task(task.id, data, Actor("applicant", "applicant", task.region))

@@ -13,7 +13,7 @@ from sqlalchemy import extract, select
 
 from app.features.cases.caches import DatabaseOverrides
 from app.kernel import workdays
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.errors import FieldError, ValidationFailed
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
@@ -32,14 +32,16 @@ class CalendarService:
         self,
         db: Database,
         overrides: DatabaseOverrides,
+        clock: Clock,
         calendar: workdays.WorkingCalendar | None = None,
     ) -> None:
         self.db = db
         self.overrides = overrides
+        self.clock = clock
         self.working_calendar = calendar or workdays.default_calendar
 
     def set_days(self, entries: list[DayEntry], actor: str) -> int:
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             for entry in entries:

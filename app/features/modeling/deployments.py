@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.engine import parsing
 from app.engine.parsing import Problem
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.errors import AppError, Conflict
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
@@ -37,8 +37,9 @@ class Deployed:
 
 
 class DeploymentService:
-    def __init__(self, db: Database, processes_dir: Path, forms_dir: Path) -> None:
+    def __init__(self, db: Database, processes_dir: Path, forms_dir: Path, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
         self.processes_dir = processes_dir
         self.forms_dir = forms_dir
 
@@ -60,7 +61,7 @@ class DeploymentService:
         if problems:
             raise DeploymentRejected(problems)
         parsed = parsing.parse(paths, extra_dirs=[self.processes_dir])
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         results: list[Deployed] = []
         with self.db.transaction() as session:

@@ -34,7 +34,6 @@ from app.features.modeling.policy_scenarios import (
     run_in_sandbox,
 )
 from app.features.worklist.paging import Page
-from app.kernel.clock import clock
 from app.kernel.config import Settings
 from app.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.store.audit_log import AuditBuffer
@@ -197,10 +196,11 @@ class ModelingService:
     ) -> None:
         self.db = db
         self.deployments = deployments
+        self.clock = deployments.clock
         self.processes_dir = processes_dir
         self.forms_dir = forms_dir
         self.four_eyes = four_eyes
-        self.scenarios = ScenarioLibrary(db, scenarios_dir)
+        self.scenarios = ScenarioLibrary(db, self.clock, scenarios_dir)
         self.sandbox_timeout = sandbox_timeout
 
     @classmethod
@@ -412,7 +412,7 @@ class ModelingService:
         if errors:
             raise ValidationFailed("未新建流程：请按提示修改", errors)
         xml = NEW_PROCESS_TEMPLATE.format(id=process_id, name=quoteattr(name))
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             draft_id = _add_draft(
@@ -454,7 +454,7 @@ class ModelingService:
                 ) from None
             xml = self.version_xml(process_id, number)
             label = f"第 {number} 版"
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             base = session.execute(
@@ -488,7 +488,7 @@ class ModelingService:
         errors.extend(form_errors)
         if errors:
             raise ValidationFailed("草稿未保存：内容有误，请按提示修改", errors)
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             draft = self._editable(session, draft_id)
@@ -522,7 +522,7 @@ class ModelingService:
         problems = self.validate_draft(draft_id)
         if problems:
             raise DeploymentRejected(problems)
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             draft = self._editable(session, draft_id)
@@ -601,7 +601,7 @@ class ModelingService:
                 raise DeploymentRejected(problems)
             written = draft_forms.write_forms(self.forms_dir, versioned.files)
             try:
-                service = DeploymentService(self.db, processes, self.forms_dir)
+                service = DeploymentService(self.db, processes, self.forms_dir, self.clock)
                 [deployed] = service.deploy(
                     [processes / f"{draft.process_id}.bpmn"],
                     note,
@@ -630,7 +630,7 @@ class ModelingService:
         actor: str,
         renames: dict[str, str],
     ) -> None:
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             row = session.get(ProcessDraft, draft.id)

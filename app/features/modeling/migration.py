@@ -22,7 +22,6 @@ from app.engine import migrate as engine_migrate
 from app.engine.host import Engine, EngineError
 from app.features.cases.caches import CachedWorkflow
 from app.features.cases.repository import CaseRecord, read_case
-from app.kernel.clock import clock
 from app.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.kernel.roles import task_region
 from app.kernel.workdays import TZ
@@ -89,6 +88,7 @@ class _Moved:
 class MigrationService:
     def __init__(self, backoffice: Any) -> None:
         self.db = backoffice.db
+        self.clock = backoffice.clock
         self.engine: Engine = backoffice.engine
         self.specs = backoffice.specs
         self.workflows = backoffice.workflows
@@ -125,7 +125,7 @@ class MigrationService:
             item = self._migrate_case(case_id, source, target, actor)
             if item is not None:
                 report.items.append(item)
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         audit.add(
             "process_migration_completed",
@@ -146,7 +146,7 @@ class MigrationService:
     def _migrate_case(
         self, case_id: int, source: _Version, target: _Version, actor: str
     ) -> CaseMigration | None:
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         refused: CaseMigration | None = None
         number = ""

@@ -1,5 +1,5 @@
 """Test scenarios for drafts: the built-in ones (tests/processes/scenarios) and those policy staff
-save, and running them in a separate sandbox process (app.features.modeling.draft_sandbox)."""
+save, and running them in a separate sandbox process (app.entrypoints.draft_sandbox)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.features.worklist.paging import Page
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.config import ROOT
 from app.kernel.errors import FieldError, ValidationFailed
 from app.store.audit_log import AuditBuffer
@@ -64,8 +64,9 @@ def check_scenario(body: Any) -> list[FieldError]:
 
 
 class ScenarioLibrary:
-    def __init__(self, db: Database, scenarios_dir: Path = SCENARIOS_DIR) -> None:
+    def __init__(self, db: Database, clock: Clock, scenarios_dir: Path = SCENARIOS_DIR) -> None:
         self.db = db
+        self.clock = clock
         self.scenarios_dir = scenarios_dir
 
     def all(self) -> list[dict[str, Any]]:
@@ -115,7 +116,7 @@ class ScenarioLibrary:
         errors.extend(check_scenario(body))
         if errors:
             raise ValidationFailed("场景未保存：内容有误", errors)
-        now = clock.now()
+        now = self.clock.now()
         audit = AuditBuffer()
         with self.db.transaction() as session:
             row = PolicyScenario(
@@ -159,7 +160,7 @@ def run_in_sandbox(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
         subprocess.run(
-            [sys.executable, "-m", "app.features.modeling.draft_sandbox", str(work)],
+            [sys.executable, "-m", "app.entrypoints.draft_sandbox", str(work)],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -18,7 +18,6 @@ from app.features.cases.documents import CaseDocuments
 from app.features.cases.service import Actor, CaseService
 from app.features.intake.applications import ApplicationService
 from app.kernel import workdays
-from app.kernel.clock import clock
 from app.kernel.errors import ValidationFailed
 from app.store import case_rows
 from app.store.models import AuditEvent, Case, HumanTask, Timer
@@ -86,13 +85,14 @@ class ScenarioRunner:
     ) -> None:
         self.applications = applications
         self.cases = cases
+        self.clock = cases.clock
         self.documents = documents
         # Per insurance, the result code GET /api/cases/{n} shows (PortalService.status).
         self.insurance_results = insurance_results
 
     def run(self, scenario: dict[str, Any]) -> ScenarioResult:
         if "start" in scenario:
-            clock.freeze(datetime.fromisoformat(scenario["start"]))
+            self.clock.freeze(datetime.fromisoformat(scenario["start"]))
         submitted = self.applications.submit(
             scenario["application"], Actor("scenario", "applicant")
         )
@@ -108,10 +108,10 @@ class ScenarioRunner:
     def _steps(self, number: str, steps: list[dict[str, Any]]) -> list[str]:
         for index, step in enumerate(steps, start=1):
             if "advance" in step:
-                clock.advance(parse_duration(step["advance"]))
+                self.clock.advance(parse_duration(step["advance"]))
                 self.cases.fire_due_timers()
             elif "at" in step:
-                clock.freeze(datetime.fromisoformat(step["at"]))
+                self.clock.freeze(datetime.fromisoformat(step["at"]))
                 self.cases.fire_due_timers()
             elif "task" in step:
                 failure = self._complete(number, index, step)

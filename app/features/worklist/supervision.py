@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 
 from app.features.worklist.worklist import Badge, Thresholds, badge, overdue_or_due_soon
 from app.kernel import workdays
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.kernel.roles import ROLES
 from app.store.db import Database
 from app.store.models import Case, HumanTask
@@ -64,10 +64,12 @@ class SupervisionService:
     def __init__(
         self,
         db: Database,
+        clock: Clock,
         thresholds: Thresholds | None = None,
         calendar: workdays.WorkingCalendar | None = None,
     ) -> None:
         self.db = db
+        self.clock = clock
         self.thresholds = thresholds or Thresholds()
         self.calendar = calendar or workdays.default_calendar
 
@@ -115,7 +117,7 @@ class SupervisionService:
 
     def risky_steps(self, region: str, limit: int = 50) -> list[RiskyStep]:
         """Steps of the region (any agency) past their deadline or in the warning tier."""
-        now = clock.now()
+        now = self.clock.now()
         today = workdays.local_date(now)
         horizon, _ = self.calendar.add_working_days_provisional(
             today, max(self.thresholds.warn_days_left, 1)
@@ -152,7 +154,7 @@ class SupervisionService:
         return steps[:limit]
 
     def dashboard(self, region: str, days: int = 365) -> Dashboard:
-        now = clock.now()
+        now = self.clock.now()
         today = workdays.local_date(now)
         since_day = today - timedelta(days=days)
         since = workdays.end_of_day_utc(since_day - timedelta(days=1))

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, func, select
 
 from app.kernel import workdays
-from app.kernel.clock import clock
+from app.kernel.clock import Clock
 from app.store.db import Database
 from app.store.models import Case, HumanTask
 
@@ -208,15 +208,17 @@ class WorklistService:
     def __init__(
         self,
         db: Database,
+        clock: Clock,
         thresholds: Thresholds | None = None,
         calendar: workdays.WorkingCalendar | None = None,
     ) -> None:
         self.db = db
+        self.clock = clock
         self.thresholds = thresholds or Thresholds()
         self.calendar = calendar or workdays.default_calendar
 
     def page(self, owner: Owner, query: WorklistQuery) -> WorklistPage:
-        now = clock.now()
+        now = self.clock.now()
         with self.db.sessions() as session:
             rows, has_next = self._rows(session, owner, query, now)
             counts = {view: self._count(session, owner, query, view, now) for view in VIEWS}

@@ -1,10 +1,10 @@
 """Runs test scenarios against a draft in a separate process with a throwaway SQLite database.
 
-A separate process, not just a separate database: a scenario freezes and moves the app clock,
-and building a Backoffice re-points the working-day calendar and the limits table, all of
-which are process-wide. Doing that inside the web server would move the live clock (and the
-live scheduler with it). Usage: python -m app.features.modeling.draft_sandbox WORKDIR, where WORKDIR
-holds request.json ({"processes_dir", "forms_dir", "overrides": [[day, is_work, note]],
+The throwaway runtime has its own clock, calendar and limits, so it could run beside the live
+office in the web process (tests/audit/test_runtime_isolation.py shows two runtimes apart).
+It runs in a child process anyway because a draft is untrusted code: a script with an endless
+loop or a crash must not take a web worker with it, and the child can be killed on timeout.
+Usage: python -m app.entrypoints.draft_sandbox WORKDIR, where WORKDIR holds request.json ({"processes_dir", "forms_dir", "overrides": [[day, is_work, note]],
 "scenarios": [{"name", "source", "body"}]}); the answer is written to WORKDIR/result.json.
 """
 
@@ -28,9 +28,10 @@ def throwaway_backoffice(
     workdir: Path, processes_dir: Path, forms_dir: Path, overrides: list[list[Any]]
 ) -> Iterator[Backoffice]:
     """A Backoffice on a new SQLite database in workdir, with the given diagrams deployed and
-    the live calendar overrides copied, on a simulated clock."""
+    the live calendar overrides copied, on a clock of its own that scenarios move."""
     from app.bootstrap import Backoffice
     from app.features.modeling.calendar import DayEntry
+    from app.kernel.clock import Clock
     from app.kernel.config import Settings
     from app.store.migrate import upgrade
 
@@ -38,13 +39,12 @@ def throwaway_backoffice(
     upgrade(url)
     settings = Settings(
         database_url=url,
-        simulation=True,
         scheduler=False,
         secret_key="sandbox",
         processes_dir=processes_dir,
         forms_dir=forms_dir,
     )
-    backoffice = Backoffice(settings)
+    backoffice = Backoffice(settings, clock=Clock())
     try:
         days = [DayEntry(date.fromisoformat(d), bool(w), n) for d, w, n in overrides]
         if days:

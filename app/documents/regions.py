@@ -105,7 +105,7 @@ def region(code: object, field: str) -> Region:
     if found is None:
         raise DocumentDataError(
             field,
-            f"地区代码 {code} 不在文书地区表中（app.rules.region_names.REGIONS），无法打印地区名称",
+            f"地区代码 {code} 不在文书地区表中（app.documents.regions.REGIONS），无法打印地区名称",
         )
     return found
 
