@@ -138,7 +138,7 @@ class Timer(Base):
     armed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The lease of the scheduler process firing it (app/services/timer_leases.py): another
+    # The lease of the scheduler process firing it (app/features/cases/timer_leases.py): another
     # takes the timer over only once lease_until (wall-clock time) has passed.
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -321,3 +321,13 @@ class PolicyScenario(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SimulationTime(Base):
+    """The one simulated "now" of a simulated deployment, shared by every process (contracts §6)."""
+
+    __tablename__ = "simulation_time"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    now_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime())

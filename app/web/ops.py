@@ -8,10 +8,9 @@ import time
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from app.clock import clock
-from app.services.backoffice import Backoffice
-from app.services.health import HealthChecks
-from app.services.metrics import Metrics
+from app.bootstrap import Backoffice
+from app.features.operations.health import HealthChecks
+from app.features.operations.metrics import Metrics
 
 bp = Blueprint("ops", __name__)
 
@@ -20,7 +19,7 @@ bp = Blueprint("ops", __name__)
 def _setup(state: BlueprintSetupState) -> None:
     app = state.app
     office: Backoffice = app.extensions["backoffice"]
-    health = HealthChecks(office.db, office.settings, clock.now)
+    health = HealthChecks(office.db, office.settings, office.clock.now)
     app.extensions["health"] = health
     app.extensions["metrics"] = Metrics(
         health,
@@ -49,14 +48,14 @@ def _observe(response: Response) -> Response:
 
 
 @bp.get("/readyz")
-def readyz():  # type: ignore[no-untyped-def]
+def readyz():
     health: HealthChecks = current_app.extensions["health"]
     result = health.readiness()
     return jsonify(result.as_dict()), 200 if result.ready else 503
 
 
 @bp.get("/metrics")
-def metrics():  # type: ignore[no-untyped-def]
+def metrics():
     collected: Metrics = current_app.extensions["metrics"]
     body, content_type = collected.exposition(request.headers.get("Accept"))
     return Response(body, headers={"Content-Type": content_type})

@@ -22,13 +22,13 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 
-from app.config import ROOT
-from app.scheduler import TimerScheduler
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.timer_leases import TimerLeases
+from app.bootstrap import Backoffice
+from app.entrypoints.scheduler import TimerScheduler
+from app.features.cases.service import Actor
+from app.features.cases.timer_leases import TimerLeases
+from app.kernel.config import ROOT
 from app.store.models import AuditEvent, Case, SchedulerHeartbeat, Timer
-from tests.conftest import freeze, settings_for
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import scenario
 
 START = "2026-09-28T09:00:00+08:00"
@@ -71,8 +71,10 @@ def _fired_rows(office: Backoffice) -> set[str]:
 
 def test_two_schedulers_share_the_backlog_and_fire_each_timer_once(database_url: str) -> None:
     freeze(START)
-    first = Backoffice(settings_for(database_url))
-    second = Backoffice(settings_for(database_url))  # another runtime: its own pools and cache
+    first = Backoffice(settings_for(database_url), clock=current_clock())
+    second = Backoffice(
+        settings_for(database_url), clock=current_clock()
+    )  # another runtime: its own pools and cache
     try:
         _submit(first, 30)
         now = freeze(LATER)
@@ -132,7 +134,7 @@ def test_a_dead_claimers_timers_are_taken_over_only_after_its_lease(backoffice: 
 
 def test_the_scheduler_wakes_when_a_dead_claimers_lease_runs_out(database_url: str) -> None:
     freeze(START)
-    office = Backoffice(settings_for(database_url))
+    office = Backoffice(settings_for(database_url), clock=current_clock())
     _submit(office, 1)
     now = freeze(LATER)
     lease_until = datetime.now(UTC) + timedelta(seconds=1.5)
@@ -183,7 +185,7 @@ def test_each_fire_is_logged_with_case_element_due_and_lateness(
     freeze(START)
     (number,) = _submit(backoffice, 1)
     freeze(LATER)
-    with caplog.at_level(logging.INFO, logger="app.services.timer_leases"):
+    with caplog.at_level(logging.INFO, logger="app.features.cases.timer_leases"):
         fired = backoffice.cases.fire_due_timers()
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("timer fired")]
     assert len(lines) == fired > 0
@@ -198,7 +200,7 @@ def test_each_fire_is_logged_with_case_element_due_and_lateness(
 
 
 def test_every_scheduler_writes_a_heartbeat_each_poll(database_url: str) -> None:
-    office = Backoffice(settings_for(database_url))
+    office = Backoffice(settings_for(database_url), clock=current_clock())
     scheduler = TimerScheduler(office, BackgroundScheduler(), poll_seconds=0.2)
     scheduler.start()
     try:
@@ -220,7 +222,7 @@ def test_every_scheduler_writes_a_heartbeat_each_poll(database_url: str) -> None
 @pytest.mark.postgres
 def test_on_postgresql_a_claim_skips_the_rows_another_claim_holds(postgres_url: str) -> None:
     freeze(START)
-    office = Backoffice(settings_for(postgres_url))
+    office = Backoffice(settings_for(postgres_url), clock=current_clock())
     try:
         _submit(office, 6)
         now = freeze(LATER)
@@ -247,7 +249,7 @@ def test_the_standalone_scheduler_process_fires_logs_beats_serves_metrics_and_st
     database_url: str, tmp_path: Path
 ) -> None:
     freeze(START)  # the case was accepted long ago: its limits have passed in real time
-    office = Backoffice(settings_for(database_url))
+    office = Backoffice(settings_for(database_url), clock=current_clock())
     (number,) = _submit(office, 1)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
