@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-wsgi_app = "app.wsgi:application"
+wsgi_app = "app.entrypoints.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000").split(",")
 # Sync workers: a request is a short database transaction; 2-4 per CPU core is the usual rule.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -37,8 +37,8 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     """In the master, before any worker: settle the settings once (a generated SECRET_KEY file
     written by one process, not raced by every worker) and say how to create the first
     administrator if there is none. Demo users are never created here."""
-    from app.cli_users import hint_first_admin
-    from app.config import Settings
+    from app.entrypoints.cli_users import hint_first_admin
+    from app.kernel.config import Settings
     from app.store.db import Database
 
     settings = Settings.from_env()

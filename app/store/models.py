@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -137,6 +138,21 @@ class Timer(Base):
     armed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The lease of the scheduler process firing it (app/features/cases/timer_leases.py): another
+    # takes the timer over only once lease_until (wall-clock time) has passed.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SchedulerHeartbeat(Base):
+    """One row per running scheduler process, rewritten every poll: /readyz reads its age."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:uuid
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    poll_seconds: Mapped[float] = mapped_column(Float)
 
 
 class AuditEvent(Base):
@@ -305,6 +321,16 @@ class PolicyScenario(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SimulationTime(Base):
+    """The one simulated "now" of a simulated deployment, shared by every process (contracts §6)."""
+
+    __tablename__ = "simulation_time"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    now_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LoginFailure(Base):

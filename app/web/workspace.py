@@ -6,13 +6,13 @@ from typing import Any, NoReturn
 
 from flask import Flask, abort, current_app, request, url_for
 
-from app.services.accounts import SignedIn
-from app.services.case_view import CaseSummary, CaseViews, TaskInfo
-from app.services.cases import Actor
-from app.services.supervision import SupervisionService
-from app.services.task_actions import TaskActions
-from app.services.worklist import Owner, Thresholds, WorklistService
-from app.workdays import TZ
+from app.features.accounts.accounts import SignedIn
+from app.features.cases.service import Actor
+from app.features.cases.task_actions import TaskActions
+from app.features.cases.view import CaseSummary, CaseViews, TaskInfo
+from app.features.worklist.supervision import SupervisionService
+from app.features.worklist.worklist import Owner, Thresholds, WorklistService
+from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user
 from .labels import JINJA_FILTERS, ROLE_INSURANCE
@@ -67,16 +67,16 @@ def views() -> CaseViews:
 
 def worklists() -> WorklistService:
     office = backoffice()
-    return WorklistService(office.db, thresholds(), office.working_calendar)
+    return WorklistService(office.db, office.clock, thresholds(), office.working_calendar)
 
 
 def task_actions() -> TaskActions:
-    return TaskActions(backoffice().db)
+    return backoffice().task_actions
 
 
 def supervision() -> SupervisionService:
     office = backoffice()
-    return SupervisionService(office.db, thresholds(), office.working_calendar)
+    return SupervisionService(office.db, office.clock, thresholds(), office.working_calendar)
 
 
 def deny(reason: str) -> NoReturn:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.clock import clock
-from app.demo import DEMO_PASSWORD, load_users
-from app.services.login_throttle import locked_until
-from tests.conftest import freeze, settings_for
+from app.entrypoints.demo import DEMO_PASSWORD, load_users
+from app.features.accounts.login_throttle import locked_until
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import events_of_kind
 
 LOCKED = "登录失败次数过多，请 15 分钟后再试"
@@ -124,7 +123,7 @@ def test_the_lock_runs_on_wall_time_not_on_the_app_clock(database_url: str, make
     one, _two = _workers(database_url, make_app)
     for _ in range(5):
         assert _login(one, "reviewer_330602", "wrong-password").status_code == 401
-    clock.advance(timedelta(days=3))
+    current_clock().advance(timedelta(days=3))
     assert _login(one, "reviewer_330602", DEMO_PASSWORD).status_code == 429
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.services.account_admin import first_admin_hint
+from app.features.accounts.account_admin import first_admin_hint
 from app.store.models import AuditEvent, User
 from tests.conftest import settings_for
 from tests.helpers import events_of_kind

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ROOT, Settings
+from app.kernel.config import ROOT, Settings
 
 DEPLOY = ROOT / "deploy"
 ENV_EXAMPLE = DEPLOY / "sitransfer.env.example"
@@ -29,7 +29,7 @@ def _example() -> dict[str, str]:
 
 
 def test_every_setting_is_in_the_example_environment_and_the_readme() -> None:
-    names = _names(ROOT / "app" / "config.py") | _names(DEPLOY / "gunicorn.conf.py")
+    names = _names(ROOT / "app" / "kernel" / "config.py") | _names(DEPLOY / "gunicorn.conf.py")
     assert {"DATABASE_URL", "WEB_CONCURRENCY", "BIND", "LOGIN_MAX_FAILURES"} <= names
     assert sorted(names - set(_example())) == []
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.config import ROOT
-from app.demo import DEMO_PASSWORD, load_users
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import DEMO_PASSWORD, load_users
+from app.kernel.config import ROOT
 from app.store.models import User
-from tests.conftest import settings_for
+from tests.conftest import current_clock, settings_for
 
 START_TIMEOUT = 20.0
 
@@ -129,7 +129,7 @@ def _check_serving(server: Gunicorn, url: str) -> None:
     assert len(server.workers()) == 2
     # A fresh installation: no accounts (demo users only from load-demo), and the master says
     # how to create the first administrator.
-    office = Backoffice(settings_for(url))
+    office = Backoffice(settings_for(url), clock=current_clock())
     try:
         with office.db.sessions() as session:
             assert session.execute(select(func.count()).select_from(User)).scalar_one() == 0

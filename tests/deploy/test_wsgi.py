@@ -1,4 +1,4 @@
-"""app.production (what app.wsgi serves): no scheduler in web workers and, behind a trusted
+"""app.entrypoints.production (what app.entrypoints.wsgi serves): no scheduler in web workers and, behind a trusted
 proxy, the client's own address (the per-address sign-in limit and the audit log need it)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from app.production import build
+from app.entrypoints.production import build
 from tests.conftest import settings_for
 from tests.helpers import events_of_kind
 

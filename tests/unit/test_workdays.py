@@ -1,4 +1,4 @@
-"""Tests for the working-day calendar (app.workdays)."""
+"""Tests for the working-day calendar (app.kernel.workdays)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import workdays
-from app.workdays import (
+from app.kernel import workdays
+from app.kernel.workdays import (
     CalendarGapError,
     Deadline,
     add_working_days,
