@@ -160,6 +160,7 @@ class Chaos:
         client = Client(self.dep.base, self.token, self.db, self.tally, random.Random(seed))
         clock = ClockReader(self.db)
         clock.stop = self.stop
+        clock.end = CLOCK_END
         while True:
             with self.lock:
                 n = self.next_bundle
@@ -180,13 +181,16 @@ class Chaos:
         if self.args.kill_every > 0:
             helpers.append(threading.Thread(target=self.kill_loop, daemon=True))
         clients = [
-            threading.Thread(target=self.client_loop, args=(self.args.seed * 1000 + i,))
+            threading.Thread(
+                target=self.client_loop, args=(self.args.seed * 1000 + i,), daemon=True
+            )
             for i in range(self.args.clients)
         ]
         for thread in helpers + clients:
             thread.start()
         for thread in clients:
-            thread.join()
+            while thread.is_alive():  # in slices, so that Ctrl-C stops the run (and cleans up)
+                thread.join(timeout=1.0)
         driven = time.monotonic() - started
         self.stop.set()
         for thread in helpers:
@@ -309,10 +313,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--bundles", type=int, default=320)
     p.add_argument("--clients", type=int, default=8)
-    p.add_argument("--kill-every", type=float, default=4.0, help="mean seconds between kills")
+    p.add_argument("--kill-every", type=float, default=5.0, help="mean seconds between kills")
     p.add_argument("--restart-delay", type=float, default=1.0, help="scheduler restart after")
-    p.add_argument("--clock-every", type=float, default=1.5)
-    p.add_argument("--clock-step-hours", type=int, default=4)
+    p.add_argument("--clock-every", type=float, default=1.0)
+    p.add_argument("--clock-step-hours", type=int, default=3)
     p.add_argument("--lease", type=float, default=5.0)
     p.add_argument("--poll", type=float, default=0.5)
     p.add_argument("--max-seconds", type=float, default=1500, help="stop starting bundles after")

@@ -4,6 +4,7 @@ every due timer fired once, and how late (wall time) each fired."""
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,12 @@ ORDER BY c.number
 def event_task(conn: Connection, kind: str) -> list[str]:
     """The `task` (a task's or timer's uuid) of every audit event of that kind."""
     rows = conn.execute(text("SELECT data FROM audit_event WHERE kind = :k"), {"k": kind})
-    return [str(data.get("task")) for (data,) in rows]
+    found = []
+    for (data,) in rows:
+        if isinstance(data, str):  # SQLite hands JSON back as text to a plain query
+            data = json.loads(data)
+        found.append(str(data.get("task")))
+    return found
 
 
 def _twice(items: Sequence[str]) -> list[str]:
