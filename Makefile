@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench clean
+.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench chaos chaos-ci clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,6 +79,12 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 
 bench: $(STAMP) ## run the benchmarks; JSON lines on stdout and in bench/results/
 	$(BIN)/python -m bench.run
+
+chaos: $(STAMP) ## chaos suite: PostgreSQL, 3 gunicorn workers, 2 schedulers, kill -9 every few s, >= 300 bundles (CHAOS_POSTGRES_URL: use that server; CHAOS_ARGS: options)
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
+
+chaos-ci: $(STAMP) ## the bounded chaos run CI does (under 3 min)
+	$(BIN)/python -m bench.chaos --bundles 60 --max-seconds 75 --kill-every 3 --min-bundles 10 --min-kills 10 --out chaos-ci $(CHAOS_ARGS)
 
 clean: ## remove the venv and the local database
 	rm -rf $(VENV) instance

@@ -4,6 +4,7 @@ clients drive whole bundles over HTTP and the simulated clock moves; then every 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -11,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,11 @@ class Chaos:
                 continue
             n += 1
             if n % 2:
-                try:
-                    api.post(self.dep.base + "/api/simulation/clock", json={"advance": step}, timeout=60)
-                except requests.RequestException:
-                    pass  # a killed worker; whether it moved is read from the row
+                # A killed worker may drop the answer; whether it moved is read from the row.
+                with contextlib.suppress(requests.RequestException):
+                    api.post(
+                        self.dep.base + "/api/simulation/clock", json={"advance": step}, timeout=60
+                    )
                 self._record("api")
             else:
                 with self.db.begin() as conn:
@@ -78,7 +80,10 @@ class Chaos:
                             "UPDATE simulation_time SET now_at = now_at + make_interval(hours => :h),"
                             " moved_at = :wall WHERE id = 1"
                         ),
-                        {"h": self.args.clock_step_hours, "wall": datetime.now(UTC).replace(tzinfo=None)},
+                        {
+                            "h": self.args.clock_step_hours,
+                            "wall": datetime.now(UTC).replace(tzinfo=None),
+                        },
                     )
                 self._record("row")
 
@@ -125,7 +130,9 @@ class Chaos:
             self.dep.kill_worker(pid)
         except ProcessLookupError:
             return
-        self.kills.append({"at": time.time(), "kind": "web", "pid": pid, "stranded": self._stranded(pid)})
+        self.kills.append(
+            {"at": time.time(), "kind": "web", "pid": pid, "stranded": self._stranded(pid)}
+        )
 
     def _kill_scheduler(self) -> None:
         """Aim at a scheduler holding leases when one does within a second: the take-over after
@@ -158,6 +165,7 @@ class Chaos:
     def client_loop(self, seed: int) -> None:
         scenarios = load_scenarios()
         client = Client(self.dep.base, self.token, self.db, self.tally, random.Random(seed))
+        client.hard_deadline = self.deadline + self.args.grace
         clock = ClockReader(self.db)
         clock.stop = self.stop
         clock.end = CLOCK_END
@@ -213,7 +221,9 @@ class Chaos:
     # -- the report ------------------------------------------------------------------------
     def report(self, driven: float, drained: float) -> dict[str, Any]:
         with self.db.connect() as conn:
-            found = checks.integrity(conn, self.tally.acknowledged_cases, self.tally.acknowledged_tasks)
+            found = checks.integrity(
+                conn, self.tally.acknowledged_cases, self.tally.acknowledged_tasks
+            )
             missed = checks.missed_timers(conn)
             fired = checks.fires(conn)
         late = checks.lateness(self.moves, fired)
@@ -240,6 +250,7 @@ class Chaos:
             "bench": "chaos",
             "bundles": self.tally.bundles_done,
             "bundles_attempted": min(self.next_bundle, self.args.bundles),
+            "bundles_abandoned": self.tally.abandoned,
             "kills": len(self.kills),
             "kills_web": sum(1 for k in self.kills if k["kind"] == "web"),
             "kills_scheduler": sum(1 for k in self.kills if k["kind"] == "scheduler"),
@@ -320,6 +331,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lease", type=float, default=5.0)
     p.add_argument("--poll", type=float, default=0.5)
     p.add_argument("--max-seconds", type=float, default=1500, help="stop starting bundles after")
+    p.add_argument("--grace", type=float, default=30, help="then bundles stop mid-way")
     p.add_argument("--min-bundles", type=int, default=300)
     p.add_argument("--min-kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=14)

@@ -43,7 +43,9 @@ def _twice(items: Sequence[str]) -> list[str]:
     return sorted(k for k, n in seen.items() if n > 1)
 
 
-def integrity(conn: Connection, acknowledged_cases: list[str], acknowledged_tasks: list[int]) -> dict[str, Any]:
+def integrity(
+    conn: Connection, acknowledged_cases: list[str], acknowledged_tasks: list[int]
+) -> dict[str, Any]:
     """Lost, duplicated and stuck, each from the rows and the audit log."""
     completions = event_task(conn, "task_completed")
     completed_rows = {
@@ -52,7 +54,9 @@ def integrity(conn: Connection, acknowledged_cases: list[str], acknowledged_task
             text("SELECT id, task_uuid FROM human_task WHERE state = 'completed'")
         )
     }
-    states = dict(conn.execute(text("SELECT id, state FROM human_task")).all())
+    states: dict[int, str] = {
+        r.id: r.state for r in conn.execute(text("SELECT id, state FROM human_task"))
+    }
     numbers = set(conn.execute(text('SELECT number FROM "case"')).scalars())
     lost_cases = [n for n in acknowledged_cases if n not in numbers]
     lost_tasks = [t for t in acknowledged_tasks if states.get(t) != "completed"]

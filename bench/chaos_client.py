@@ -96,6 +96,7 @@ class Tally:
     acknowledged_tasks: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     bundles_done: int = 0
+    abandoned: int = 0
     retries: int = 0
     completion_seconds: list[float] = field(default_factory=list)
     sign_ins: dict[str, Any] = field(default_factory=dict)
@@ -121,6 +122,7 @@ class Client:
         self.tally = tally
         self.rng = rng
         self.sessions: dict[str, requests.Session] = {}
+        self.hard_deadline = float("inf")  # monotonic; no new step of a bundle after it
 
     # -- HTTP ------------------------------------------------------------------------------
     def call(self, session: requests.Session, method: str, path: str, **kw: Any) -> Any:
@@ -200,6 +202,9 @@ class Client:
         for step in scenario["steps"]:
             if "task" not in step:
                 continue  # the run's clock moves by itself
+            if time.monotonic() > self.hard_deadline:
+                self.tally.note(abandoned=1)  # left open, as a clerk going home would
+                return
             self.dawdle(clock)
             if not self.complete(number, step, done):
                 return
@@ -240,7 +245,7 @@ class Client:
         """The oldest open task of that element (and process) — read from the tables, as the
         scenario runner does; the clerk then finds it on the task page."""
         query = (
-            "SELECT t.id, t.role, t.region FROM human_task t JOIN \"case\" c ON c.id = t.case_id"
+            'SELECT t.id, t.role, t.region FROM human_task t JOIN "case" c ON c.id = t.case_id'
             " WHERE c.number = :number AND t.task_spec = :spec AND t.state IN ('open', 'claimed')"
         )
         params: dict[str, Any] = {"number": number, "spec": step["task"]}

@@ -52,7 +52,9 @@ class Postgres:
         self.url = make_url(server_url).set(database=self.database).render_as_string(False)
 
     def _start_cluster(self) -> str:
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+        versions = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
+        )
         if not versions:
             raise SystemExit("no PostgreSQL under /usr/lib/postgresql (bin/system-deps --postgres)")
         self.pg_bin = versions[-1]

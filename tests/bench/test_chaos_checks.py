@@ -30,7 +30,9 @@ def test_a_running_case_is_clean_and_a_waiting_for_nobody_case_is_stuck(
     number = submit(backoffice)
     _clean(_integrity(backoffice, [number]))
     with backoffice.db.engine.begin() as conn:
-        conn.execute(text("UPDATE human_task SET state = 'cancelled' WHERE state IN ('open', 'claimed')"))
+        conn.execute(
+            text("UPDATE human_task SET state = 'cancelled' WHERE state IN ('open', 'claimed')")
+        )
     assert _integrity(backoffice)["stuck"] == []  # its armed timers still wait for it
     with backoffice.db.engine.begin() as conn:
         conn.execute(text("UPDATE timer SET cancelled_at = armed_at WHERE fired_at IS NULL"))
