@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -44,6 +45,10 @@ def user_named(session: Any, username: str) -> User | None:
     return found
 
 
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -55,9 +60,13 @@ class AccountService:
         clock: Clock,
         idle_timeout: timedelta = timedelta(minutes=30),
         throttle: LoginThrottle | None = None,
+        wall: Callable[[], datetime] = wall_clock,
     ) -> None:
         self.db = db
         self.clock = clock
+        # Sessions idle out on real time, not the app clock: moving a simulated clock forward
+        # must not sign every clerk out (audit events still carry the app clock's instant).
+        self.wall = wall
         self.idle_timeout = idle_timeout
         self.throttle = throttle
 
@@ -90,8 +99,11 @@ class AccountService:
             if self.throttle is not None:
                 self.throttle.clear_account(session, username)
             token = secrets.token_urlsafe(32)
+            started = self.wall()
             session.add(
-                WebSession(id=_digest(token), user_id=user.id, created_at=now, last_seen_at=now)
+                WebSession(
+                    id=_digest(token), user_id=user.id, created_at=started, last_seen_at=started
+                )
             )
             audit.add("user_signed_in", user.username, now, None, remote=remote)
             audit.flush(session)
@@ -110,7 +122,7 @@ class AccountService:
         """The user of a live session; sessions idle longer than the timeout are ended."""
         if not token:
             return None
-        now = self.clock.now()
+        now = self.wall()
         with self.db.sessions() as session:
             row = session.execute(
                 select(WebSession, User)
@@ -146,7 +158,7 @@ class AccountService:
             if row is None:
                 return
             web_session, user = row
-            web_session.ended_at = now
+            web_session.ended_at = self.wall()
             audit = AuditBuffer()
             audit.add("user_signed_out", user.username, now, None, reason=reason)
             audit.flush(session)
