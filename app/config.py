@@ -47,6 +47,7 @@ class Settings:
     worklist_warn_days_left: int = 1
     worklist_warn_used_ratio: float = 0.8
     portal_applications_per_hour: int = 20
+    max_content_length: int = 1024 * 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,4 +76,7 @@ class Settings:
             # PORTAL_APPLICATIONS_PER_HOUR: online applications accepted from one client address
             # per hour on the anonymous portal (0 = no limit; the bearer-token API is not limited)
             portal_applications_per_hour=int(os.environ.get("PORTAL_APPLICATIONS_PER_HOUR", "20")),
+            # MAX_CONTENT_LENGTH: largest request body in bytes (default 1 MiB, 20× the largest
+            # diagram); a larger one is answered 413 before anything reads it
+            max_content_length=int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         )

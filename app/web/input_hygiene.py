@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from app.errors import FieldError
 
+# The widest integer every store and serializer here holds (PostgreSQL bigint, orjson, SQLite).
+INT64 = range(-(2**63), 2**63)
+
 
 def unstorable(value: Any) -> list[FieldError]:
-    """Strings no database column can hold: NUL and unpaired surrogates (from \\u escapes)."""
+    """Values no database column or serializer can hold: strings with NUL or unpaired
+    surrogates (from \\u escapes), integers beyond 64 bits, infinite numbers (1e400)."""
     errors = []
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:
@@ -23,6 +28,10 @@ def unstorable(value: Any) -> list[FieldError]:
             stack.extend((f"{where}/{i}", child) for i, child in enumerate(item))
         elif isinstance(item, str):
             texts.append((where, item))
+        elif (isinstance(item, int) and item not in INT64) or (
+            isinstance(item, float) and not math.isfinite(item)
+        ):
+            errors.append(FieldError(where, "数值超出允许范围"))
         for path, text in texts:
             try:
                 text.encode("utf-8")

@@ -60,6 +60,8 @@ ERROR_RESPONSES = {
     "401": _json(_ref("Error"), "缺少或无效的接口令牌"),
 }
 NOT_FOUND = {"404": _json(_ref("Error"), "办件不存在")}
+# Bodies above MAX_CONTENT_LENGTH (default 1 MiB) are refused before anything reads them.
+TOO_LARGE = {"413": _json(_ref("Error"), "请求体超过服务器上限（MAX_CONTENT_LENGTH）")}
 CASE_NUMBER_PARAM = {
     "name": "case_number",
     "in": "path",
@@ -245,6 +247,7 @@ PATHS: dict[str, Any] = {
                     "headers": {"Location": {"schema": {"type": "string"}}},
                 },
                 "422": _json(_ref("InvalidApplication"), "请求体不是联办申请表（未建办件）"),
+                **TOO_LARGE,
                 **ERROR_RESPONSES,
             },
         }
@@ -316,6 +319,7 @@ PATHS: dict[str, Any] = {
                 "200": _json(_ref("ClockState"), "拨动后的时刻"),
                 "404": _json(_ref("Error"), "未以模拟模式运行"),
                 "422": _json(_ref("Error"), "参数有误"),
+                **TOO_LARGE,
                 **ERROR_RESPONSES,
             },
         },
