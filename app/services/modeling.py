@@ -444,6 +444,8 @@ class ModelingService:
         else:
             try:
                 number = int(source)
+                if not 1 <= number < 2**31:  # no version the database could hold
+                    raise ValueError(source)
             except (TypeError, ValueError):
                 raise ValidationFailed(
                     "来源不正确", [FieldError("source", "来源须为版本号或 working（工作副本）")]

@@ -11,6 +11,19 @@ from app.errors import FieldError
 INT64 = range(-(2**63), 2**63)
 
 
+# Far beyond any list here; keeps OFFSET (page - 1) * page size inside a 64-bit integer.
+MAX_PAGE = 100_000
+
+
+def page_number(raw: object, default: int = 1) -> int:
+    """A 1-based page number from a query string: not a number gives `default`, a huge one
+    the last page there could be (never an offset the database cannot hold)."""
+    text = raw if isinstance(raw, str) else ""
+    if not (text.isascii() and text.isdigit()):
+        return default
+    return MAX_PAGE if len(text) > 6 else min(max(int(text), 1), MAX_PAGE)
+
+
 def unstorable(value: Any) -> list[FieldError]:
     """Values no database column or serializer can hold: strings with NUL or unpaired
     surrogates (from \\u escapes), integers beyond 64 bits, infinite numbers (1e400)."""
