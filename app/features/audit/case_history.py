@@ -15,7 +15,8 @@ import orjson
 from sqlalchemy import or_, select
 
 from app.features.audit.kinds import kind_label
-from app.features.audit.replay import Replayer, ReplayResult
+from app.features.audit.replay import Replayer
+from app.features.audit.replay_records import ReplayResult
 from app.kernel import workdays
 from app.kernel.errors import FieldError, NotFound, ValidationFailed
 from app.rules.id_number import mask_id_number
