@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.engine import scripting
 from app.engine.host import Engine
+from app.features.accounts.account_admin import AccountAdmin
 from app.features.accounts.accounts import AccountService
 from app.features.accounts.api_tokens import ApiTokenService
 from app.features.accounts.login_throttle import login_throttle
@@ -81,6 +82,7 @@ class Backoffice:
         self.accounts = AccountService(
             self.db, self.clock, throttle=login_throttle(settings, self.db)
         )
+        self.account_admin = AccountAdmin(self.db, self.clock.now, self.accounts.throttle)
         self.api_tokens = ApiTokenService(self.db, self.clock)
         self.audit_chain = AuditChain(self.db, self.clock)
         self.task_actions = TaskActions(self.db, self.clock)

@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "audit",
     "modeler",
     "ops",
+    "admin",
 ]
 
 
