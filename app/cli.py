@@ -72,6 +72,7 @@ COMMAND_MODULES = [
     "app.cli_api",
     "app.cli_processes_extra",
     "app.cli_scenarios",
+    "app.cli_backup",
 ]
 
 
