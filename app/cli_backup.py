@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from app.services.audit import AuditChain
 from app.services.backoffice import Backoffice
@@ -31,6 +32,7 @@ def _backoffice() -> Backoffice:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The backup file to write (replaced atomically); keep it off this machine.",
 )
+@with_appcontext
 def backup_command(out: Path) -> None:
     """Back up the whole database (SQLite: online backup API; PostgreSQL: pg_dump)."""
     backoffice = _backoffice()
@@ -48,6 +50,7 @@ def backup_command(out: Path) -> None:
 
 @click.command("restore")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
 def restore_command(file: Path) -> None:
     """Replace the database with a backup FILE; stop the web workers and schedulers first.
     Checks the file (kind, checksum, contents) before touching anything."""

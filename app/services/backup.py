@@ -24,7 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+from app.services.audit import walk
 
 MAGIC = b"SITRANSFER-BACKUP/1\n"
 KINDS = ("sqlite", "postgresql")
@@ -117,15 +121,15 @@ def _sqlite_facts(path: Path) -> tuple[str, int, str]:
 
 
 def _postgres_facts(url: str) -> tuple[str, int, str]:
-    from sqlalchemy import create_engine, text
-
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
     except Exception as exc:  # any driver error: the database is not reachable or not ours
-        raise BackupError(f"无法读取 PostgreSQL 数据库（{exc.__class__.__name__}），无法备份") from exc
+        raise BackupError(
+            f"无法读取 PostgreSQL 数据库（{exc.__class__.__name__}），无法备份"
+        ) from exc
     finally:
         engine.dispose()
     seq, digest = (head[0], head[1]) if head else (0, "0" * 64)
@@ -147,9 +151,7 @@ def read_manifest(file: Path) -> Manifest:
             size += len(chunk)
             sha.update(chunk)
     if size != manifest.size or sha.hexdigest() != manifest.sha256:
-        raise BackupError(
-            f"{file}：备份内容与其校验和不符（文件被改动或已损坏），拒绝恢复"
-        )
+        raise BackupError(f"{file}：备份内容与其校验和不符（文件被改动或已损坏），拒绝恢复")
     return manifest
 
 
@@ -175,7 +177,9 @@ def _header(file: Path, handle: IO[bytes]) -> Manifest:
             audit_hash=str(body["audit_hash"]),
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise BackupError(f"{file}：备份文件头已损坏（{exc.__class__.__name__}），拒绝恢复") from exc
+        raise BackupError(
+            f"{file}：备份文件头已损坏（{exc.__class__.__name__}），拒绝恢复"
+        ) from exc
     if manifest.kind not in KINDS:
         raise BackupError(f"{file}：未知的备份类型 {manifest.kind}，拒绝恢复")
     return manifest
@@ -240,6 +244,16 @@ def _sqlite_check(payload: Path, file: Path) -> None:
     missing = [name for name in REQUIRED_TABLES if name not in tables]
     if missing:
         raise BackupError(f"{file}：备份中缺少本系统的数据表 {', '.join(missing)}，拒绝恢复")
+    # The audit chain inside the backup must hold before it replaces anything: a file altered
+    # and given a new checksum is still refused (PostgreSQL's is checked right after restore).
+    engine = create_engine(f"sqlite:///{payload}")
+    try:
+        with Session(engine) as session:
+            report = walk(session)
+    finally:
+        engine.dispose()
+    if not report.ok:
+        raise BackupError(f"{file}：备份中的审计哈希链不完整（{report.describe()}），拒绝恢复")
 
 
 def _sqlite_restore(payload: Path, target: Path) -> None:
@@ -261,9 +275,7 @@ def _postgres_check(payload: Path, file: Path) -> None:
     )
     if listing.returncode != 0:
         raise BackupError(f"{file}：备份中的 pg_dump 归档无法读取，拒绝恢复")
-    missing = [
-        name for name in REQUIRED_TABLES if f" TABLE public {name} " not in listing.stdout
-    ]
+    missing = [name for name in REQUIRED_TABLES if f" TABLE public {name} " not in listing.stdout]
     if missing:
         raise BackupError(f"{file}：备份中缺少本系统的数据表 {', '.join(missing)}，拒绝恢复")
 
