@@ -47,6 +47,7 @@ class Settings:
     worklist_warn_days_left: int = 1
     worklist_warn_used_ratio: float = 0.8
     portal_applications_per_hour: int = 20
+    workflow_cache_size: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,4 +76,7 @@ class Settings:
             # PORTAL_APPLICATIONS_PER_HOUR: online applications accepted from one client address
             # per hour on the anonymous portal (0 = no limit; the bearer-token API is not limited)
             portal_applications_per_hour=int(os.environ.get("PORTAL_APPLICATIONS_PER_HOUR", "20")),
+            # WORKFLOW_CACHE_SIZE: running cases' workflows kept in memory per process (default
+            # 1000; 0 = none): a hit saves restoring the task tree, each entry costs ~50-100 KiB
+            workflow_cache_size=int(os.environ.get("WORKFLOW_CACHE_SIZE", "1000")),
         )

@@ -40,7 +40,7 @@ class Backoffice:
         self.engine = Engine(scripting.ScriptFunctions(self.working_calendar, self.limits))
         self.forms = FormCatalog(settings.forms_dir)
         self.specs = SpecCache()
-        self.workflows = WorkflowCache()
+        self.workflows = WorkflowCache(settings.workflow_cache_size)
         self.overrides.overrides()  # load before any write transaction needs a deadline
         self.cases = CaseService(self.db, self.engine, self.forms, self.specs, self.workflows)
         self.deployments = DeploymentService(self.db, settings.processes_dir, settings.forms_dir)
