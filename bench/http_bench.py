@@ -47,6 +47,10 @@ CASES_PER_LANE = int(os.environ.get("BENCH_HTTP_CASES", "150"))
 API_APPLICATIONS = int(os.environ.get("BENCH_HTTP_APPLICATIONS", "400"))
 CLIENTS = 4
 WARMUP = 5  # per client, not measured
+# "staggered": each clerk starts at a different case (as clerks of different lanes mostly
+# work on different cases); "same": all four walk the cases in one order, so completions of
+# one case's parallel tasks collide and the case lock answers 409 (a stress of the lock).
+ORDER = os.environ.get("BENCH_HTTP_ORDER", "staggered")
 PASSWORD = "demo1234"  # the demo users' password (app.demo)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BIN = Path(sys.executable).parent
@@ -159,6 +163,10 @@ def prepare(url: str, per_lane: int) -> list[Lane]:
                 lane.tasks.append(row.id)
         chosen = list(lanes.values())
         assert len(chosen) == CLIENTS, f"expected {CLIENTS} lanes, got {list(lanes)}"
+        if ORDER == "staggered":
+            for index, lane in enumerate(chosen):
+                shift = index * len(lane.tasks) // CLIENTS
+                lane.tasks = lane.tasks[shift:] + lane.tasks[:shift]
         for lane in chosen:
             step = steps.get((lane.spec, lane.process)) or steps[(lane.spec, None)]
             schema = office.forms.schema(lane.form) if lane.form else {"properties": {}}
@@ -233,6 +241,10 @@ def server(url: str, workers: int, threads: int) -> Iterator[tuple[int, str]]:
                     raise RuntimeError(f"server did not start: {log.read().decode()[-2000:]}")
                 time.sleep(0.2)
             yield port, label
+        except BaseException:
+            log.seek(0)
+            print(log.read().decode("utf-8", "replace")[-6000:], file=sys.stderr)
+            raise
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -282,18 +294,26 @@ def ui_load(port: int, lanes: list[Lane], part: slice) -> dict[str, Any]:
     posts: list[float] = []  # POST + its redirect: what the clerk waits for after 提交
     cycles: list[float] = []  # GET the page + POST + redirect
 
+    conflicts: list[int] = []
+
     def clerk(lane: Lane) -> None:
         browser = Client(port)
         browser.login(lane.user)
         for task_id in lane.tasks[part]:
             path = f"/tasks/{task_id}"
             started = time.perf_counter()
-            status, _loc, page = browser.get(path)
-            assert status == 200, f"GET {path}: {status}"
-            token = CSRF.search(page)
-            assert token, f"no CSRF token on {path}"
-            posted = time.perf_counter()
-            status, location, answer = browser.form(path, lane.fields, token.group(1))
+            for _attempt in range(5):
+                status, _loc, page = browser.get(path)
+                assert status == 200, f"GET {path}: {status}"
+                token = CSRF.search(page)
+                assert token, f"no CSRF token on {path}"
+                posted = time.perf_counter()
+                status, location, answer = browser.form(path, lane.fields, token.group(1))
+                if status != 409:
+                    break
+                # Another lane completed a task of the same case at the same moment: the
+                # case's version lock refused this one cleanly; the clerk reloads and resubmits.
+                conflicts.append(task_id)
             assert status == 302, f"POST {path}: {status} {answer[:500]}"
             status, _loc, _ = browser.get(urllib.parse.urlsplit(location).path)
             assert status == 200, f"GET {location}: {status}"
@@ -308,6 +328,7 @@ def ui_load(port: int, lanes: list[Lane], part: slice) -> dict[str, Any]:
         **_percentiles(posts),
         "cycle_p50_ms": cycle["p50_ms"],
         "cycle_p95_ms": cycle["p95_ms"],
+        "conflicts_409": len(conflicts),
     }
 
 
@@ -324,6 +345,7 @@ def measure(url: str, database: str, workers: int, threads: int) -> dict[str, An
         "server": label,
         "clients": CLIENTS,
         **ui,
+        "order": ORDER,
         "completions": CLIENTS * (CASES_PER_LANE - WARMUP),
         "api_applications_per_s": api["applications_per_s"],
         "api_p50_ms": api["p50_ms"],

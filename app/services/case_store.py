@@ -6,13 +6,15 @@ the engine work itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from app.engine import scripting, state
 from app.engine.host import Engine, WaitingTimer
@@ -137,13 +139,14 @@ class CaseStore:
             entry.ready[key] = self.engine.ready_user_tasks_in(parts[key])
             entry.logical[key] = self.engine.logical_items(parts[key])
         existing = entry.prints
-        rows.write_parts(
-            conn,
-            case.id,
-            new={k: v for k, v in changed.items() if k not in existing},
-            changed={k: v for k, v in changed.items() if k in existing},
-            removed=removed,
-        )
+        with _lost_race():
+            rows.write_parts(
+                conn,
+                case.id,
+                new={k: v for k, v in changed.items() if k not in existing},
+                changed={k: v for k, v in changed.items() if k in existing},
+                removed=removed,
+            )
         entry.prints = prints
         waiting = self.engine.waiting_timers(workflow)
         self._sync_timers(session, case, entry, audit, now, waiting)
@@ -222,7 +225,8 @@ class CaseStore:
                 role=task.lane,
                 region=region,
             )
-        ids = rows.insert_tasks(conn, values)
+        with _lost_race():
+            ids = rows.insert_tasks(conn, values)
         return [
             OpenedTask(task_id, v["process_id"], v["task_spec"], v["role"], v["region"])
             for task_id, v in zip(ids, values, strict=True)
@@ -292,25 +296,26 @@ class CaseStore:
         entry.armed_timers = {uuid: (t.spec_name, t.due_at) for uuid, t in waiting.items()}
         if not new:
             return
-        rows.insert_timers(
-            conn,
-            [
-                {
-                    "case_id": case.id,
-                    "task_uuid": t.uuid,
-                    "kind": t.spec_name,
-                    "label": t.label,
-                    "due_at": t.due_at,
-                    "start_at": t.start_at,
-                    "working_days": t.working_days,
-                    "provisional": t.provisional,
-                    "armed_at": now,
-                    "fired_at": None,
-                    "cancelled_at": None,
-                }
-                for t in new
-            ],
-        )
+        with _lost_race():
+            rows.insert_timers(
+                conn,
+                [
+                    {
+                        "case_id": case.id,
+                        "task_uuid": t.uuid,
+                        "kind": t.spec_name,
+                        "label": t.label,
+                        "due_at": t.due_at,
+                        "start_at": t.start_at,
+                        "working_days": t.working_days,
+                        "provisional": t.provisional,
+                        "armed_at": now,
+                        "fired_at": None,
+                        "cancelled_at": None,
+                    }
+                    for t in new
+                ],
+            )
         for t in new:
             audit.add(
                 "timer_armed",
@@ -373,6 +378,18 @@ def set_bundle_deadlines(case: Any, functions: scripting.ScriptFunctions) -> Non
     legal = calendar.deadline_for(case.accepted_at, functions.limit("bundle.legal", region))
     case.committed_due, case.legal_due = committed.date, legal.date
     case.deadlines_provisional = committed.provisional or legal.provisional
+
+
+@contextmanager
+def _lost_race() -> Iterator[None]:
+    """Rows derived from the workflow (state parts, task and timer rows) that another
+    transaction inserted first: it saved this case meanwhile (two workers completed two of its
+    parallel tasks at once; on PostgreSQL the unique key fires before the case-version UPDATE
+    could refuse this one). Refused as the version lock refuses it: a Conflict, never a 500."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict("案件已被他人同时办理，请刷新后重试") from exc
 
 
 def _parts(workflow: Any) -> dict[str, Any]:
