@@ -223,7 +223,7 @@ def server_command(port: int, workers: int, threads: int) -> tuple[list[str], st
 
 
 @contextmanager
-def server(url: str, workers: int, threads: int) -> Iterator[tuple[int, str]]:
+def server(url: str, workers: int, threads: int) -> Iterator[tuple[int, str, int]]:
     port = _free_port()
     command, label = server_command(port, workers, threads)
     with tempfile.TemporaryFile() as log:
@@ -240,7 +240,7 @@ def server(url: str, workers: int, threads: int) -> Iterator[tuple[int, str]]:
                     log.seek(0)
                     raise RuntimeError(f"server did not start: {log.read().decode()[-2000:]}")
                 time.sleep(0.2)
-            yield port, label
+            yield port, label, process.pid
         except BaseException:
             log.seek(0)
             print(log.read().decode("utf-8", "replace")[-6000:], file=sys.stderr)
@@ -248,6 +248,23 @@ def server(url: str, workers: int, threads: int) -> Iterator[tuple[int, str]]:
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its workers (robust to a shared host,
+    where wall time depends on what else runs)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue  # gone meanwhile
+        pending += [int(child) for child in children]
+    return total
 
 
 # -- the two loads --------------------------------------------------------------------------
@@ -335,21 +352,30 @@ def ui_load(port: int, lanes: list[Lane], part: slice) -> dict[str, Any]:
 def measure(url: str, database: str, workers: int, threads: int) -> dict[str, Any]:
     lanes = prepare(url, CASES_PER_LANE)
     token = api_token(url)
-    with server(url, workers, threads) as (port, label):
+    with server(url, workers, threads) as (port, label, pid):
         ui_load(port, lanes, slice(0, WARMUP))  # first requests: templates, caches, pools
+        cpu = server_cpu(pid)
         ui = ui_load(port, lanes, slice(WARMUP, None))
+        ui_cpu = server_cpu(pid) - cpu
         api_load(port, token, CLIENTS * WARMUP)
+        cpu = server_cpu(pid)
         api = api_load(port, token, API_APPLICATIONS)
+        api_cpu = server_cpu(pid) - cpu
+    completions = CLIENTS * (CASES_PER_LANE - WARMUP)
+    applications = CLIENTS * (API_APPLICATIONS // CLIENTS)
     return {
         "database": database,
         "server": label,
         "clients": CLIENTS,
         **ui,
         "order": ORDER,
-        "completions": CLIENTS * (CASES_PER_LANE - WARMUP),
+        "completions": completions,
+        "server_cpu_ms_per_completion": round(ui_cpu * 1000 / completions, 1),
         "api_applications_per_s": api["applications_per_s"],
         "api_p50_ms": api["p50_ms"],
         "api_p95_ms": api["p95_ms"],
+        "server_cpu_ms_per_application": round(api_cpu * 1000 / applications, 1),
+        "host_load_1min": round(os.getloadavg()[0], 1),
     }
 
 

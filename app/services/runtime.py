@@ -97,7 +97,10 @@ class WorkflowCache:
         with self._lock:
             replaced = self._items.get(case_id)
             if replaced is not None and replaced is not entry:
-                dropped.append(replaced)  # two loads of one case raced: keep the newer
+                # Two loads of one case (a page and a use case) put back: keep the newer.
+                if replaced.version > entry.version:
+                    replaced, entry = entry, replaced
+                dropped.append(replaced)
             self._items[case_id] = entry
             self._items.move_to_end(case_id)
             while len(self._items) > self._capacity:
