@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app import create_app
-from app.config import Settings
+from app.kernel.config import Settings
 from bench.http_bench import CSRF, PASSWORD, Lane, prepare
 
 PER_LANE = 85

@@ -34,10 +34,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, select, text
 
-from app.config import ROOT, Settings
-from app.demo import load_users
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import load_users
+from app.features.cases.service import Actor
+from app.kernel.config import ROOT, Settings
 from app.store.migrate import upgrade
 from app.store.models import HumanTask
 from app.web import schema_form
@@ -51,7 +51,7 @@ WARMUP = 5  # per client, not measured
 # work on different cases); "same": all four walk the cases in one order, so completions of
 # one case's parallel tasks collide and the case lock answers 409 (a stress of the lock).
 ORDER = os.environ.get("BENCH_HTTP_ORDER", "staggered")
-PASSWORD = "demo1234"  # the demo users' password (app.demo)
+PASSWORD = "demo1234"  # the demo users' password (app.entrypoints.demo)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BIN = Path(sys.executable).parent
 

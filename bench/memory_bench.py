@@ -1,7 +1,7 @@
 """Resident memory with 10^3 and 10^4 running cases (contracts §8 line `memory`).
 
 Each count runs in a fresh subprocess that measures its own RSS: it tunes the collector as
-the app's entry points do (app/tuning.py), opens a Backoffice on a new SQLite database,
+the app's entry points do (app/entrypoints/tuning.py), opens a Backoffice on a new SQLite database,
 submits that many applications through the real services (each an accepted bundle case
 with its open review task, its workflow passing through the hot cache) and reads VmRSS from
 /proc/self/status, without collecting first. Memory is bounded when the larger count does
@@ -34,22 +34,25 @@ def rss_mib() -> float:
 
 def child(count: int) -> dict[str, Any]:
     """Create `count` running cases in this process; report its RSS."""
-    from app.clock import clock
-    from app.config import Settings
-    from app.services.backoffice import Backoffice
-    from app.services.cases import Actor
+    from app.bootstrap import Backoffice
+    from app.entrypoints.tuning import tune_collector
+    from app.features.cases.service import Actor
+    from app.kernel.clock import Clock
+    from app.kernel.config import Settings
     from app.store.migrate import upgrade
-    from app.tuning import tune_collector
 
     tune_collector()
     scenario_file = ROOT / "tests" / "processes" / "scenarios" / "bundle_all_three_success.json"
     scenario = json.loads(scenario_file.read_text(encoding="utf-8"))
+    clock = Clock()
     clock.freeze(datetime.fromisoformat(scenario["start"]))
     applicant = Actor("bench", "applicant")
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'memory.db'}"
         upgrade(url)
-        office = Backoffice(Settings(database_url=url, scheduler=False, secret_key="bench"))
+        office = Backoffice(
+            Settings(database_url=url, scheduler=False, secret_key="bench"), clock=clock
+        )
         office.deployments.deploy_directory("bench", "bench")
         for _ in range(20):  # warm-up: imports, spec cache, prepared statements
             office.applications.submit(scenario["application"], applicant)

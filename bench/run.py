@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from app.tuning import tune_collector
+from app.entrypoints.tuning import tune_collector
 from bench import engine_bench, http_bench, memory_bench, worklist_bench
 
 RESULTS = Path(__file__).resolve().parent / "results"

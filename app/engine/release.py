@@ -12,7 +12,7 @@ def release(workflow: Any) -> None:
     A SpiffWorkflow task tree is cyclic (task -> workflow -> tasks -> task; workflow ->
     event manager -> workflow; sub-workflow -> top workflow -> sub-workflows), so a dropped
     workflow survives until a full collection, which the app's collector thresholds
-    (app/tuning.py) make rare: evicted workflows piled up by the hundred MiB. After this, the
+    (app/entrypoints/tuning.py) make rare: evicted workflows piled up by the hundred MiB. After this, the
     last reference going away frees everything. The objects are unusable afterwards: call it
     only on a workflow no one holds any more (an entry evicted from, or refused by, the cache)."""
     parts = [workflow, *getattr(workflow, "subprocesses", {}).values()]

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from app.errors import Conflict
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from tests.conftest import settings_for
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.errors import Conflict
+from tests.conftest import current_clock, settings_for
 from tests.helpers import complete, scenario
 
 CASES = 30  # reproduced the 500 in 2 of 3 runs at 12 before the fix
@@ -32,7 +32,10 @@ Work = list[tuple[int, dict[str, Any], Actor]]
 @pytest.fixture
 def two_workers(postgres_url: str) -> Iterator[tuple[Backoffice, Backoffice]]:
     """Two runtimes on one PostgreSQL database, as two gunicorn workers are."""
-    first, second = Backoffice(settings_for(postgres_url)), Backoffice(settings_for(postgres_url))
+    first, second = (
+        Backoffice(settings_for(postgres_url), clock=current_clock()),
+        Backoffice(settings_for(postgres_url), clock=current_clock()),
+    )
     yield first, second
     first.close()
     second.close()

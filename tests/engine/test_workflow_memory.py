@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from app.config import Settings
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.tuning import GC_THRESHOLDS
-from tests.conftest import freeze, settings_for
+from app.bootstrap import Backoffice
+from app.entrypoints.tuning import GC_THRESHOLDS
+from app.features.cases.service import Actor
+from app.kernel.config import Settings
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import case_row, complete, scenario
 
 APPLICANT = Actor("applicant", "applicant")
@@ -23,7 +23,10 @@ APPLICANT = Actor("applicant", "applicant")
 
 @pytest.fixture
 def small_cache(database_url: str) -> Iterator[Backoffice]:
-    office = Backoffice(dataclasses.replace(settings_for(database_url), workflow_cache_size=2))
+    office = Backoffice(
+        dataclasses.replace(settings_for(database_url), workflow_cache_size=2),
+        clock=current_clock(),
+    )
     yield office
     office.close()
 
@@ -120,7 +123,10 @@ def test_the_cache_size_is_a_setting(monkeypatch: pytest.MonkeyPatch, database_u
     assert Settings.from_env().workflow_cache_size == 1000  # the documented default
     monkeypatch.setenv("WORKFLOW_CACHE_SIZE", "25")
     assert Settings.from_env().workflow_cache_size == 25
-    office = Backoffice(dataclasses.replace(settings_for(database_url), workflow_cache_size=25))
+    office = Backoffice(
+        dataclasses.replace(settings_for(database_url), workflow_cache_size=25),
+        clock=current_clock(),
+    )
     try:
         assert office.workflows.stats()["capacity"] == 25
     finally:
