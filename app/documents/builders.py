@@ -134,7 +134,7 @@ NUMBER_WORD = {
     "reply_letter": "就业复",
 }
 
-_CASE_NUMBER = re.compile(r"^([0-9]{6})-([0-9]{4})-([0-9]+)$")  # app.services.cases
+_CASE_NUMBER = re.compile(r"^([0-9]{6})-([0-9]{4})-([0-9]+)$")  # app.features.cases.service
 
 
 # ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import FieldError
+from app.kernel.errors import FieldError
 
 
 def unstorable(value: Any) -> list[FieldError]:

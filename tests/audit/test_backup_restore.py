@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
-from app.services.backup import MAGIC
-from app.services.cases import Actor
+from app.features.cases.service import Actor
+from app.features.operations.backup import MAGIC
 from app.store.models import AuditEvent, Case
 from tests.audit.support import alter, head_seq, tampering
 from tests.conftest import POSTGRES_URL, settings_for

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.services.audit import AuditChain
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
 from app.store.audit_log import canonical, chain_hash
 from app.store.models import AuditEvent, AuditHead
 from tests.audit.support import alter, head_seq, row, tampering
@@ -22,7 +21,7 @@ def test_the_newest_event_rewritten_with_a_matching_hash_is_caught_by_the_head(
         scenario("bundle_all_three_success")["application"], Actor("portal", "applicant")
     )
     last = head_seq(backoffice)
-    assert AuditChain(backoffice.db).verify().ok
+    assert backoffice.audit_chain.verify().ok
     with tampering(database_url) as conn:
         event = row(conn, last)
         forged = {**event["data"], "forged": True}
@@ -43,7 +42,7 @@ def test_the_newest_event_rewritten_with_a_matching_hash_is_caught_by_the_head(
         # The forgery is consistent in itself: content, hash and link all agree ...
         assert stored.actor == "someone_else" and stored.prev_hash == event["prev_hash"]
         assert head.seq == last and head.hash != stored.hash
-    report = AuditChain(backoffice.db).verify()
+    report = backoffice.audit_chain.verify()
     # ... and only the head's hash gives it away.
     assert (report.ok, report.broken_seq, report.problem) == (False, last, "head_altered")
     assert "does not match the hash the chain head records" in report.describe()

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.services.audit import AuditChain, ChainReport
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.audit.chain import ChainReport
+from app.features.cases.service import Actor
 from app.store.audit_log import GENESIS, canonical, chain_hash
 from tests.audit.support import alter, remove, row, tampering
 from tests.helpers import scenario
@@ -35,7 +35,7 @@ def test_a_broken_event_is_reported_with_its_number_kind_and_the_count_before_it
             alter(conn, seq, prev_hash="f" * 64)
         else:
             remove(conn, seq)
-    report = AuditChain(backoffice.db).verify()
+    report = backoffice.audit_chain.verify()
     assert report == ChainReport(seq - 1, seq, kind if named else None, problem)
 
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from app.errors import Conflict
-from app.services.backoffice import Backoffice
-from app.services.case_store import read_case
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.cases.repository import read_case
+from app.features.cases.service import Actor
+from app.kernel.errors import Conflict
 from app.store import case_rows
 from app.store.models import Case
-from tests.conftest import settings_for
+from tests.conftest import current_clock, settings_for
 from tests.helpers import case_row, complete, events, pass_review, scenario, tasks
 
 STORY = scenario("bundle_all_three_success")
@@ -69,14 +70,14 @@ def _interleaving_hook(
     inside its transaction (case row read, workflow loaded, nothing written yet)."""
     done = threading.Event()
 
-    def hook(before: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    def hook(before: dict[str, Any], form: dict[str, Any], now: datetime) -> dict[str, Any]:
         if not done.is_set():
             done.set()
             other = threading.Thread(target=meanwhile)
             other.start()
             other.join(timeout=60)
             assert not other.is_alive()
-        return original(before, form) if original else {}
+        return original(before, form, now) if original else {}
 
     return hook
 
@@ -86,14 +87,16 @@ def test_two_writers_on_different_tasks_of_one_case(postgres_url: str) -> None:
     """Two workers (two runtimes, as two gunicorn processes) complete two parallel tasks of one
     case at the same time: the one that commits second is refused with a conflict and leaves
     no trace; retried, it goes through and both completions are in the workflow."""
-    setup = Backoffice(settings_for(postgres_url))
+    setup = Backoffice(settings_for(postgres_url), clock=current_clock())
     number = _case(setup)
     pension = setup.scenarios.open_task(number, "contact_letter", "pension_transfer")
     unemployment = setup.scenarios.open_task(number, "out_review", "unemployment_transfer")
     assert pension is not None and unemployment is not None
     setup.close()
 
-    first, second = (Backoffice(settings_for(postgres_url)) for _ in range(2))
+    first, second = (
+        Backoffice(settings_for(postgres_url), clock=current_clock()) for _ in range(2)
+    )
     errors: list[BaseException] = []
 
     def pension_clerk_commits() -> None:
@@ -126,7 +129,7 @@ def test_two_writers_on_different_tasks_of_one_case(postgres_url: str) -> None:
         done = {(t.process_id, t.task_spec) for t in tasks(first, number, "completed")}
         assert {("pension_transfer", "contact_letter"), key} <= done
         # Both subprocesses moved on in the stored workflow: nothing was lost.
-        fresh = Backoffice(settings_for(postgres_url))
+        fresh = Backoffice(settings_for(postgres_url), clock=current_clock())
         try:
             names = fresh.scenarios.open_task_names(number)
             assert fresh.scenarios.open_task(number, "contact_letter", "pension_transfer") is None

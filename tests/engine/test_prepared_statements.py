@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import bindparam, insert, select, update
 
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
 from app.store.case_rows import TIMERS
 from app.store.models import Timer
 from app.store.prepared import Prepared
@@ -36,7 +36,7 @@ def _timer(case_id: int, uuid: str, due: datetime) -> dict[str, object]:
 def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
     backoffice: Backoffice,
 ) -> None:
-    from app.services.cases import Actor
+    from app.features.cases.service import Actor
 
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("tests", "applicant")
@@ -94,7 +94,7 @@ def test_an_expanding_in_is_refused_rather_than_run_wrong(backoffice: Backoffice
 def test_a_statement_on_a_fresh_connection_joins_a_transaction_like_sqlalchemy_would(
     backoffice: Backoffice,
 ) -> None:
-    from app.services.cases import Actor
+    from app.features.cases.service import Actor
 
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("tests", "applicant")
@@ -107,3 +107,20 @@ def test_a_statement_on_a_fresh_connection_joins_a_transaction_like_sqlalchemy_w
         conn.rollback()
     with backoffice.db.sessions() as session:
         assert session.execute(select(Timer.id).where(Timer.kind == KIND)).first() is None
+
+
+def test_a_constraint_violation_raises_sqlalchemys_integrity_error_on_every_database(
+    backoffice: Backoffice,
+) -> None:
+    """The SQLite fast path raises what SQLAlchemy raises on PostgreSQL, not the driver's own."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.store.models import CaseCounter
+
+    counter = Prepared(insert(CaseCounter))
+    with backoffice.db.write() as conn:
+        counter.execute(conn, {"prefix": "prepared-test", "last": 1})
+    with pytest.raises(IntegrityError), backoffice.db.write() as conn:
+        counter.execute(conn, {"prefix": "prepared-test", "last": 2})
+    with backoffice.db.sessions() as session:
+        assert session.get(CaseCounter, "prepared-test").last == 1
