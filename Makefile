@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench clean
+.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,6 +79,15 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 
 bench: $(STAMP) ## run the benchmarks; JSON lines on stdout and in bench/results/
 	$(BIN)/python -m bench.run
+
+# The lock and chain functions by name; the rest of those two files is reads and row writes.
+MUTANTS ?= 'app.store.case_rows.x_update_case*' 'app.store.case_rows.x__case_update*' \
+	'app.store.audit_log.*' 'app.features.audit.chain.x_walk*' 'app.features.audit.chain.x_check_anchor*' \
+	'app.features.audit.chain.xǁAuditChainǁverify*' 'app.kernel.workdays.*' 'app.rules.*'
+mutation: $(STAMP) ## mutation testing of the rules, working days, audit chain and case lock (slow; not in CI)
+	$(BIN)/pip install --quiet -e '.[mutation]'
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS) || true
+	$(BIN)/mutmut results
 
 clean: ## remove the venv and the local database
 	rm -rf $(VENV) instance

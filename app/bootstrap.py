@@ -70,7 +70,7 @@ class Backoffice:
         )
         self.forms = FormCatalog(settings.forms_dir)
         self.specs = SpecCache()
-        self.workflows = WorkflowCache()
+        self.workflows = WorkflowCache(settings.workflow_cache_size)
         self.overrides.overrides()  # load before any write transaction needs a deadline
         self.cases = CaseService(self.db, self.engine, self.forms, self.specs, self.workflows)
         self.cases.timer_leases.lease = timedelta(seconds=settings.timer_lease_seconds)
