@@ -50,7 +50,8 @@ def test_an_update_with_a_stale_version_writes_nothing(backoffice: Backoffice) -
     current = case_row(backoffice, number)
     assert current.version == stale.version + 1
 
-    with backoffice.db.write() as conn:
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
         written = case_rows.update_case(
             conn, case_id, stale.version, {"status": "forged", "version": stale.version + 1}
         )
@@ -58,7 +59,8 @@ def test_an_update_with_a_stale_version_writes_nothing(backoffice: Backoffice) -
     after = case_row(backoffice, number)
     assert (after.status, after.version) == (current.status, current.version)
 
-    with backoffice.db.write() as conn:
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
         assert case_rows.update_case(conn, case_id, current.version, {"warned": current.warned})
 
 

@@ -102,7 +102,8 @@ class CaseService(ProvisionalDeadlines):
         applicant = data["application"]["applicant"]
         now = self.clock.now()
         audit = AuditBuffer()
-        with self.clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.transaction() as uow:
+            session = uow.connection()  # prebuilt Core statements, in the unit of work
             latest = {r.process_id: r for r in case_rows.latest_versions(session)}
             if process_id not in latest:
                 raise NotFound(f"流程 {process_id} 尚未部署")
@@ -182,7 +183,8 @@ class CaseService(ProvisionalDeadlines):
         now = self.clock.now()
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with self.clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.transaction() as uow:
+            session = uow.connection()  # prebuilt Core statements, in the unit of work
             found = read_task_and_case(session, task_id)
             if found is None:
                 raise NotFound("任务不存在")
@@ -277,7 +279,8 @@ class CaseService(ProvisionalDeadlines):
     ) -> list[PendingEvent]:
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with self.clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.transaction() as uow:
+            session = uow.connection()  # prebuilt Core statements, in the unit of work
             if guard is not None and not guard(session):
                 return []  # another claimer fired these timers, or took them over
             case = read_case(session, case_id)
