@@ -17,6 +17,7 @@ from app.features.cases.caches import DatabaseOverrides, SpecCache, WorkflowCach
 from app.features.cases.certificates import CertificateService
 from app.features.cases.documents import CaseDocuments
 from app.features.cases.forms import FormCatalog
+from app.features.cases.notifier import Notifier
 from app.features.cases.progress_text import insurance_progress
 from app.features.cases.service import CaseService
 from app.features.cases.snapshot import snapshot
@@ -34,9 +35,12 @@ from app.store.db import Database
 from app.store.simulation_time import StoredTime
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Backoffice:
-    """The runtime for one database; `clock` defaults to the deployment's (see Backoffice)."""
-    return Backoffice(settings, clock=clock)
+def build(
+    settings: Settings, *, clock: Clock | None = None, messages: Notifier | None = None
+) -> Backoffice:
+    """The runtime for one database: `clock` defaults to the deployment's (see Backoffice),
+    `messages` (how applicants are told of status changes) to the outbox table."""
+    return Backoffice(settings, clock=clock, messages=messages)
 
 
 def deployment_clock(settings: Settings, db: Database) -> Clock:
@@ -54,7 +58,13 @@ class Backoffice:
     test's second office) live side by side in one process, each with its own clock,
     calendar, limits and caches."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        messages: Notifier | None = None,
+    ) -> None:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.clock = clock if clock is not None else deployment_clock(settings, self.db)
@@ -94,9 +104,8 @@ class Backoffice:
         self.scenarios = ScenarioRunner(
             self.applications, self.cases, self.documents, self._insurance_results
         )
-        notifier.install(
-            self.cases
-        )  # status changes -> messages to the applicant (outbox by default)
+        # Status changes -> messages to the applicant (the outbox table unless given an adapter).
+        notifier.install(self.cases, messages)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:
         """Called after a use case that may have armed timers commits (the scheduler re-arms)."""
