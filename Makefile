@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: help install system-deps run simulate test test-postgres lint format bench clean
+.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,17 +51,27 @@ run: system-deps $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## install, create
 simulate: $(STAMP) $(VENDOR)/.stamp instance/.db-ready ## serve with the simulation clock (POST /api/simulation/clock moves it)
 	SIMULATION=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+serve: $(STAMP) $(VENDOR)/.stamp ## production server: migrate DATABASE_URL, then gunicorn (deploy/gunicorn.conf.py; WEB_CONCURRENCY, BIND); no scheduler, no demo data
+	@case "$${DATABASE_URL:-sqlite}" in sqlite*) echo "  note: DATABASE_URL is SQLite; production runs on PostgreSQL (README: Running in production)";; esac
+	$(BIN)/flask init-db
+	@echo "  timers: run 'make serve-scheduler' (or deploy/sitransfer-scheduler@.service) beside it"
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py
+
+serve-scheduler: $(STAMP) ## the timer scheduler as its own process, for `make serve` (any number may run)
+	$(BIN)/flask scheduler
+
 demo-logins: $(STAMP) ## print the demo users (password for all: demo1234)
 	@echo "  Demo logins (password for all: demo1234):"
-	@$(BIN)/python -c "from app.demo import DEMO_USERS; [print(f'    {u[0]:<30} {u[2]}') for u in DEMO_USERS]"
+	@$(BIN)/python -c "from app.entrypoints.demo import DEMO_USERS; [print(f'    {u[0]:<30} {u[2]}') for u in DEMO_USERS]"
 
 test: system-deps $(STAMP) $(VENDOR)/.stamp ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy on app/
+lint: $(STAMP) ## ruff (lint + format check), mypy on app/ and the layer contracts (import-linter)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix app tests bench
@@ -69,6 +79,15 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 
 bench: $(STAMP) ## run the benchmarks; JSON lines on stdout and in bench/results/
 	$(BIN)/python -m bench.run
+
+# The lock and chain functions by name; the rest of those two files is reads and row writes.
+MUTANTS ?= 'app.store.case_rows.x_update_case*' 'app.store.case_rows.x__case_update*' \
+	'app.store.audit_log.*' 'app.features.audit.chain.x_walk*' 'app.features.audit.chain.x_check_anchor*' \
+	'app.features.audit.chain.xǁAuditChainǁverify*' 'app.kernel.workdays.*' 'app.rules.*'
+mutation: $(STAMP) ## mutation testing of the rules, working days, audit chain and case lock (slow; not in CI)
+	$(BIN)/pip install --quiet -e '.[mutation]'
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS) || true
+	$(BIN)/mutmut results
 
 clean: ## remove the venv and the local database
 	rm -rf $(VENV) instance

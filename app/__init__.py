@@ -1,68 +1,16 @@
-"""The Flask application factory: `flask --app app ...` finds create_app here."""
+"""The back office package. `flask --app app ...` finds create_app here; importing any part of
+`app` (rules, kernel, engine) does not load Flask."""
 
 from __future__ import annotations
 
-import atexit
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
-from flask import Flask
-
-from app.clock import clock
-from app.config import Settings
-from app.services.backoffice import Backoffice
-from app.tuning import tune_collector
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
-    tune_collector()  # process-wide: the entry point's business, not a runtime's
-    settings = settings or Settings.from_env()
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        SIMULATION=settings.simulation,
-        COOKIE_SECURE=settings.cookie_secure,
-        SESSION_COOKIE_SECURE=settings.cookie_secure,
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        FOUR_EYES=settings.four_eyes,
-        SESSION_IDLE_MINUTES=settings.session_idle_minutes,
-        WORKLIST_WARN_DAYS_LEFT=settings.worklist_warn_days_left,
-        PORTAL_APPLICATIONS_PER_HOUR=settings.portal_applications_per_hour,
-        WORKLIST_WARN_USED_RATIO=settings.worklist_warn_used_ratio,
-        MAX_CONTENT_LENGTH=settings.max_content_length,
-    )
-    app.config.update(overrides)
-    settings.simulation = bool(app.config["SIMULATION"])
-    if settings.simulation and not clock.simulated:
-        clock.freeze(clock.now())
-    backoffice = Backoffice(settings)
-    app.extensions["backoffice"] = backoffice
+def create_app(*args: Any, **kwargs: Any) -> Flask:
+    """The Flask application (app.entrypoints.web_app.create_app)."""
+    from app.entrypoints.web_app import create_app as build
 
-    from app.web import register as register_web
-
-    register_web(app)
-
-    from app.cli import register as register_cli
-
-    register_cli(app)
-
-    if settings.scheduler and _serving():
-        _start_scheduler(app, backoffice)
-    return app
-
-
-def _serving() -> bool:
-    """Only the `run` command hosts the scheduler; init-db, load-demo etc. must not."""
-    ctx = click.get_current_context(silent=True)
-    return ctx is not None and ctx.info_name == "run"
-
-
-def _start_scheduler(app: Flask, backoffice: Backoffice) -> None:
-    from app.scheduler import TimerScheduler
-
-    logging.getLogger("app").setLevel(logging.INFO)
-    scheduler = TimerScheduler(backoffice)
-    scheduler.start()
-    app.extensions["scheduler"] = scheduler
-    atexit.register(scheduler.shutdown)
+    return build(*args, **kwargs)

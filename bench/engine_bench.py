@@ -13,17 +13,17 @@ from typing import Any
 
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app import workdays
-from app.clock import clock
-from app.config import ROOT, Settings
-from app.engine import scripting
+from app.bootstrap import Backoffice
+from app.engine import scripting, timers
 from app.engine.host import Engine, SpecSet
+from app.entrypoints.tuning import tune_collector
+from app.features.cases.service import Actor
+from app.features.intake.applications import start_data
+from app.kernel import workdays
+from app.kernel.clock import Clock
+from app.kernel.config import ROOT, Settings
 from app.rules.acceptance import decide
-from app.services.applications import start_data
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
 from app.store.migrate import upgrade
-from app.tuning import tune_collector
 
 SCENARIO = ROOT / "tests" / "processes" / "scenarios" / "bundle_all_three_success.json"
 BUNDLES = 15
@@ -53,17 +53,19 @@ class _Timer:
 
 
 class InMemory:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
         scenario = _scenario()
         parser = SpiffBpmnParser(validator=VALIDATOR)
         parser.add_bpmn_files([str(p) for p in sorted((ROOT / "processes").glob("*.bpmn"))])
         self.specs = SpecSet(
             parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle")
         )
+        for spec in [self.specs.top, *self.specs.subprocess_specs.values()]:
+            timers.clock_parsed_spec(spec)  # timers read this runtime's clock, as restored ones do
         # Its own calendar (bundled schedule, no overrides) and the repository's limits table.
         self.engine = Engine(
             scripting.ScriptFunctions(
-                workdays.WorkingCalendar(), scripting.LimitTable(scripting.DEFAULT_LIMITS)
+                workdays.WorkingCalendar(), scripting.LimitTable(scripting.DEFAULT_LIMITS), clock
             )
         )
         application = scenario["application"]
@@ -90,11 +92,13 @@ class InMemory:
 
 
 class Persisted:
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, clock: Clock) -> None:
         self.scenario = _scenario()
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
-        self.office = Backoffice(Settings(database_url=url, scheduler=False, secret_key="bench"))
+        self.office = Backoffice(
+            Settings(database_url=url, scheduler=False, secret_key="bench"), clock=clock
+        )
         self.office.deployments.deploy_directory("bench", "bench")
         self.steps = _task_steps(self.scenario)
 
@@ -132,10 +136,11 @@ def _paired(rounds: dict[str, list[_Timer]], measure: str) -> float:
 
 def run() -> dict[str, Any]:
     tune_collector()  # as the app factory does: both sides measured with the same collector
+    clock = Clock()
     clock.freeze(datetime.fromisoformat(_scenario().get("start", "2026-09-28T09:00:00+08:00")))
-    memory = InMemory()
+    memory = InMemory(clock)
     with tempfile.TemporaryDirectory() as folder:
-        persisted = Persisted(folder)
+        persisted = Persisted(folder, clock)
         memory.run(3)  # warm-up: imports, caches
         persisted.run(3)
         rounds = {"memory": [], "persisted": []}  # type: dict[str, list[_Timer]]

@@ -25,9 +25,9 @@ from sqlalchemy import insert, select
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.config import ROOT, Settings
-from app.demo import load_users
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import load_users
+from app.kernel.config import ROOT, Settings
 from app.store.migrate import upgrade
 from app.store.models import Case, HumanTask, ProcessVersion
 

@@ -16,9 +16,9 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app.clock import clock
-from app.config import ROOT, Settings
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.kernel.clock import Clock
+from app.kernel.config import ROOT, Settings
 from app.store.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -139,9 +139,25 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     databases.drop(name)
 
 
+# The clock of the test running now: every runtime a test builds through these fixtures (or
+# with clock=current_clock()) shares it, so freeze() moves their time together. Test-only
+# state, replaced before each test; the app itself has no process-wide clock.
+_TEST_CLOCK: list[Clock] = [Clock()]
+
+
+def current_clock() -> Clock:
+    return _TEST_CLOCK[0]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clock_per_test() -> Iterator[Clock]:
+    _TEST_CLOCK[0] = Clock()
+    yield _TEST_CLOCK[0]
+
+
 @pytest.fixture
 def backoffice(database_url: str) -> Iterator[Backoffice]:
-    office = Backoffice(settings_for(database_url))
+    office = Backoffice(settings_for(database_url), clock=current_clock())
     yield office
     office.close()
 
@@ -152,7 +168,14 @@ def make_app() -> Iterator[Any]:
     made: list[Flask] = []
 
     def factory(settings: Settings, **overrides: Any) -> Flask:
-        app = create_app(settings, **overrides)
+        if overrides.get("SIMULATION") or settings.simulation:
+            # A simulated deployment keeps its clock in its database; it starts where the
+            # test's clock stands when the test froze it (SIMULATION_START).
+            test_clock = current_clock()
+            settings.simulation_start = test_clock.now() if test_clock.simulated else None
+            app = create_app(settings, **overrides)
+        else:
+            app = create_app(settings, clock=current_clock(), **overrides)
         made.append(app)
         return app
 
@@ -161,13 +184,6 @@ def make_app() -> Iterator[Any]:
         app.extensions["backoffice"].close()
 
 
-@pytest.fixture(autouse=True)
-def _real_clock_after_test() -> Iterator[None]:
-    yield
-    clock._listeners.clear()
-    clock.unfreeze()
-
-
 def freeze(iso: str) -> datetime:
-    """Freeze the app clock at an ISO instant (with offset), e.g. 2026-09-28T09:00:00+08:00."""
-    return clock.freeze(datetime.fromisoformat(iso))
+    """Freeze the test's clock at an ISO instant (with offset), e.g. 2026-09-28T09:00:00+08:00."""
+    return current_clock().freeze(datetime.fromisoformat(iso))

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
 from app.store.models import AuditEvent, Case, HumanTask, Timer
 
 SCENARIOS = Path(__file__).resolve().parent / "processes" / "scenarios"

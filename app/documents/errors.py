@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.errors import AppError, NotFound
+from app.kernel.errors import AppError, NotFound
 
 
 class DocumentDataError(AppError):

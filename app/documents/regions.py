@@ -46,7 +46,7 @@ PROVINCE_ABBR: dict[str, str] = {
 }
 
 # Agency names are the region name plus these suffixes, the same wording as the demo
-# users' agencies (app.roles); seed 000 七、八 names the Yuecheng ones 人社局 (受理机构),
+# users' agencies (app.kernel.roles); seed 000 七、八 names the Yuecheng ones 人社局 (受理机构),
 # 社保中心, 就业中心, 医保分局 (决定机构). A caller may always pass `issuing_agency` /
 # `addressee` to print another name.
 AGENCY_SUFFIX: dict[str, str] = {
@@ -78,7 +78,7 @@ class Region:
         return self.name + AGENCY_SUFFIX[which]
 
 
-# The demo regions (app.demo.REGIONS). Their agencies' phones are data, per agency kind, in
+# The demo regions (app.entrypoints.demo.REGIONS). Their agencies' phones are data, per agency kind, in
 # processes/service_guides.json (each with the seed clause it is copied from).
 REGIONS: dict[str, Region] = {
     r.code: r

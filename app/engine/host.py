@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -20,9 +20,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import clockpatch, scripting, state
-
-clockpatch.install()
+from . import scripting, state
+from .timers import ClockedScriptEngine
 
 
 class EngineError(Exception):
@@ -77,8 +76,8 @@ class Engine:
 
     def __init__(self, functions: scripting.ScriptFunctions) -> None:
         self.functions = functions
-        self.script_engine = PythonScriptEngine(
-            environment=TaskDataEnvironment(functions.environment())
+        self.script_engine = ClockedScriptEngine(
+            TaskDataEnvironment(functions.environment()), functions.clock
         )
 
     # -- creating and restoring ---------------------------------------------------------

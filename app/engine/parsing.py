@@ -111,6 +111,9 @@ def _lint(path: Path, tree: Any, forms_dir: Path, known_processes: set[str]) -> 
         for timer in process.iterfind(".//bpmn:timerEventDefinition", NS):
             event = timer.getparent()
             for expr in timer:
+                if etree.QName(expr).localname == "timeCycle":
+                    add(event, "repeating timers (timeCycle) are not supported: a limit is a date")
+                    continue
                 text = (expr.text or "").strip()
                 problems.extend(_compile(name, event, text, "eval"))
                 if not text.startswith(ALLOWED_TIMER_CALLS) and not CALENDAR_PERIOD.match(text):

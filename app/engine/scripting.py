@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app import workdays
-from app.clock import clock
+from app.kernel import workdays
+from app.kernel.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,8 @@ DEFAULT_LIMITS = Path(__file__).resolve().parents[2] / "processes" / "limits.jso
 NOT_APPLICABLE = datetime(1970, 1, 1, tzinfo=UTC).isoformat()
 
 
-def now() -> str:
-    return clock.now().isoformat()
-
-
 class ScriptFunctions:
-    """The functions diagrams call, bound to one runtime's calendar and limits table.
+    """The functions diagrams call, bound to one runtime's calendar, limits table and clock.
 
     Each runtime (Backoffice) and each replay builds its own: nothing here is process-wide,
     so a replay computing deadlines with the calendar of the time never moves a live one.
@@ -120,10 +116,12 @@ class ScriptFunctions:
         self,
         calendar: workdays.WorkingCalendar,
         limits: LimitTable,
+        clock: Clock,
         ledger: DeadlineLedger | None = None,
     ) -> None:
         self.calendar = calendar
         self.limits = limits
+        self.clock = clock
         self.ledger = ledger if ledger is not None else DeadlineLedger()
 
     def deadline(self, start: str | datetime, n: int, ends_on_working_day: bool = False) -> str:
@@ -143,6 +141,10 @@ class ScriptFunctions:
             days = 1
         self.ledger.record(value, DeadlineCall(begin, days, result.provisional))
         return value
+
+    def now(self) -> str:
+        """The runtime's now (pinned to the use case's instant while one runs)."""
+        return self.clock.now().isoformat()
 
     def limit(self, key: str, region: str | None = None) -> int:
         return self.limits.get(key, region)
@@ -183,5 +185,5 @@ class ScriptFunctions:
             "has_limit": self.has_limit,
             "limit_deadline": self.limit_deadline,
             "month_deadline": self.month_deadline,
-            "now": now,
+            "now": self.now,
         }

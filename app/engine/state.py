@@ -17,7 +17,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
+from . import timers
+
 registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+timers.register(registry)  # stored timers come back reading the runtime's clock
 _workflow_converter = BpmnWorkflowConverter(BpmnWorkflow, registry)
 
 TOP = "top"

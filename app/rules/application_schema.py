@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError, validators
 
+from app.kernel.errors import FieldError
 from app.rules.amounts import MONEY_PATTERN
 
 REGION_PATTERN = r"^[0-9]{6}$"
@@ -132,17 +132,6 @@ APPLICATION_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "allOf": [_required_when_selected(name) for name in INSURANCES],
 }
-
-
-@dataclass(frozen=True, order=True)
-class FieldError:
-    field: str  # JSON pointer (RFC 6901) into the application, "" for the whole body
-    message: str  # Chinese, for the applicant or the clerk
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
-
-    as_dict = to_dict  # the spelling app.errors.FieldError uses
 
 
 def _full_match_pattern(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.workdays import add_months
+from app.kernel.workdays import add_months
 
 # 人社部发〔2009〕191号 第六条: 无接收单位的，个人应在中止原基本医疗保险关系后的3个月内到新就业地
 # 社会（医疗）保险经办机构办理登记手续.

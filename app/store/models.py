@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -137,6 +138,21 @@ class Timer(Base):
     armed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The lease of the scheduler process firing it (app/features/cases/timer_leases.py): another
+    # takes the timer over only once lease_until (wall-clock time) has passed.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SchedulerHeartbeat(Base):
+    """One row per running scheduler process, rewritten every poll: /readyz reads its age."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:uuid
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    poll_seconds: Mapped[float] = mapped_column(Float)
 
 
 class AuditEvent(Base):
@@ -305,3 +321,32 @@ class PolicyScenario(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SimulationTime(Base):
+    """The one simulated "now" of a simulated deployment, shared by every process (contracts §6)."""
+
+    __tablename__ = "simulation_time"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    now_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept briefly so every worker counts the same failures (throttling).
+
+    `account_key` is a keyed hash of the typed username (known or not, so a lock-out does not
+    reveal which names exist, and nothing typed is stored in clear)."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (
+        Index("ix_login_failure_account_at", "account_key", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )

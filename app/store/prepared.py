@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import Select
@@ -59,7 +60,7 @@ class Prepared:
 
     def execute(self, conn: Connection, params: Params = None) -> Outcome:
         if conn.dialect.name != "sqlite":
-            result = conn.execute(self.statement, params)  # type: ignore[arg-type]
+            result = conn.execute(self.statement, params)
             rows = [tuple(row) for row in result] if result.returns_rows else []
             return Outcome(rows, result.rowcount, self.keys)
         first = params if isinstance(params, dict) else (params[0] if params else {})
@@ -69,19 +70,25 @@ class Prepared:
             conn.begin()  # what SQLAlchemy's autobegin would do on its own execute
         driver = conn.connection.dbapi_connection
         assert driver is not None
-        if params is None or isinstance(params, dict):
-            cursor = driver.execute(compiled.sql, _bind(compiled.slots, params or {}))
-            fetched = cursor.fetchall() if self.columns else []
-        elif self.columns:  # RETURNING for several rows: one execution (and result) each
-            fetched = []
-            for one in params:
-                cursor = driver.execute(compiled.sql, _bind(compiled.slots, one))
-                fetched += cursor.fetchall()
-        else:
-            cursor = driver.executemany(
-                compiled.sql, [_bind(compiled.slots, one) for one in params]
-            )
-            fetched = []
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        try:
+            if params is None or isinstance(params, dict):
+                cursor = driver.execute(compiled.sql, _bind(compiled.slots, params or {}))
+                fetched = cursor.fetchall() if self.columns else []
+            elif self.columns:  # RETURNING for several rows: one execution (and result) each
+                fetched = []
+                for one in params:
+                    cursor = driver.execute(compiled.sql, _bind(compiled.slots, one))
+                    fetched += cursor.fetchall()
+            else:
+                cursor = driver.executemany(
+                    compiled.sql, [_bind(compiled.slots, one) for one in params]
+                )
+                fetched = []
+        except dbapi_error as exc:
+            # The exception SQLAlchemy itself raises for the same failure (IntegrityError,
+            # OperationalError, ...), so callers catch one type on every database.
+            raise DBAPIError.instance(compiled.sql, params, exc, dbapi_error) from exc
         rowcount = cursor.rowcount
         processors = compiled.results
         rows = [
@@ -94,14 +101,14 @@ class Prepared:
 
     def _compile(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect, column_keys=list(names))
-        if compiled.post_compile_params or compiled.literal_execute_params:  # type: ignore[attr-defined]
+        if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError(
                 "an expanding IN is rendered per execution: use literal values or one row per "
                 "parameter set"
             )
-        binds: dict[str, BindParameter[Any]] = compiled.binds  # type: ignore[attr-defined]
+        binds: dict[str, BindParameter[Any]] = compiled.binds
         slots = []
-        for name in compiled.positiontup or ():  # type: ignore[attr-defined]
+        for name in compiled.positiontup or ():
             bind = binds[name]
             fixed = bind.required or bind.callable is not None
             slots.append(

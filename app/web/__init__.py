@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.routing import IntegerConverter, Map
 
-from app.errors import AppError
+from app.kernel.errors import AppError
 
 from . import auth, http_errors, request_hygiene, security_headers
 
@@ -24,6 +24,8 @@ BLUEPRINTS = [
     "portal",
     "audit",
     "modeler",
+    "ops",
+    "admin",
 ]
 
 
@@ -51,7 +53,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
     @app.errorhandler(AppError)
-    def _app_error(exc: AppError):  # type: ignore[no-untyped-def]
+    def _app_error(exc: AppError):
         body: dict[str, Any] = {"error": exc.code, "message": exc.message}
         errors = getattr(exc, "errors", None)
         if errors:

@@ -12,16 +12,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app import workdays
-from app.clock import clock
-from app.errors import FieldError, ValidationFailed
+from app.features.cases.service import Actor
+from app.features.cases.simulation import move_clock
+from app.features.modeling.scenarios import parse_duration
+from app.kernel import workdays
+from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.acceptance import explain
 from app.rules.application_schema import validate_application
-from app.services.api_tokens import ApiTokenService
-from app.services.cases import Actor
-from app.services.portal import PortalService
-from app.services.scenarios import parse_duration
-from app.services.simulation import move_clock
 
 from .auth import backoffice, csrf
 from .input_hygiene import unstorable
@@ -67,7 +64,7 @@ def _authenticate() -> Any:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     client = None
     if scheme.lower() == "bearer":
-        client = ApiTokenService(backoffice().db).verify(token.strip())
+        client = backoffice().api_tokens.verify(token.strip())
     if client is None:
         response, status = _error(
             401, "unauthorized", "需要有效的接口令牌：Authorization: Bearer <token>"
@@ -117,7 +114,7 @@ def _read_application() -> tuple[Any, list[FieldError]]:
     if errors:
         return None, errors
     try:
-        errors = validate_application(body, today=workdays.local_date(clock.now()))
+        errors = validate_application(body, today=workdays.local_date(backoffice().clock.now()))
     except (ValueError, TypeError, RecursionError, OverflowError):
         errors = [FieldError("", "申请内容结构异常，无法校验")]
     return body, errors
@@ -156,7 +153,7 @@ def submit_application() -> Any:
 
 @bp.get("/cases/<number>")
 def case_status(number: str) -> Any:
-    status = PortalService(backoffice()).status(number)
+    status = backoffice().portal.status(number)
     for doc in status["documents"]:
         doc["href"] = f"/api/cases/{number}/documents/{doc['kind']}.pdf"
     return jsonify(status)
@@ -164,12 +161,12 @@ def case_status(number: str) -> Any:
 
 @bp.get("/cases/<number>/history")
 def case_history(number: str) -> Any:
-    return jsonify(PortalService(backoffice()).history(number))
+    return jsonify(backoffice().portal.history(number))
 
 
 @bp.get("/cases/<number>/documents/<kind>.pdf")
 def case_document(number: str, kind: str) -> Any:
-    name, content = PortalService(backoffice()).document_pdf(number, kind, _actor().name)
+    name, content = backoffice().portal.document_pdf(number, kind, _actor().name)
     return Response(
         content,
         mimetype="application/pdf",
@@ -187,7 +184,7 @@ def _simulation_off() -> tuple[Response, int] | None:
 
 
 def _clock_state(fired: int | None = None) -> dict[str, Any]:
-    now = clock.now()
+    now = backoffice().clock.now()
     state: dict[str, Any] = {
         "now": now.isoformat(),
         "local": now.astimezone(workdays.TZ).isoformat(),
@@ -212,7 +209,7 @@ def _clock_target(body: Any) -> tuple[datetime | None, list[FieldError]]:
             ]
         if target.tzinfo is None or target.utcoffset() is None:
             return None, [FieldError("/now", "时刻必须带时区偏移，如 +08:00")]
-        if target - clock.now() > MAX_ADVANCE:
+        if target - backoffice().clock.now() > MAX_ADVANCE:
             return None, [FieldError("/now", "一次最多拨动 3660 天")]
         return target, []
     try:
@@ -223,7 +220,7 @@ def _clock_target(body: Any) -> tuple[datetime | None, list[FieldError]]:
         return None, [FieldError("/advance", "应为 ISO-8601 时长，如 P3D、PT2H、P1DT30M")]
     if delta > MAX_ADVANCE:
         return None, [FieldError("/advance", "一次最多拨动 3660 天")]
-    return clock.now() + delta, []
+    return backoffice().clock.now() + delta, []
 
 
 @bp.get("/simulation/clock")
@@ -243,5 +240,5 @@ def move_simulation_clock() -> Any:
     target, errors = _clock_target(body)
     if errors or target is None:
         return _error(422, "invalid", "模拟时钟参数有误", errors=[e.to_dict() for e in errors])
-    fired = move_clock(backoffice(), target)
+    fired = move_clock(backoffice().cases, target)
     return jsonify(_clock_state(fired))

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from app.errors import ValidationFailed
-from app.services.audit import PROBLEMS, AuditChain
-from app.services.audit_cases import CaseAudit, local_time
+from app.features.audit.case_history import CaseAudit, local_time
+from app.features.audit.chain import PROBLEMS
+from app.kernel.errors import ValidationFailed
 
 from . import labels
 from .auth import backoffice, current_user, require_roles
@@ -39,7 +39,7 @@ def _local_time(value: Any) -> str:
 
 @bp.get("/")
 @require_roles("auditor")
-def index():  # type: ignore[no-untyped-def]
+def index():
     query = request.args.get("q", "")[:60]
     status = request.args.get("status", "")
     if status not in labels.CASE_STATUS:
@@ -52,15 +52,15 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/chain")
 @require_roles("auditor")
-def chain():  # type: ignore[no-untyped-def]
-    service = AuditChain(backoffice().db)
+def chain():
+    service = backoffice().audit_chain
     return render_template("audit/chain.html", report=service.verify(), anchors=service.anchors())
 
 
 @bp.get("/anchors/<id:anchor_id>.json")
 @require_roles("auditor")
-def anchor_file(anchor_id: int):  # type: ignore[no-untyped-def]
-    anchor = AuditChain(backoffice().db).anchor_by_id(anchor_id)
+def anchor_file(anchor_id: int):
+    anchor = backoffice().audit_chain.anchor_by_id(anchor_id)
     if anchor is None:
         abort(404)
     body = json.dumps(anchor.as_json(), ensure_ascii=False, indent=2)
@@ -71,13 +71,13 @@ def anchor_file(anchor_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<number>")
 @require_roles("auditor")
-def case(number: str):  # type: ignore[no-untyped-def]
+def case(number: str):
     return _case_page(number)
 
 
 @bp.post("/cases/<number>/reveal")
 @require_roles("auditor")
-def reveal(number: str):  # type: ignore[no-untyped-def]
+def reveal(number: str):
     user = current_user()
     assert user is not None
     try:
@@ -93,14 +93,14 @@ def reveal(number: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<number>/diagrams/<id:version_id>.bpmn")
 @require_roles("auditor")
-def diagram(number: str, version_id: int):  # type: ignore[no-untyped-def]
+def diagram(number: str, version_id: int):
     xml = _cases().diagram_xml(number, _region(), version_id)
     return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/cases/<number>/history.<fmt>")
 @require_roles("auditor")
-def export(number: str, fmt: str):  # type: ignore[no-untyped-def]
+def export(number: str, fmt: str):
     if fmt not in ("json", "csv"):
         abort(404)
     user = current_user()
@@ -110,7 +110,7 @@ def export(number: str, fmt: str):  # type: ignore[no-untyped-def]
     return Response(body, mimetype=mimetype, headers=_download(name))
 
 
-def _case_page(number: str, *, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+def _case_page(number: str, *, status: int = 200, **extra: Any):
     view = _cases().view(number, _region())
     payload = {
         "diagrams": [

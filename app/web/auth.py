@@ -23,8 +23,9 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.services.accounts import SignedIn
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.features.accounts.accounts import SignedIn
+from app.features.accounts.login_throttle import SignInThrottled
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -60,17 +61,17 @@ def init_app(app: Flask) -> None:
         return {"current_user": g.get("user")}
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(exc: CSRFError):
         return render_template(
             "error.html", error=_Message("页面已过期或缺少安全令牌，请刷新页面后重试。")
         ), 400
 
     @app.errorhandler(403)
-    def _forbidden(exc: Any):  # type: ignore[no-untyped-def]
+    def _forbidden(exc: Any):
         return render_template("error.html", error=_Message("无权访问该页面或办理该事项。")), 403
 
     @app.errorhandler(404)
-    def _not_found(exc: Any):  # type: ignore[no-untyped-def]
+    def _not_found(exc: Any):
         return render_template("error.html", error=_Message("页面或办件不存在。")), 404
 
 
@@ -124,12 +125,15 @@ def _safe_next(target: str | None, role: str = "") -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     error = None
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        result = backoffice().accounts.sign_in(username, password, request.remote_addr or "")
+        try:
+            result = backoffice().accounts.sign_in(username, password, request.remote_addr or "")
+        except SignInThrottled as exc:
+            return render_template("login.html", error=exc.message), exc.status
         if result is None:
             error = "用户名或密码不正确"
         else:
@@ -147,7 +151,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     backoffice().accounts.sign_out(request.cookies.get(COOKIE))
     response = redirect(url_for("auth.login"))
     response.delete_cookie(COOKIE)

@@ -17,11 +17,17 @@ from flask import (
 )
 
 from app import documents
-from app.clock import clock
-from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, WorkflowFailed
-from app.services.case_view import CaseSummary, DocumentLink, TaskInfo
-from app.services.certificates import ISSUER_ROLE
-from app.services.worklist import WorklistQuery, badge
+from app.features.cases.certificates import ISSUER_ROLE
+from app.features.cases.view import CaseSummary, DocumentLink, TaskInfo
+from app.features.worklist.worklist import WorklistQuery, badge
+from app.kernel.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    WorkflowFailed,
+)
 
 from . import schema_form
 from .auth import backoffice, require_roles, stashed_form
@@ -51,7 +57,7 @@ def _setup(state: Any) -> None:
 
 @bp.get("/worklist")
 @require_roles(*TASK_ROLES)
-def worklist():  # type: ignore[no-untyped-def]
+def worklist():
     query = WorklistQuery.parse(request.args)
     page = worklists().page(owner(), query)
     return render_template("clerk/worklist.html", page=page, query=query)
@@ -62,7 +68,7 @@ def worklist():  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<id:task_id>", methods=["GET", "POST"])
 @require_roles()
-def task(task_id: int):  # type: ignore[no-untyped-def]
+def task(task_id: int):
     info = _visible_task(task_id)
     if request.method == "POST":
         if not may_work(info):
@@ -81,7 +87,7 @@ def _visible_task(task_id: int) -> TaskInfo:
     return info
 
 
-def _complete(info: TaskInfo):  # type: ignore[no-untyped-def]
+def _complete(info: TaskInfo):
     office = backoffice()
     schema = office.forms.schema(info.form) if info.form else {"properties": {}}
     raw = schema_form.raw_from_form(request.form)
@@ -113,7 +119,7 @@ def _render_task(
     status: int = 200,
     conflict: str | None = None,
     restored: bool = False,
-):  # type: ignore[no-untyped-def]
+):
     page = views().task_page(task_id)
     task = page.task
     editable = task.is_open and may_work(task)
@@ -127,7 +133,7 @@ def _render_task(
     mark = badge(
         task.due_at,
         task.created_at,
-        clock.now(),
+        backoffice().clock.now(),
         thresholds(),
         task.due_provisional,
         backoffice().working_calendar,
@@ -160,7 +166,7 @@ def _current_in(open_tasks: list[TaskInfo], process_id: str) -> list[str]:
 
 @bp.route("/tasks/<id:task_id>/claim", methods=["GET", "POST"])
 @require_roles(*TASK_ROLES)
-def claim(task_id: int):  # type: ignore[no-untyped-def]
+def claim(task_id: int):
     if request.method == "GET":  # e.g. after signing in again: show the task instead
         return redirect(url_for("clerk.task", task_id=task_id))
     info = _visible_task(task_id)
@@ -176,7 +182,7 @@ def claim(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/tasks/<id:task_id>/release", methods=["GET", "POST"])
 @require_roles(*TASK_ROLES)
-def release(task_id: int):  # type: ignore[no-untyped-def]
+def release(task_id: int):
     if request.method == "GET":
         return redirect(url_for("clerk.task", task_id=task_id))
     info = _visible_task(task_id)
@@ -195,7 +201,7 @@ def release(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/tasks/<id:task_id>/diagram.bpmn")
 @require_roles()
-def task_diagram(task_id: int):  # type: ignore[no-untyped-def]
+def task_diagram(task_id: int):
     info = _visible_task(task_id)
     case = views().summary_by_id(info.case_id)
     return _bpmn(case, info.process_id)
@@ -203,7 +209,7 @@ def task_diagram(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<number>/diagram.bpmn")
 @require_roles()
-def case_diagram(number: str):  # type: ignore[no-untyped-def]
+def case_diagram(number: str):
     return _bpmn(_visible_case(number), "one_thing_bundle")
 
 
@@ -228,7 +234,7 @@ def _visible_case(number: str) -> CaseSummary:
 
 @bp.get("/cases/<number>")
 @require_roles()
-def case(number: str):  # type: ignore[no-untyped-def]
+def case(number: str):
     return _render_case(_visible_case(number))
 
 
@@ -239,7 +245,7 @@ def _render_case(
     errors: list[FieldError] | None = None,
     status: int = 200,
     conflict: str | None = None,
-):  # type: ignore[no-untyped-def]
+):
     case_views = views()
     detail = case_views.detail(summary.id)
     diagram = case_views.diagram(summary, "one_thing_bundle")
@@ -273,7 +279,7 @@ def _reissue_form(
 
 @bp.post("/cases/<number>/certificate/reissue")
 @require_roles(ISSUER_ROLE)
-def reissue_certificate(number: str):  # type: ignore[no-untyped-def]
+def reissue_certificate(number: str):
     """规程 第四条: 参保人遗失参保（合）凭证，转出地经办机构应予补办."""
     summary = _visible_case(number)
     reason = request.form.get("reason", "")
@@ -291,7 +297,7 @@ def reissue_certificate(number: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<number>/documents/<kind>")
 @require_roles()
-def document(number: str, kind: str):  # type: ignore[no-untyped-def]
+def document(number: str, kind: str):
     summary = _visible_case(number)
     insurance = request.args.get("insurance", "")
     if kind not in documents.DOCUMENT_KINDS or insurance not in ("", *summary.insurances):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.errors import FieldError
+from app.kernel.errors import FieldError
 
 # The widest integer every store and serializer here holds (PostgreSQL bigint, orjson, SQLite).
 INT64 = range(-(2**63), 2**63)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from app.documents.regions import REGIONS
-from app.errors import FieldError, ValidationFailed
+from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.acceptance import REASON_TEXT_ZH, REMEDIES_ZH
 
 from .auth import backoffice, require_roles, stashed_form
@@ -166,7 +166,7 @@ def errors_by_name(errors: list[FieldError]) -> tuple[dict[str, list[str]], list
 
 @bp.route("/intake", methods=["GET", "POST"])
 @require_roles("window_clerk")
-def new():  # type: ignore[no-untyped-def]
+def new():
     me = user()
     if request.method == "GET":
         restored = stashed_form(request.path)
@@ -198,7 +198,7 @@ def _form(raw: Raw, errors: list[FieldError] | None = None, restored: bool = Fal
 
 @bp.get("/intake/<number>")
 @require_roles("window_clerk")
-def result(number: str):  # type: ignore[no-untyped-def]
+def result(number: str):
     found = views().intake_result(number)
     if found is None:
         abort(404)

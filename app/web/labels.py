@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.documents.regions import REGIONS
-from app.roles import ROLES
+from app.kernel.roles import ROLES
 
 CASE_STATUS = {
     "submitted": "已提交，待受理",

@@ -20,14 +20,14 @@ from flask import (
 )
 
 from app.engine.parsing import Problem
-from app.errors import AppError, FieldError, ValidationFailed
-from app.roles import ROLES
-from app.services.bpmn_diff import FIELDS, BpmnDiffError
-from app.services.deployments import DeploymentRejected
-from app.services.migration import MigrationService
-from app.services.modeling import ModelingService, check_form, hint
-from app.services.policy_scenarios import BUILT_IN
-from app.workdays import TZ
+from app.features.modeling.bpmn_diff import FIELDS, BpmnDiffError
+from app.features.modeling.deployments import DeploymentRejected
+from app.features.modeling.drafts import ModelingService, check_form, hint
+from app.features.modeling.migration import MigrationService
+from app.features.modeling.policy_scenarios import BUILT_IN
+from app.kernel.errors import AppError, FieldError, ValidationFailed
+from app.kernel.roles import ROLES
+from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user, require_roles
 from .input_hygiene import page_number
@@ -83,7 +83,7 @@ def _rejected(exc: DeploymentRejected) -> tuple[Response, int]:
 # -- overview and versions -----------------------------------------------------------------
 @bp.get("/")
 @require_roles(*VIEW)
-def index():  # type: ignore[no-untyped-def]
+def index():
     return _index()
 
 
@@ -103,7 +103,7 @@ def _index(form: dict[str, str] | None = None, errors: list[Any] | None = None) 
 
 @bp.post("/processes")
 @require_roles(*EDIT)
-def new_process():  # type: ignore[no-untyped-def]
+def new_process():
     """新建流程: a draft of a process that does not exist yet, opened in the editor."""
     form = {key: request.form.get(key, "") for key in ("process_id", "name")}
     try:
@@ -116,7 +116,7 @@ def new_process():  # type: ignore[no-untyped-def]
 
 @bp.get("/processes/<process_id>")
 @require_roles(*VIEW)
-def process(process_id: str):  # type: ignore[no-untyped-def]
+def process(process_id: str):
     service = modeling()
     versions = service.versions(process_id, _int_arg("page"))
     known = {p.process_id: p for p in service.processes()}
@@ -134,14 +134,14 @@ def process(process_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/processes/<process_id>/versions/<id:version>.bpmn")
 @require_roles(*VIEW)
-def version_xml(process_id: str, version: int):  # type: ignore[no-untyped-def]
+def version_xml(process_id: str, version: int):
     xml = modeling().version_xml(process_id, version)
     return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/processes/<process_id>/diff")
 @require_roles(*VIEW)
-def diff(process_id: str):  # type: ignore[no-untyped-def]
+def diff(process_id: str):
     service = modeling()
     newest = service.newest_version(process_id)
     if newest is None:
@@ -166,14 +166,14 @@ def diff(process_id: str):  # type: ignore[no-untyped-def]
 # -- drafts ----------------------------------------------------------------------------------
 @bp.post("/processes/<process_id>/drafts")
 @require_roles(*EDIT)
-def open_draft(process_id: str):  # type: ignore[no-untyped-def]
+def open_draft(process_id: str):
     draft_id = modeling().open_draft(process_id, request.form.get("source", "working"), _me())
     return redirect(url_for(".editor", draft_id=draft_id))
 
 
 @bp.get("/drafts/<id:draft_id>")
 @require_roles(*EDIT)
-def editor(draft_id: int):  # type: ignore[no-untyped-def]
+def editor(draft_id: int):
     return _editor(draft_id)
 
 
@@ -212,13 +212,13 @@ def _editor(draft_id: int, problems: list[Problem] | None = None, status: int = 
 
 @bp.get("/drafts/<id:draft_id>/bpmn")
 @require_roles(*EDIT)
-def draft_xml(draft_id: int):  # type: ignore[no-untyped-def]
+def draft_xml(draft_id: int):
     return Response(modeling().draft(draft_id).bpmn_xml, mimetype="application/xml")
 
 
 @bp.post("/drafts/<id:draft_id>/save")
 @require_roles(*EDIT)
-def save_draft(draft_id: int):  # type: ignore[no-untyped-def]
+def save_draft(draft_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationFailed("请求内容不是 JSON 对象", [])
@@ -234,14 +234,14 @@ def save_draft(draft_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/drafts/<id:draft_id>/validate")
 @require_roles(*EDIT)
-def validate_draft(draft_id: int):  # type: ignore[no-untyped-def]
+def validate_draft(draft_id: int):
     problems = modeling().validate_draft(draft_id)
     return jsonify({"ok": not problems, "problems": [_problem_json(p) for p in problems]})
 
 
 @bp.post("/drafts/<id:draft_id>/scenarios")
 @require_roles(*EDIT)
-def run_scenarios(draft_id: int):  # type: ignore[no-untyped-def]
+def run_scenarios(draft_id: int):
     try:
         results = modeling().run_scenarios(draft_id)
     except DeploymentRejected as exc:
@@ -256,13 +256,13 @@ def run_scenarios(draft_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/drafts/<id:draft_id>/forms/<name>")
 @require_roles(*EDIT)
-def draft_form(draft_id: int, name: str):  # type: ignore[no-untyped-def]
+def draft_form(draft_id: int, name: str):
     return jsonify(modeling().form_schema(name, draft_id))
 
 
 @bp.post("/forms/check")
 @require_roles(*EDIT)
-def check_form_view():  # type: ignore[no-untyped-def]
+def check_form_view():
     body = request.get_json(silent=True) or {}
     errors = check_form(str(body.get("name", "")), body.get("schema", ""))
     return jsonify({"ok": not errors, "errors": [e.as_dict() for e in errors]})
@@ -270,7 +270,7 @@ def check_form_view():  # type: ignore[no-untyped-def]
 
 @bp.get("/drafts/<id:draft_id>/diff")
 @require_roles(*EDIT)
-def draft_diff(draft_id: int):  # type: ignore[no-untyped-def]
+def draft_diff(draft_id: int):
     service = modeling()
     draft = service.draft(draft_id)
     try:
@@ -298,7 +298,7 @@ def draft_diff(draft_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/drafts/<id:draft_id>/approve")
 @require_roles(*EDIT)
-def approve(draft_id: int):  # type: ignore[no-untyped-def]
+def approve(draft_id: int):
     try:
         modeling().approve(draft_id, _me())
     except DeploymentRejected as exc:
@@ -309,7 +309,7 @@ def approve(draft_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/drafts/<id:draft_id>/deploy")
 @require_roles(*EDIT)
-def deploy(draft_id: int):  # type: ignore[no-untyped-def]
+def deploy(draft_id: int):
     try:
         result = modeling().deploy(draft_id, request.form.get("note", ""), _me())
     except DeploymentRejected as exc:
@@ -331,7 +331,7 @@ def deploy(draft_id: int):  # type: ignore[no-untyped-def]
 # -- scenarios ---------------------------------------------------------------------------------
 @bp.route("/scenarios", methods=["GET", "POST"])
 @require_roles(*EDIT)
-def scenarios():  # type: ignore[no-untyped-def]
+def scenarios():
     service = modeling()
     errors: list[Any] = []
     form = {"name": "", "body": "", "process_id": "one_thing_bundle"}
@@ -357,7 +357,7 @@ def scenarios():  # type: ignore[no-untyped-def]
 # -- migration ---------------------------------------------------------------------------------
 @bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
 @require_roles(*EDIT)
-def migrate(process_id: str):  # type: ignore[no-untyped-def]
+def migrate(process_id: str):
     service = modeling()
     newest = service.newest_version(process_id)
     if newest is None:
@@ -388,7 +388,7 @@ def migrate(process_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.errorhandler(DeploymentRejected)
-def _deployment_rejected(exc: DeploymentRejected):  # type: ignore[no-untyped-def]
+def _deployment_rejected(exc: DeploymentRejected):
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return _rejected(exc)
     error = AppError(exc.message)

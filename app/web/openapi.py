@@ -76,7 +76,7 @@ CROSS_FIELD_RULES = [
     "unemployment.benefit_months_paid（已领取月数）不得大于 benefit_months_approved（核定领取月数）",
     "status.first_insured_in_zhejiang（首次参保日期）不得晚于当前日期",
 ]
-# app.services.scenarios.parse_duration's syntax.
+# app.features.modeling.scenarios.parse_duration's syntax.
 DURATION_PATTERN = r"^P(?:[0-9]+D)?(?:T(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+S)?)?$"
 
 # Where a created case leads (OpenAPI links; schemathesis' stateful phase follows them).

@@ -23,12 +23,11 @@ from flask import (
     url_for,
 )
 
-from app import workdays
-from app.clock import clock
 from app.documents.service_guides import guide_for, load_guides
-from app.errors import AppError, FieldError
-from app.services.cases import Actor
-from app.services.portal import RATING_LEVELS, PortalService, normalize_case_number
+from app.features.cases.service import Actor
+from app.features.intake.portal import RATING_LEVELS, PortalService, normalize_case_number
+from app.kernel import workdays
+from app.kernel.errors import AppError, FieldError
 
 from . import portal_form
 from .auth import backoffice
@@ -94,7 +93,7 @@ def _applications() -> AddressLimit:
 
 
 def _portal() -> PortalService:
-    return PortalService(backoffice())
+    return backoffice().portal
 
 
 def _remember(number: str) -> None:
@@ -107,7 +106,7 @@ def _allowed(number: str) -> bool:
 
 
 def _today() -> Any:
-    return workdays.local_date(clock.now())
+    return workdays.local_date(backoffice().clock.now())
 
 
 @bp.get("/")

@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from app.errors import FieldError
+from app.kernel.errors import FieldError
 from app.rules.application_schema import validate_application
 from app.rules.id_number import InvalidIdNumber, normalize_id_number, parse_id_number
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, request
 
-from app.errors import FieldError, ValidationFailed
+from app.kernel.errors import FieldError, ValidationFailed
 
 
 def register(app: Flask) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from app.errors import FieldError
-from app.services.forms import validate_against
+from app.features.cases.forms import validate_against
+from app.kernel.errors import FieldError
 
 Raw = dict[str, list[str]]  # what a form posts: name -> values, as strings
 RADIO_MAX = 4  # enums with more options than this become a drop-down

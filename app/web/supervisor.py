@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
-from app.services.worklist import WorklistQuery
+from app.features.worklist.worklist import WorklistQuery
+from app.kernel.errors import Conflict, FieldError, Forbidden, ValidationFailed
 
 from . import charts
 from .auth import require_roles, stashed_form
@@ -19,7 +19,7 @@ bp = Blueprint("supervisor", __name__)
 
 @bp.get("/supervision")
 @require_roles("supervisor")
-def index():  # type: ignore[no-untyped-def]
+def index():
     me = user()
     page = page_number(request.args.get("page"))
     service = supervision()
@@ -38,7 +38,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/supervision/tasks/<id:task_id>/reassign", methods=["GET", "POST"])
 @require_roles("supervisor")
-def reassign(task_id: int):  # type: ignore[no-untyped-def]
+def reassign(task_id: int):
     info = views().task(task_id)
     if info is None:
         abort(404)
@@ -62,7 +62,7 @@ def reassign(task_id: int):  # type: ignore[no-untyped-def]
 
 
 def _form(
-    info,  # type: ignore[no-untyped-def]
+    info,
     assignee: str,
     reason: str,
     errors: list[FieldError] | None = None,
@@ -86,7 +86,7 @@ def _form(
 
 @bp.get("/supervision/dashboard")
 @require_roles("supervisor")
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard():
     me = user()
     try:
         days = min(max(int(request.args.get("days", 365)), 7), 3660)
@@ -129,13 +129,13 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.get("/supervision/ratings")
 @require_roles("supervisor")
-def ratings():  # type: ignore[no-untyped-def]
+def ratings():
     """好差评: the applicants' ratings of the region's concluded cases, newest first."""
-    from app.services.portal import RATING_LEVELS, PortalService
+    from app.features.intake.portal import RATING_LEVELS
     from app.web.auth import backoffice
 
     page = page_number(request.args.get("page"))
-    rows = PortalService(backoffice()).ratings(user().region, page=page, per_page=50)
+    rows = backoffice().portal.ratings(user().region, page=page, per_page=50)
     return render_template(
         "supervisor/ratings.html",
         rows=rows,

@@ -6,13 +6,13 @@ from typing import Any, NoReturn
 
 from flask import Flask, abort, current_app, request, url_for
 
-from app.services.accounts import SignedIn
-from app.services.case_view import CaseSummary, CaseViews, TaskInfo
-from app.services.cases import Actor
-from app.services.supervision import SupervisionService
-from app.services.task_actions import TaskActions
-from app.services.worklist import Owner, Thresholds, WorklistService
-from app.workdays import TZ
+from app.features.accounts.accounts import SignedIn
+from app.features.cases.service import Actor
+from app.features.cases.task_actions import TaskActions
+from app.features.cases.view import CaseSummary, CaseViews, TaskInfo
+from app.features.worklist.supervision import SupervisionService
+from app.features.worklist.worklist import Owner, Thresholds, WorklistService
+from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user
 from .labels import JINJA_FILTERS, ROLE_INSURANCE
@@ -67,16 +67,16 @@ def views() -> CaseViews:
 
 def worklists() -> WorklistService:
     office = backoffice()
-    return WorklistService(office.db, thresholds(), office.working_calendar)
+    return WorklistService(office.db, office.clock, thresholds(), office.working_calendar)
 
 
 def task_actions() -> TaskActions:
-    return TaskActions(backoffice().db)
+    return backoffice().task_actions
 
 
 def supervision() -> SupervisionService:
     office = backoffice()
-    return SupervisionService(office.db, thresholds(), office.working_calendar)
+    return SupervisionService(office.db, office.clock, thresholds(), office.working_calendar)
 
 
 def deny(reason: str) -> NoReturn:
@@ -115,6 +115,8 @@ def workspace_url(role: str) -> str | None:
     """Where a role starts its day; None for roles whose pages live elsewhere."""
     if role == "supervisor":
         return url_for("supervisor.index")
+    if role == "admin":
+        return url_for("admin.users")
     if role in TASK_ROLES:
         return url_for("clerk.worklist")
     return None
@@ -129,6 +131,8 @@ def nav_links() -> list[tuple[str, str]]:
         links.append((url_for("clerk.worklist"), "待办"))
     if me.role == "window_clerk":
         links.append((url_for("intake.new"), "窗口受理"))
+    if me.role == "admin":
+        links.append((url_for("admin.users"), "账号管理"))
     if me.role == "supervisor":
         links.append((url_for("supervisor.index"), "督办"))
         links.append((url_for("supervisor.dashboard"), "统计"))

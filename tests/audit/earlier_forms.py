@@ -10,10 +10,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from tests.conftest import settings_for
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.config import ROOT
+from tests.conftest import current_clock, settings_for
 from tests.helpers import pass_review, scenario
 
 
@@ -54,7 +54,7 @@ def office_on_copied_processes(database_url: str, tmp_path: Path) -> Iterator[Ba
     settings = settings_for(database_url)
     settings.processes_dir = tmp_path / "processes"
     shutil.copytree(ROOT / "processes", settings.processes_dir)
-    office = Backoffice(settings)
+    office = Backoffice(settings, clock=current_clock())
     try:
         yield office
     finally:

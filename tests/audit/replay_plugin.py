@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.services.backoffice import Backoffice
-from app.services.replay import Replayer
-from tests.conftest import settings_for
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from tests.conftest import current_clock, settings_for
 
 
 @pytest.hookimpl(wrapper=True)
@@ -29,7 +29,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
 
 
 def _replay_all(nodeid: str, url: str, report: Path) -> None:
-    office = Backoffice(settings_for(url))
+    office = Backoffice(settings_for(url), clock=current_clock())
     lines = []
     try:
         for result in Replayer(office).replay_all():

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, delete, select, text, update
 
-from app.clock import clock
-from app.demo import load
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import load
 from app.store.audit_log import GENESIS, canonical, chain_hash
 from app.store.models import AuditEvent, AuditHead
+from tests.conftest import current_clock
 
 EVENTS = AuditEvent.__table__
 HEAD = AuditHead.__table__
@@ -38,7 +38,7 @@ TRIGGERS = {
 
 def load_demo(office: Backoffice, at: str = "2026-11-20T09:00:00+08:00") -> list[str]:
     """Demo users and cases with the clock frozen (the demo loader moves it step by step)."""
-    clock.freeze(datetime.fromisoformat(at))
+    current_clock().freeze(datetime.fromisoformat(at))
     return load(office)
 
 

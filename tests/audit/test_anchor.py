@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from app.services.audit import ANCHOR_FORMAT, AuditChain
+from app.features.audit.chain import ANCHOR_FORMAT
 from app.store.models import AuditAnchor, AuditEvent
 from tests.audit.support import alter, head_seq, remove, rewrite_from, tampering
 from tests.helpers import events_of_kind
@@ -67,7 +67,7 @@ def test_a_rewritten_chain_passes_verify_but_not_the_anchor(
     assert caught.exit_code == 1, caught.output  # ... but not the anchor taken before it
     assert caught.output.startswith(f"broken at event {anchored}"), caught.output
     assert "rewritten" in caught.output
-    [status] = AuditChain(office.db).anchors()
+    [status] = office.audit_chain.anchors()
     assert status.holds is False
 
 

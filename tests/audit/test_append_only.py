@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from app.services.audit import AuditChain
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
 
 
 @pytest.mark.parametrize(
@@ -23,14 +22,14 @@ from app.services.backoffice import Backoffice
 def test_audit_rows_cannot_be_updated_or_deleted(
     backoffice: Backoffice, database_url: str, statement: str
 ) -> None:
-    AuditChain(backoffice.db).create_anchor(None, "tests")  # an event and an anchor row
+    backoffice.audit_chain.create_anchor(None, "tests")  # an event and an anchor row
     engine = create_engine(database_url)
     try:
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     finally:
         engine.dispose()
-    assert AuditChain(backoffice.db).verify().ok
+    assert backoffice.audit_chain.verify().ok
 
 
 def test_audit_log_cannot_be_truncated_on_postgresql(

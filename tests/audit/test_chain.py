@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection, select
 
-from app.services.audit import AuditChain
 from app.store.models import AuditEvent
 from tests.audit.support import EVENTS, alter, head_seq, remove, swap, tampering
 
@@ -70,7 +69,7 @@ def test_verify_names_the_event_after_a_single_row_is_tampered_with(
     office = demo_app.extensions["backoffice"]
     kind, tamper, message = TAMPERING[how]
     if kind == "id_number_revealed":
-        from app.services.audit_cases import CaseAudit
+        from app.features.audit.case_history import CaseAudit
 
         CaseAudit(office).reveal_id(
             "330602-2026-000006", "330602", "auditor_330602", "核查身份信息"
@@ -83,7 +82,7 @@ def test_verify_names_the_event_after_a_single_row_is_tampered_with(
     assert result.exit_code == 1, result.output
     assert result.output.startswith(f"broken at event {seq}"), result.output
     assert message in result.output
-    report = AuditChain(office.db).verify()
+    report = office.audit_chain.verify()
     assert (report.ok, report.broken_seq) == (False, seq)
 
 

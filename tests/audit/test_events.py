@@ -7,12 +7,11 @@ import re
 from datetime import date
 from typing import Any
 
-from app.demo import load_users
-from app.services.audit import AuditChain
-from app.services.audit_cases import CaseAudit
-from app.services.backoffice import Backoffice
-from app.services.calendar import DayEntry
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import load_users
+from app.features.audit.case_history import CaseAudit
+from app.features.cases.service import Actor
+from app.features.modeling.calendar import DayEntry
 from tests.audit.test_replay import _submit
 from tests.conftest import freeze, settings_for
 from tests.helpers import complete, events, events_of_kind, scenario, tasks
@@ -154,7 +153,7 @@ def test_auditors_own_actions_are_events(backoffice: Backoffice) -> None:
     audit = CaseAudit(backoffice)
     audit.reveal_id(number, "330602", "auditor_330602", "核对申请人身份")
     audit.export(number, "330602", "auditor_330602", "csv")
-    AuditChain(backoffice.db).create_anchor(None, "auditor_330602")
+    backoffice.audit_chain.create_anchor(None, "auditor_330602")
     [revealed] = events(backoffice, number, "id_number_revealed")
     assert (revealed.actor, revealed.data) == ("auditor_330602", {"reason": "核对申请人身份"})
     [exported] = events(backoffice, number, "case_history_exported")

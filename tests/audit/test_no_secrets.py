@@ -10,9 +10,9 @@ import orjson
 from flask import Flask
 from sqlalchemy import select
 
-from app.demo import DEMO_PASSWORD
+from app.entrypoints.demo import DEMO_PASSWORD
+from app.features.audit.case_history import CaseAudit, redact
 from app.rules.id_number import check_character
-from app.services.audit_cases import CaseAudit, redact
 from app.store.models import AuditEvent, CaseInput
 
 CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")

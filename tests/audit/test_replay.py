@@ -16,19 +16,19 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from app import workdays
-from app.clock import clock
-from app.config import ROOT
-from app.services.audit_cases import CaseAudit
-from app.services.backoffice import Backoffice
-from app.services.calendar import DayEntry
-from app.services.case_store import read_case
-from app.services.cases import Actor
-from app.services.migration import MigrationService
-from app.services.replay import CaseHistory, Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.case_history import CaseAudit
+from app.features.audit.replay import Replayer
+from app.features.audit.replay_records import CaseHistory
+from app.features.cases.repository import read_case
+from app.features.cases.service import Actor
+from app.features.modeling.calendar import DayEntry
+from app.features.modeling.migration import MigrationService
+from app.kernel import workdays
+from app.kernel.config import ROOT
 from app.store.models import CaseInput
 from tests.audit.support import alter, tampering
-from tests.conftest import freeze, settings_for
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import SCENARIOS, case_row, complete, events, scenario, timers
 
 SCENARIO_NAMES = sorted(p.stem for p in SCENARIOS.glob("*.json"))
@@ -292,10 +292,10 @@ def test_replay_leaves_the_app_clock_as_it_found_it(backoffice: Backoffice) -> N
     number = backoffice.scenarios.run(scenario("pension_temporary_account")).case_number
     at = freeze("2027-03-01T08:00:00+08:00")
     assert _replay(backoffice, number).identical
-    assert clock.simulated and clock.now() == at
-    clock.unfreeze()
+    assert current_clock().simulated and current_clock().now() == at
+    current_clock().unfreeze()
     assert _replay(backoffice, number).identical
-    assert not clock.simulated
+    assert not current_clock().simulated
 
 
 def test_snapshots_show_tokens_path_data_and_deadlines(backoffice: Backoffice) -> None:
@@ -315,11 +315,11 @@ def test_snapshots_show_tokens_path_data_and_deadlines(backoffice: Backoffice) -
 
 
 def test_a_case_advanced_on_the_real_clock_replays_identically(backoffice: Backoffice) -> None:
-    assert not clock.simulated
+    assert not current_clock().simulated
     number = _submit(backoffice, insurances=["medical"])
     steps = scenario("bundle_only_medical_express")["steps"]
     # The 凭证号 carries the year of issue: today's on the real clock.
-    year = workdays.local_date(clock.now()).year
+    year = workdays.local_date(current_clock().now()).year
     certificate = f"（浙）（杭州市）（{year}）第 000123 号"
     complete(backoffice, number, steps[0])  # the bundle's review
     for step in steps[1:3]:
@@ -345,7 +345,7 @@ def test_a_migrated_case_replays_onto_its_new_version(database_url: str, tmp_pat
     shutil.copytree(ROOT / "processes", folder)
     settings = settings_for(database_url)
     settings.processes_dir = folder
-    office = Backoffice(settings)
+    office = Backoffice(settings, clock=current_clock())
     try:
         freeze("2026-09-28T09:00:00+08:00")
         number = _submit(office, insurances=["medical"])

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.kernel.errors import ValidationFailed
 from tests.audit.earlier_forms import forms_without, submit_one
-from tests.conftest import freeze, settings_for
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import complete
 from tests.processes.driver import UNEMPLOYMENT_OUT_OK
 
@@ -31,7 +31,7 @@ def test_a_review_recorded_before_the_new_fields_replays_identically(
     earlier_data = {k: v for k, v in UNEMPLOYMENT_OUT_OK.items() if k not in NEW_FIELDS}
     settings = settings_for(database_url)
     settings.forms_dir = forms_without(tmp_path / "forms", FORM, NEW_FIELDS)
-    before = Backoffice(settings)
+    before = Backoffice(settings, clock=current_clock())
     try:
         freeze("2026-09-28T09:00:00+08:00")
         earlier = submit_one(before, "unemployment")
@@ -39,7 +39,7 @@ def test_a_review_recorded_before_the_new_fields_replays_identically(
     finally:
         before.close()
 
-    office = Backoffice(settings_for(database_url))  # the current forms
+    office = Backoffice(settings_for(database_url), clock=current_clock())  # the current forms
     try:
         # Today the same input is refused: approving needs both fields ...
         current = submit_one(office, "unemployment")

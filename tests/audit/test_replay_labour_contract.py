@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.replay import Replayer
+from app.features.audit.replay import Replayer
+from app.kernel.errors import ValidationFailed
 from tests.audit.earlier_forms import deploy_before, office_on_copied_processes, submit_one
 from tests.conftest import freeze
 from tests.helpers import complete

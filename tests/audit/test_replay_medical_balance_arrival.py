@@ -7,11 +7,11 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.kernel.config import ROOT
 from tests.audit.earlier_forms import submit_one
-from tests.conftest import freeze, settings_for
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import complete, scenario
 
 MEDICAL = "medical_transfer"
@@ -25,7 +25,7 @@ def test_a_transfer_in_recorded_before_the_arrival_step_replays_identically(
     folder.mkdir()
     settings = settings_for(database_url)
     settings.processes_dir = ROOT / "processes"
-    office = Backoffice(settings)
+    office = Backoffice(settings, clock=current_clock())
     try:
         freeze("2026-09-28T09:00:00+08:00")
         # The diagram as deployed before the step (a copy kept with the tests): the 信息表 and

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.kernel.errors import ValidationFailed
 from tests.audit.earlier_forms import forms_without, submit_one
-from tests.conftest import freeze, settings_for
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import complete
 from tests.processes.driver import MEDICAL_CONTACT_OK, MEDICAL_SUSPEND
 
@@ -34,7 +34,7 @@ def test_a_letter_sent_before_the_question_replays_identically(
     earlier_data = {k: v for k, v in MEDICAL_CONTACT_OK.items() if k != FIELD}
     settings = settings_for(database_url)
     settings.forms_dir = forms_without(tmp_path / "forms", FORM, [FIELD])
-    before = Backoffice(settings)
+    before = Backoffice(settings, clock=current_clock())
     try:
         freeze("2026-09-28T09:00:00+08:00")
         earlier = _submit(before)
@@ -42,7 +42,7 @@ def test_a_letter_sent_before_the_question_replays_identically(
     finally:
         before.close()
 
-    office = Backoffice(settings_for(database_url))  # the current forms
+    office = Backoffice(settings_for(database_url), clock=current_clock())  # the current forms
     try:
         current = _submit(office)
         with pytest.raises(ValidationFailed) as refused:

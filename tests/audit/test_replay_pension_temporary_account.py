@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.replay import Replayer
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.features.cases.service import Actor
+from app.kernel.errors import ValidationFailed
 from tests.audit.earlier_forms import deploy_before, office_on_copied_processes
 from tests.conftest import freeze
 from tests.helpers import complete, pass_review, scenario

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.config import ROOT
+from app.kernel.config import ROOT
 
 
 def test_every_case_of_the_process_test_suite_replays_identically(tmp_path: Path) -> None:

@@ -9,18 +9,19 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.calendar import DayEntry
-from app.services.cases import Actor
-from app.services.replay import Replayer
-from tests.conftest import USE_POSTGRES, PostgresDatabases, freeze, settings_for
+from app.bootstrap import Backoffice
+from app.features.audit.replay import Replayer
+from app.features.cases.service import Actor
+from app.features.modeling.calendar import DayEntry
+from app.kernel.clock import Clock
+from app.kernel.config import ROOT
+from tests.conftest import USE_POSTGRES, PostgresDatabases, current_clock, freeze, settings_for
 from tests.helpers import case_row, scenario
 
 # Friday 2026-10-09 is an ordinary working day in the State Council's 2026 schedule; the office
@@ -56,8 +57,8 @@ def _declare_rest_day(office: Backoffice) -> None:
 def test_two_offices_in_one_process_compute_deadlines_with_their_own_calendars(
     database_url: str, second_database_url: str
 ) -> None:
-    plain = Backoffice(settings_for(database_url))
-    adjusted = Backoffice(settings_for(second_database_url))
+    plain = Backoffice(settings_for(database_url), clock=current_clock())
+    adjusted = Backoffice(settings_for(second_database_url), clock=current_clock())
     try:
         _declare_rest_day(adjusted)
         freeze(MONDAY)
@@ -68,7 +69,7 @@ def test_two_offices_in_one_process_compute_deadlines_with_their_own_calendars(
         # Building the second office did not re-point the first one's calendar.
         assert plain.working_calendar.is_working_day(REST_DAY)
         assert not adjusted.working_calendar.is_working_day(REST_DAY)
-        again = Backoffice(settings_for(database_url))
+        again = Backoffice(settings_for(database_url), clock=current_clock())
         try:
             assert not adjusted.working_calendar.is_working_day(REST_DAY)
             assert case_row(adjusted, _submit(adjusted)).committed_due == date(2026, 10, 16)
@@ -94,14 +95,16 @@ def test_a_replay_on_the_old_calendar_does_not_move_another_threads_deadline(
     key = ("medical_transfer", "contact_letter")
     original = hooks[key]
 
-    def in_the_middle_of_the_replay(before: dict[str, Any], form: dict[str, Any]) -> Any:
+    def in_the_middle_of_the_replay(
+        before: dict[str, Any], form: dict[str, Any], now: datetime
+    ) -> Any:
         # Another clerk's request, on another thread, while the replay is between steps.
         worker = threading.Thread(
             target=lambda: seen.append(case_row(backoffice, _submit(backoffice)).committed_due)
         )
         worker.start()
         worker.join()
-        return original(before, form)
+        return original(before, form, now)
 
     replayer = Replayer(backoffice)
     replayer.hooks = {**hooks, key: in_the_middle_of_the_replay}
@@ -112,7 +115,33 @@ def test_a_replay_on_the_old_calendar_does_not_move_another_threads_deadline(
     assert not backoffice.working_calendar.is_working_day(REST_DAY)
 
 
-@pytest.mark.parametrize("module", ["app/workdays.py", "app/engine/scripting.py"])
+@pytest.mark.parametrize("module", ["app/kernel/workdays.py", "app/engine/scripting.py"])
 def test_calendar_and_script_functions_keep_no_process_wide_state(module: str) -> None:
     source = (ROOT / module).read_text(encoding="utf-8")
     assert not re.findall(r"^\s*global\s", source, flags=re.MULTILINE)
+
+
+def test_two_runtimes_keep_their_own_time_and_fire_timers_on_it(
+    database_url: str, second_database_url: str
+) -> None:
+    """Each runtime's clock is its own: moving one (as a sandbox or a demo loader does) starts
+    cases, stamps events and fires timers on that runtime only (no shared or patched "now")."""
+    early, late = Clock(), Clock()
+    early.freeze(datetime.fromisoformat(MONDAY))
+    late.freeze(datetime.fromisoformat("2026-11-02T09:00:00+08:00"))
+    first = Backoffice(settings_for(database_url), clock=early)
+    second = Backoffice(settings_for(second_database_url), clock=late)
+    try:
+        number_early, number_late = _submit(first), _submit(second)
+        assert case_row(first, number_early).accepted_at == early.now()
+        assert case_row(second, number_late).accepted_at == late.now()
+        # Past the early case's 9-day committed limit on the late clock only: the early office
+        # fires nothing, although the same workflow code runs in the same process.
+        late.freeze(datetime.fromisoformat("2026-12-31T09:00:00+08:00"))
+        assert first.cases.fire_due_timers() == 0
+        assert case_row(first, number_early).warned is False
+        assert second.cases.fire_due_timers() >= 1
+        assert case_row(second, number_late).warned is True
+    finally:
+        first.close()
+        second.close()

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from app.config import ROOT
-from app.demo import load_users
+from app.entrypoints.demo import load_users
+from app.kernel.config import ROOT
 from tests.conftest import settings_for
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

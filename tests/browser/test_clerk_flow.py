@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.services.cases import Actor
+from app.features.cases.service import Actor
 from tests.browser.conftest import LiveServer, shot, sign_in
 from tests.conftest import freeze
 from tests.helpers import case_row, complete, pass_review, scenario, tasks

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from app.config import ROOT
-from app.demo import load_users
+from app.entrypoints.demo import load_users
+from app.kernel.config import ROOT
 from tests.browser.conftest import LiveServer, shot, sign_in, wait_until
 from tests.conftest import settings_for
 from tests.helpers import case_row
@@ -161,8 +161,8 @@ def test_validation_errors_show_on_the_diagram_and_forms_have_a_live_preview(
 def test_properties_panel_writes_lanes_forms_and_call_targets_as_standard_bpmn(
     page: Any, workbench: LiveServer
 ) -> None:
-    from app.services.bpmn_diff import describe
-    from app.services.modeling import ModelingService
+    from app.features.modeling.bpmn_diff import describe
+    from app.features.modeling.drafts import ModelingService
 
     _open_draft(page, workbench)
     _select(page, "escalate_step")

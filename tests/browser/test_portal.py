@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.services.api_tokens import ApiTokenService
-from app.services.notifier import install
+from app.features.cases.notifier import install
 from tests.browser.conftest import LiveServer, shot
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row, complete, scenario
@@ -26,8 +25,8 @@ def simulated(database_url: str, make_app: Any) -> Iterator[tuple[LiveServer, st
     """A live server in simulation mode (its clock moves only through the API) and a token."""
     freeze(START)
     app = make_app(settings_for(database_url), SIMULATION=True)
-    install(app.extensions["backoffice"])
-    token = ApiTokenService(app.extensions["backoffice"].db).create("training", "tests")
+    install(app.extensions["backoffice"].cases)
+    token = app.extensions["backoffice"].api_tokens.create("training", "tests")
     server = LiveServer(app)
     server.start()
     yield server, token

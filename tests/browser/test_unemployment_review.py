@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services.cases import Actor
+from app.features.cases.service import Actor
 from tests.browser.conftest import LiveServer, shot
 from tests.browser.test_clerk_flow import START, _switch_user
 from tests.conftest import freeze

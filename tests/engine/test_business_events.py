@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
 from tests.conftest import freeze
 from tests.processes.driver import MEDICAL_SUCCESS, CaseDriver, application
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from app.errors import NotFound
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.errors import NotFound
 from tests.conftest import freeze
 from tests.helpers import complete, events, scenario
 

@@ -7,18 +7,18 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.errors import Conflict, Forbidden, ValidationFailed
-from app.services.audit import walk
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.audit.chain import walk
+from app.features.cases.service import Actor
+from app.kernel.errors import Conflict, Forbidden, ValidationFailed
 from app.store.models import AuditEvent
-from tests.conftest import freeze, settings_for
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import case_row, complete, events, pass_review, scenario, tasks
 
 
 def test_case_started_persisted_reloaded_in_new_process_and_advanced(database_url: str) -> None:
     freeze("2026-09-28T09:00:00+08:00")
-    first = Backoffice(settings_for(database_url))
+    first = Backoffice(settings_for(database_url), clock=current_clock())
     story = scenario("bundle_all_three_success")
     submitted = first.applications.submit(story["application"], Actor("portal", "applicant"))
     number = submitted.case_number
@@ -28,13 +28,13 @@ def test_case_started_persisted_reloaded_in_new_process_and_advanced(database_ur
     first.close()
 
     # A new Backoffice is a new process: empty caches, workflow restored from its stored parts.
-    second = Backoffice(settings_for(database_url))
+    second = Backoffice(settings_for(database_url), clock=current_clock())
     steps = [s for s in story["steps"] if "task" in s]
     for step in steps[:3]:
         complete(second, number, step)
     second.close()
 
-    third = Backoffice(settings_for(database_url))
+    third = Backoffice(settings_for(database_url), clock=current_clock())
     for step in steps[3:]:
         third.workflows.clear()  # every step restores from the database
         complete(third, number, step)
@@ -97,7 +97,7 @@ def test_wrong_role_or_region_is_forbidden(backoffice: Backoffice) -> None:
 
 def test_two_clerks_complete_the_same_task_one_wins_one_gets_conflict(database_url: str) -> None:
     freeze("2026-09-28T09:00:00+08:00")
-    setup = Backoffice(settings_for(database_url))
+    setup = Backoffice(settings_for(database_url), clock=current_clock())
     story = scenario("bundle_all_three_success")
     number = setup.applications.submit(
         story["application"], Actor("portal", "applicant")
@@ -108,7 +108,7 @@ def test_two_clerks_complete_the_same_task_one_wins_one_gets_conflict(database_u
     setup.close()
 
     # Two processes (two Backoffice instances, each with its own cache and connections).
-    clerks = [Backoffice(settings_for(database_url)) for _ in range(2)]
+    clerks = [Backoffice(settings_for(database_url), clock=current_clock()) for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -128,7 +128,7 @@ def test_two_clerks_complete_the_same_task_one_wins_one_gets_conflict(database_u
         thread.join(timeout=60)
     assert sorted(outcomes) == ["conflict", "ok"]
 
-    check = Backoffice(settings_for(database_url))
+    check = Backoffice(settings_for(database_url), clock=current_clock())
     assert len(events(check, number, "task_completed")) == 2  # the review, then one of the two
     # The case went on exactly once: one contact_letter task for medical, not two.
     medical_next = [t for t in tasks(check, number, "open") if t.process_id == "medical_transfer"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from app.bootstrap import Backoffice
 from app.documents import render_html
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.replay import Replayer
+from app.features.audit.replay import Replayer
+from app.features.cases.service import Actor
+from app.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.conftest import freeze
 from tests.helpers import complete, events, pass_review, scenario
 

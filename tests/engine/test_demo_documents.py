@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import select
 
-from app.demo_cases import load_cases
+from app.bootstrap import Backoffice
 from app.documents import render_html
-from app.services.backoffice import Backoffice
+from app.entrypoints.demo_cases import load_cases
 from app.store.models import Case
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.config import ROOT
-from app.errors import Conflict
-from app.services.backoffice import Backoffice
-from app.services.deployments import DeploymentService
+from app.bootstrap import Backoffice
+from app.features.modeling.deployments import DeploymentService
+from app.kernel.config import ROOT
+from app.kernel.errors import Conflict
 from app.store.models import ProcessVersion
 
 
@@ -34,7 +34,7 @@ def test_deploy_from_a_stale_base_is_a_conflict(backoffice: Backoffice, tmp_path
         path.read_text(encoding="utf-8").replace("审核并发出联系函", "审核并发出联系函（新）"),
         encoding="utf-8",
     )
-    service = DeploymentService(backoffice.db, folder, ROOT / "forms")
+    service = DeploymentService(backoffice.db, folder, ROOT / "forms", backoffice.clock)
     with pytest.raises(Conflict):
         service.deploy([path], "基于旧版本", "policy_a", expect_latest={"medical_transfer": 0})
     assert _versions(backoffice) == 1

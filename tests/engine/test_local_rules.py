@@ -6,10 +6,10 @@ import copy
 
 import pytest
 
+from app.bootstrap import Backoffice
 from app.documents.regions import REGIONS
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.features.cases.service import Actor
+from app.kernel.errors import ValidationFailed
 from tests.conftest import freeze
 from tests.helpers import complete, events, pass_review, scenario
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import bindparam, insert, select, update
 
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
 from app.store.case_rows import TIMERS
 from app.store.models import Timer
 from app.store.prepared import Prepared
@@ -36,7 +36,7 @@ def _timer(case_id: int, uuid: str, due: datetime) -> dict[str, object]:
 def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
     backoffice: Backoffice,
 ) -> None:
-    from app.services.cases import Actor
+    from app.features.cases.service import Actor
 
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("tests", "applicant")
@@ -44,7 +44,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
     case_id = case_row(backoffice, number).id
     due = datetime(2026, 10, 16, 0, 0, tzinfo=SHANGHAI)  # aware, not UTC
     db = backoffice.db
-    with db.write() as conn:
+    with db.transaction() as uow:
+        conn = uow.connection()
         Prepared(insert(TIMERS)).execute(
             conn, [_timer(case_id, "p-1", due), _timer(case_id, "p-2", due)]
         )
@@ -54,7 +55,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
         .where(TIMERS.c.case_id == bindparam("c"), TIMERS.c.kind == KIND)
         .order_by(TIMERS.c.task_uuid)
     )
-    with db.write() as conn:
+    with db.transaction() as uow:
+        conn = uow.connection()
         mine = read.execute(conn, {"c": case_id})
         theirs = [tuple(row) for row in conn.execute(read.statement, {"c": case_id})]
     assert mine.rows == theirs
@@ -68,7 +70,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
         .values(fired_at=bindparam("now"))
     )
     now = datetime(2026, 10, 16, 0, 0, 5, tzinfo=UTC)
-    with db.write() as conn:
+    with db.transaction() as uow:
+        conn = uow.connection()
         both = [{"uuid": "p-1", "now": now}, {"uuid": "s-1", "now": now}]
         assert fire.execute(conn, both).rowcount == 2
         assert fire.execute(conn, {"uuid": "p-1", "now": now}).rowcount == 0  # fired already
@@ -83,7 +86,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
 
 def test_an_expanding_in_is_refused_rather_than_run_wrong(backoffice: Backoffice) -> None:
     statement = Prepared(select(TIMERS.c.id).where(TIMERS.c.task_uuid.in_(["a", "b"])))
-    with backoffice.db.write() as conn:
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
         if conn.dialect.name == "sqlite":
             with pytest.raises(ValueError, match="expanding"):
                 statement.execute(conn)
@@ -94,7 +98,7 @@ def test_an_expanding_in_is_refused_rather_than_run_wrong(backoffice: Backoffice
 def test_a_statement_on_a_fresh_connection_joins_a_transaction_like_sqlalchemy_would(
     backoffice: Backoffice,
 ) -> None:
-    from app.services.cases import Actor
+    from app.features.cases.service import Actor
 
     number = backoffice.applications.submit(
         scenario("bundle_all_three_success")["application"], Actor("tests", "applicant")
@@ -107,3 +111,22 @@ def test_a_statement_on_a_fresh_connection_joins_a_transaction_like_sqlalchemy_w
         conn.rollback()
     with backoffice.db.sessions() as session:
         assert session.execute(select(Timer.id).where(Timer.kind == KIND)).first() is None
+
+
+def test_a_constraint_violation_raises_sqlalchemys_integrity_error_on_every_database(
+    backoffice: Backoffice,
+) -> None:
+    """The SQLite fast path raises what SQLAlchemy raises on PostgreSQL, not the driver's own."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.store.models import CaseCounter
+
+    counter = Prepared(insert(CaseCounter))
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
+        counter.execute(conn, {"prefix": "prepared-test", "last": 1})
+    with pytest.raises(IntegrityError), backoffice.db.transaction() as uow:
+        conn = uow.connection()
+        counter.execute(conn, {"prefix": "prepared-test", "last": 2})
+    with backoffice.db.sessions() as session:
+        assert session.get(CaseCounter, "prepared-test").last == 1

@@ -7,8 +7,8 @@ import re
 
 from lxml import etree
 
-from app.config import ROOT
 from app.engine import parsing
+from app.kernel.config import ROOT
 
 PROCESSES = sorted((ROOT / "processes").glob("*.bpmn"))
 

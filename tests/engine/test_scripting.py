@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app import workdays
 from app.engine import scripting
 from app.engine.scripting import LimitTable, ScriptFunctions
+from app.kernel import workdays
+from app.kernel.clock import Clock
 
 CST = timezone(timedelta(hours=8))
 LIMITS = Path(__file__).resolve().parents[2] / "processes" / "limits.json"
@@ -18,7 +19,7 @@ LIMITS = Path(__file__).resolve().parents[2] / "processes" / "limits.json"
 
 def _functions() -> ScriptFunctions:
     """The diagram functions on a calendar of their own (bundled schedule, no overrides)."""
-    return ScriptFunctions(workdays.WorkingCalendar(), LimitTable(LIMITS))
+    return ScriptFunctions(workdays.WorkingCalendar(), LimitTable(LIMITS), Clock())
 
 
 def test_repository_limits_give_hangzhou_an_immediate_committed_limit_only() -> None:

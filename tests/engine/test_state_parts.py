@@ -9,14 +9,14 @@ import pytest
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app.config import ROOT
-from app.engine import state
+from app.engine import state, timers
 from app.engine.host import Engine, SpecSet
 from app.engine.scripting import LimitTable, ScriptFunctions
+from app.features.intake.applications import start_data
+from app.kernel.config import ROOT
+from app.kernel.workdays import WorkingCalendar
 from app.rules.acceptance import decide
-from app.services.applications import start_data
-from app.workdays import WorkingCalendar
-from tests.conftest import freeze
+from tests.conftest import current_clock, freeze
 from tests.helpers import scenario
 
 
@@ -38,8 +38,12 @@ def test_incremental_dump_matches_spiffworkflow_and_restores_at_every_step(name:
     specs = SpecSet(
         parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle")
     )
+    for spec in [specs.top, *specs.subprocess_specs.values()]:
+        timers.clock_parsed_spec(spec)
     engine = Engine(
-        ScriptFunctions(WorkingCalendar(), LimitTable(ROOT / "processes" / "limits.json"))
+        ScriptFunctions(
+            WorkingCalendar(), LimitTable(ROOT / "processes" / "limits.json"), current_clock()
+        )
     )
     story = scenario(name)
     data = start_data(story["application"], decide(story["application"], today=date(2026, 9, 28)))

@@ -13,12 +13,11 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from lxml import etree
 
-from app import workdays
-from app.clock import clock
-from app.scheduler import TimerScheduler
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from tests.conftest import freeze, settings_for
+from app.bootstrap import Backoffice
+from app.entrypoints.scheduler import TimerScheduler
+from app.features.cases.service import Actor
+from app.kernel import workdays
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import case_row, events, scenario, tasks, timers
 
 
@@ -67,12 +66,12 @@ def test_committed_limit_fires_once_at_end_of_ninth_working_day(backoffice: Back
 
 def test_timer_due_while_stopped_fires_once_when_the_scheduler_starts(database_url: str) -> None:
     freeze("2026-09-28T09:00:00+08:00")
-    office = Backoffice(settings_for(database_url))
+    office = Backoffice(settings_for(database_url), clock=current_clock())
     number = _submit(office)
     office.close()  # the service is down ...
 
     freeze("2026-10-20T10:00:00+08:00")  # ... while the committed limit passes
-    restarted = Backoffice(settings_for(database_url))
+    restarted = Backoffice(settings_for(database_url), clock=current_clock())
     scheduler = TimerScheduler(restarted, BackgroundScheduler())
     scheduler.start()
     try:
@@ -139,7 +138,7 @@ def test_unloaded_year_gives_flagged_provisional_deadline_then_recomputed(
     assert row.deadlines_provisional is False
     assert row.legal_due == workdays.local_date(legal.due_at)
     assert any(e.kind == "timer_rescheduled" for e in events(office, submitted))
-    assert clock.simulated
+    assert current_clock().simulated
 
 
 # -- A region's limits bind its own agency (seed 002 八、十一、十二; 浙江2017 第六条（二）) ---------

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from app.errors import ValidationFailed
+from app.bootstrap import Backoffice
+from app.kernel.errors import ValidationFailed
 from app.rules.id_number import parse_id_number
 from app.rules.pension import temporary_account_required
-from app.services.backoffice import Backoffice
 from tests.processes.driver import (
     PENSION_CONTACT_OK,
     UNEMPLOYMENT_CONCLUDED,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.services.backoffice import Backoffice
+from app.bootstrap import Backoffice
 from app.store.models import ProcessVersion
 from tests.conftest import settings_for
 

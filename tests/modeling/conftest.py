@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
-from app.services.backoffice import Backoffice
-from app.services.modeling import ModelingService
-from tests.conftest import settings_for
+from app.bootstrap import Backoffice
+from app.features.modeling.drafts import ModelingService
+from app.kernel.config import ROOT
+from tests.conftest import current_clock, settings_for
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
 def office(database_url: str, folders: tuple[Path, Path]) -> Iterator[Backoffice]:
     settings = settings_for(database_url)
     settings.processes_dir, settings.forms_dir = folders
-    backoffice = Backoffice(settings)
+    backoffice = Backoffice(settings, clock=current_clock())
     yield backoffice
     backoffice.close()
 

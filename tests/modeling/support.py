@@ -7,8 +7,8 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
 from app.store.models import ProcessVersion
 from tests.helpers import complete, scenario
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from app.config import ROOT
-from app.services.bpmn_diff import BpmnDiffError, diff
+from app.features.modeling.bpmn_diff import BpmnDiffError, diff
+from app.kernel.config import ROOT
 from tests.modeling.support import NS, SHORTER_TIMER, edit, node, remove_element
 
 MEDICAL = (ROOT / "processes" / "medical_transfer.bpmn").read_text(encoding="utf-8")

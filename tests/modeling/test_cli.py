@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.services.modeling import ModelingService
+from app.features.modeling.drafts import ModelingService
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row
 from tests.modeling.support import medical_case, shorter_contact_letter

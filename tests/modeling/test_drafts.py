@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.errors import Conflict, Forbidden, ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.deployments import DeploymentRejected
-from app.services.modeling import ModelingService
+from app.bootstrap import Backoffice
+from app.features.modeling.deployments import DeploymentRejected
+from app.features.modeling.drafts import ModelingService
+from app.kernel.errors import Conflict, Forbidden, ValidationFailed
 from tests.conftest import freeze
 from tests.helpers import case_row, events_of_kind, tasks
 from tests.modeling.support import (

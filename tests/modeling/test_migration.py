@@ -7,13 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.clock import clock
-from app.services.audit import walk
-from app.services.backoffice import Backoffice
-from app.services.migration import MigrationService
-from app.services.modeling import ModelingService
+from app.bootstrap import Backoffice
+from app.features.audit.chain import walk
+from app.features.modeling.drafts import ModelingService
+from app.features.modeling.migration import MigrationService
 from app.store.models import Timer
-from tests.conftest import freeze
+from tests.conftest import current_clock, freeze
 from tests.helpers import case_row, complete, events, events_of_kind, scenario, tasks, timers
 from tests.modeling.support import edit, medical_case, node, remove_element, shorter_contact_letter
 from tests.processes.driver import (
@@ -170,4 +169,4 @@ def test_a_shortened_limit_that_already_ran_out_fires_on_migration(
             .scalars()
             .all()
         )
-    assert [t.fired_at for t in fired] == [clock.now()]
+    assert [t.fired_at for t in fired] == [current_clock().now()]

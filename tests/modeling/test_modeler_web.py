@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.demo import load_users
+from app.entrypoints.demo import load_users
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row
 from tests.modeling.support import medical_case, shorter_contact_letter, versions

@@ -8,10 +8,10 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.config import ROOT
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.modeling import ModelingService
+from app.bootstrap import Backoffice
+from app.features.modeling.drafts import ModelingService
+from app.kernel.config import ROOT
+from app.kernel.errors import ValidationFailed
 from app.store.models import ProcessDraft
 from tests.helpers import events_of_kind
 from tests.modeling.support import NS, versions

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.clock import clock
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.deployments import DeploymentRejected
-from app.services.modeling import ModelingService
+from app.bootstrap import Backoffice
+from app.features.modeling.deployments import DeploymentRejected
+from app.features.modeling.drafts import ModelingService
+from app.kernel.errors import ValidationFailed
 from app.store.models import Case
+from tests.conftest import current_clock
 from tests.helpers import scenario
 from tests.modeling.support import shorter_contact_letter
 
@@ -35,7 +35,7 @@ def test_scenarios_pass_against_a_good_draft_in_a_sandbox(
     assert all(r.passed for r in results), [(r.name, r.failures) for r in results]
     assert "concluded" in {r.status for r in results}  # each passed its own `expect`
     assert _cases(office) == 0, "scenarios ran in the live database"
-    assert not clock.simulated, "scenarios moved the live clock"
+    assert not current_clock().simulated, "scenarios moved the live clock"
 
 
 def test_a_draft_that_breaks_a_path_fails_the_scenarios_that_take_it(

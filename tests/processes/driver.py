@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.clock import clock
-from app.services.applications import Submitted
-from app.services.backoffice import Backoffice
-from app.services.case_data import snapshot
-from app.services.cases import Actor
-from app.services.scenarios import ScenarioResult
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.features.cases.snapshot import snapshot
+from app.features.intake.applications import Submitted
+from app.features.modeling.scenarios import ScenarioResult
+from app.kernel.workdays import TZ
 from app.store.models import AuditEvent, Case, HumanTask, Timer
-from app.workdays import TZ
+from tests.conftest import current_clock
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 BUNDLE = "one_thing_bundle"
@@ -80,7 +80,7 @@ class RestoreEveryStep:
 
         workflows.take = counting_take  # type: ignore[method-assign]
         backoffice.cases.listeners.append(workflows.clear)
-        clock.on_change(lambda _now: workflows.clear())
+        current_clock().on_change(lambda _now: workflows.clear())
 
 
 def run_scenario(backoffice: Backoffice, name: str) -> ScenarioResult:
@@ -332,7 +332,7 @@ class CaseDriver:
         """Submit the application; when it is accepted, the bundle's 审核 (seed 000 十四) is
         passed at once so that the insurances' transfers start (`review=False` leaves the
         review task open, for the tests of the review itself)."""
-        clock.freeze(local(at))
+        current_clock().freeze(local(at))
         self._fresh()
         self.submitted = self.backoffice.applications.submit(app, Actor("portal", "applicant"))
         self.number = self.submitted.case_number
@@ -362,7 +362,7 @@ class CaseDriver:
 
     def at(self, iso: str) -> int:
         """Move the clock to an instant and fire what fell due; returns the timers fired."""
-        clock.freeze(local(iso))
+        current_clock().freeze(local(iso))
         self._fresh()
         return self.backoffice.cases.fire_due_timers()
 
@@ -383,7 +383,7 @@ class CaseDriver:
         """The case's variables as the case pages see them (restored from the database).
 
         Outcomes such as `outcome`, `transfer_results` and `*_reasons` live only there."""
-        found = snapshot(self.backoffice, self.number)
+        found = snapshot(self.backoffice.cases, self.number)
         assert found is not None
         return found.data
 

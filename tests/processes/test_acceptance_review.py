@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from app.errors import ValidationFailed
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.features.intake.applications import start_data
+from app.kernel.errors import ValidationFailed
 from app.rules.acceptance import decide
 from app.rules.id_number import check_character
-from app.services.applications import start_data
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
 from tests.processes.driver import (
     MEDICAL_SUCCESS,
     START,

@@ -15,10 +15,9 @@ from datetime import date
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.portal import PortalService
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.errors import ValidationFailed
 from tests.processes.driver import (
     MEDICAL_BALANCE_ARRIVED,
     MEDICAL_CONTACT_OK,
@@ -581,7 +580,7 @@ def test_contact_letter_must_cite_the_issued_certificate(backoffice: Backoffice)
 
 
 def backoffice_status(d: CaseDriver) -> dict:
-    return PortalService(d.backoffice).status(d.number)
+    return d.backoffice.portal.status(d.number)
 
 
 def test_the_certificate_survives_a_limit_branch_completing_after_it(

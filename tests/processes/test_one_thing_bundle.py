@@ -13,11 +13,10 @@ from datetime import date
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.portal import PortalService
-from tests.conftest import settings_for
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.errors import ValidationFailed
+from tests.conftest import current_clock, settings_for
 from tests.processes.driver import (
     DELIVER_EXPRESS,
     DELIVER_ON_SITE,
@@ -425,7 +424,7 @@ def test_review_not_passed_refuses_the_case_with_reasons_and_still_delivers(
     assert kinds == ["refusal_decision"]
     html = str(backoffice.documents.issue(d.number, "refusal_decision", None, "html", "t"))
     assert "申请表签名与本人不符" in html and "行政复议" in html and "经审核" in html
-    status = PortalService(backoffice).status(d.number)
+    status = backoffice.portal.status(d.number)
     assert status["status"] == "refused"
     assert status["explanation"][0] == "申请表签名与本人不符"
     [unemployment] = status["insurances"]
@@ -795,7 +794,7 @@ def test_delivery_limit_runs_out_at_the_end_of_the_day_of_conclusion_and_escalat
 
     # The deadline passes while this service is down: another one, on the same database,
     # restores the case from its rows and fires the timer.
-    restarted = Backoffice(settings_for(database_url))
+    restarted = Backoffice(settings_for(database_url), clock=current_clock())
     try:
         r = CaseDriver(restarted, d.number)
         check_runs_out_at_end_of(r, kind, "2026-09-29", working_days=0)
@@ -914,7 +913,7 @@ def test_review_refused_before_transfer_scenario(backoffice: Backoffice) -> None
     assert d.statuses() == ["running", "accepted", "refused"]
     assert d.case().completed_at == local("2026-09-28T14:00:00+08:00")
     assert d.timer("timer_deliver_express").cancelled_at == local("2026-09-28T14:00:00+08:00")
-    progress = PortalService(backoffice).status(d.number)["insurances"]
+    progress = backoffice.portal.status(d.number)["insurances"]
     assert {p["status"] for p in progress} == {"not_handled"}
     assert [ref.kind for ref in backoffice.documents.available(d.number)] == ["refusal_decision"]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.portal import PortalService
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.errors import ValidationFailed
 from tests.processes.driver import (
     PENSION_CONTACT_OK,
     PENSION_CONTACT_REFUSED,
@@ -96,7 +95,7 @@ def test_man_over_50_at_a_non_hukou_place_gets_a_temporary_account(backoffice: B
     assert data["transfer_results"] == {"pension": "completed"}
     assert d.case().status == "concluded"
     # The applicant is told what happened: nothing moved, the relationship stays.
-    [pension] = PortalService(backoffice).status(d.number)["insurances"]
+    [pension] = backoffice.portal.status(d.number)["insurances"]
     assert (
         pension["text"]
         == "基本养老保险关系保留在原参保地310100，已在绍兴市越城区建立临时基本养老保险缴费账户"

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.services.backoffice import Backoffice
-from app.services.notifier import install
+from app.bootstrap import Backoffice
+from app.features.cases.notifier import install
 from app.store.models import Case, Notification
 from tests.processes.driver import run_scenario
 
 
 def test_hangzhou_window_service_guide_scenario(backoffice: Backoffice) -> None:
-    install(backoffice)
+    install(backoffice.cases)
     result = run_scenario(backoffice, "bundle_hangzhou_window_service_guide")
     assert result.passed, result.failures
     number = result.case_number

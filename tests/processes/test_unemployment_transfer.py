@@ -16,9 +16,9 @@ from datetime import date
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.features.cases.service import Actor
+from app.kernel.errors import ValidationFailed
 from app.store.models import Timer
 from tests.processes.driver import (
     START,

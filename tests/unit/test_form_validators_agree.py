@@ -13,8 +13,8 @@ import jsonschema_rs
 import pytest
 from jsonschema import Draft202012Validator
 
-from app.config import ROOT
-from app.services.forms import FormCatalog
+from app.features.cases.forms import FormCatalog
+from app.kernel.config import ROOT
 
 FORMS = ROOT / "forms"
 SCENARIOS = ROOT / "tests" / "processes" / "scenarios"

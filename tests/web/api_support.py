@@ -9,9 +9,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.services.api_tokens import ApiTokenService
-from app.services.backoffice import Backoffice
-from app.services.notifier import install
+from app.bootstrap import Backoffice
+from app.features.cases.notifier import install
 from app.store.models import (
     AuditEvent,
     Case,
@@ -54,8 +53,8 @@ class ApiApp:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.backoffice: Backoffice = app.extensions["backoffice"]
-        install(self.backoffice)
-        self.token = ApiTokenService(self.backoffice.db).create("provincial_portal", "tests")
+        install(self.backoffice.cases)
+        self.token = self.backoffice.api_tokens.create("provincial_portal", "tests")
         self.client = app.test_client()
 
     @property

@@ -9,9 +9,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.demo import load_users
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
+from app.bootstrap import Backoffice
+from app.entrypoints.demo import load_users
+from app.features.cases.service import Actor
 from tests.conftest import freeze, settings_for
 from tests.helpers import complete, pass_review, scenario
 

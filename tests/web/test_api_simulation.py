@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from app.clock import clock
-from tests.conftest import freeze
+from app.bootstrap import Backoffice
+from app.store.simulation_time import ClockMovedBackwards, StoredTime
+from tests.conftest import freeze, settings_for
 from tests.helpers import case_row, tasks
 from tests.web.api_support import START, api_app, application, row_counts
 
@@ -18,12 +19,12 @@ def test_outside_simulation_the_clock_route_does_not_exist(
 ) -> None:
     freeze(START)
     api = api_app(database_url, make_app)
-    before = clock.now()
+    before = api.backoffice.clock.now()
     for method in (api.client.post, api.client.get):
         response = method("/api/simulation/clock", json={"advance": "P3D"}, headers=api.headers)
         assert response.status_code == 404
         assert response.get_json()["error"] == "not_found"
-    assert clock.now() == before
+    assert api.backoffice.clock.now() == before
     assert api.client.post("/api/simulation/clock", json={"advance": "P3D"}).status_code == 401
 
 
@@ -43,7 +44,7 @@ def test_advancing_past_the_committed_limit_fires_its_timer(
     # The committed limit ends with 2026-10-15 (Beijing time); one second later it has fired.
     moved = api.post("/api/simulation/clock", {"now": "2026-10-16T00:00:01+08:00"})
     assert moved.status_code == 200 and moved.get_json()["fired"] >= 1
-    assert clock.now() == datetime.fromisoformat("2026-10-16T00:00:01+08:00")
+    assert api.backoffice.clock.now() == datetime.fromisoformat("2026-10-16T00:00:01+08:00")
     assert case_row(api.backoffice, number).warned is True
     status = api.get(f"/api/cases/{number}").get_json()
     assert "committed_deadline_passed" in {w["code"] for w in status["warnings"]}
@@ -81,16 +82,75 @@ def test_bad_clock_moves_are_422_and_leave_the_clock_alone(
 ) -> None:
     freeze(START)
     api = api_app(database_url, make_app, SIMULATION=True)
-    before, rows = clock.now(), row_counts(api.backoffice)
+    before, rows = api.backoffice.clock.now(), row_counts(api.backoffice)
     response = api.post("/api/simulation/clock", body)
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["message"]
-    assert clock.now() == before
+    assert api.backoffice.clock.now() == before
     assert row_counts(api.backoffice) == rows
 
 
 def test_a_simulated_app_starts_with_a_frozen_clock(database_url: str, make_app: Any) -> None:
     api = api_app(database_url, make_app, SIMULATION=True)
-    assert clock.simulated
+    assert api.backoffice.clock.simulated
     first = api.get("/api/simulation/clock").get_json()["now"]
     assert api.get("/api/simulation/clock").get_json()["now"] == first
+
+
+def test_every_worker_of_a_simulated_deployment_reads_the_clock_one_of_them_moved(
+    database_url: str, make_app: Any
+) -> None:
+    """Three web workers (three runtimes on one database): the clock lives in the database."""
+    freeze(START)
+    first = api_app(database_url, make_app, SIMULATION=True)
+    apps = [first.app] + [make_app(settings_for(database_url), SIMULATION=True) for _ in range(2)]
+    offices = [a.extensions["backoffice"] for a in apps]
+    clients = [a.test_client() for a in apps]
+    assert {o.clock.now() for o in offices} == {datetime.fromisoformat(START)}
+
+    moved = clients[1].post("/api/simulation/clock", json={"advance": "P2D"}, headers=first.headers)
+    assert moved.status_code == 200
+    expected = datetime.fromisoformat("2026-09-30T09:00:00+08:00")
+    assert [o.clock.now() for o in offices] == [expected] * 3
+    shown = clients[2].get("/api/simulation/clock", headers=first.headers).get_json()["now"]
+    assert shown == moved.get_json()["now"]
+    # No worker can take the shared clock back.
+    back = clients[0].post("/api/simulation/clock", json={"now": START}, headers=first.headers)
+    assert back.status_code == 422
+    assert offices[2].clock.now() == expected
+
+
+def test_simulation_start_sets_where_a_new_deployment_starts_and_a_restart_keeps_its_time(
+    database_url: str, make_app: Any
+) -> None:
+    settings = settings_for(database_url)
+    settings.simulation = True
+    settings.simulation_start = datetime.fromisoformat("2027-02-01T09:00:00+08:00")
+    first = Backoffice(settings)
+    try:
+        assert first.clock.now() == settings.simulation_start
+        first.clock.advance(timedelta(days=3))
+    finally:
+        first.close()
+    restarted = Backoffice(settings)  # the same SIMULATION_START: the stored time wins
+    try:
+        assert restarted.clock.now() == datetime.fromisoformat("2027-02-04T09:00:00+08:00")
+    finally:
+        restarted.close()
+
+
+def test_the_stored_clock_refuses_to_go_back_even_when_the_caller_did_not_look(
+    database_url: str,
+) -> None:
+    """The compare-and-set in the database, not the route's check, keeps two movers apart."""
+    settings = settings_for(database_url)
+    start = datetime.fromisoformat("2027-02-01T09:00:00+08:00")
+    office = Backoffice(settings)
+    try:
+        source = StoredTime(office.db, start)
+        source.write(start + timedelta(days=1))
+        with pytest.raises(ClockMovedBackwards):
+            source.write(start)
+        assert source.read() == start + timedelta(days=1)
+    finally:
+        office.close()

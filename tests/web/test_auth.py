@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.demo import load_users
+from app.entrypoints.demo import load_users
 from tests.conftest import settings_for
 from tests.helpers import events_of_kind
 

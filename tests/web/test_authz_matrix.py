@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.demo import DEMO_USERS
+from app.entrypoints.demo import DEMO_USERS
 from tests.conftest import freeze
 from tests.helpers import events_of_kind, tasks
 from tests.web.clerk_support import Staff, office_of, run_steps, staff_app, submit

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
-from app.errors import FieldError
-from app.services.forms import validate_against
+from app.features.cases.forms import validate_against
+from app.kernel.config import ROOT
+from app.kernel.errors import FieldError
 from app.web import schema_form
 from tests.helpers import scenario
 

@@ -7,8 +7,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from app.clock import clock
 from app.store.models import User
+from tests.conftest import current_clock
 from tests.helpers import case_row, events, tasks
 from tests.web.clerk_support import (
     Staff,
@@ -244,7 +244,7 @@ def test_expired_session_keeps_the_typed_input(database_url: str, make_app: Any)
     task = _open(office, number, "medical_clerk")
     clerk = Staff(app, "medical_clerk_330602")
     token = clerk.token(f"/tasks/{task.id}")
-    clock.advance(timedelta(hours=2))  # longer than the idle timeout
+    current_clock().advance(timedelta(hours=2))  # longer than the idle timeout
 
     typed = {"medical_eligible": "true", "medical_contact_letter_number": "YB-2026-0099"}
     response = clerk.client.post(f"/tasks/{task.id}", data={**typed, "csrf_token": token})
@@ -273,7 +273,7 @@ def test_idle_timeout_is_configurable(database_url: str, make_app: Any) -> None:
     office = office_of(app)
     submit(office)
     clerk = Staff(app, "medical_clerk_330602")
-    clock.advance(timedelta(minutes=6))
+    current_clock().advance(timedelta(minutes=6))
     assert clerk.get("/worklist").status_code == 302
 
 

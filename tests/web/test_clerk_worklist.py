@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.clock import clock
-from app.services.worklist import Owner, Thresholds, WorklistQuery, WorklistService, badge
+from app.features.worklist.worklist import Owner, Thresholds, WorklistQuery, WorklistService, badge
 from bench.worklist_bench import insert_open_cases
-from tests.conftest import freeze
+from tests.conftest import current_clock, freeze
 from tests.helpers import events, tasks
 from tests.web.clerk_support import Staff, office_of, staff_app, submit, task_ids
 
@@ -111,7 +110,7 @@ def test_filters_sorting_and_pagination_use_the_rows(database_url: str, make_app
     assert "下一页" in first and "下一页" not in third
     assert '待认领 <span class="count">45</span>' in first
 
-    service = WorklistService(office.db)
+    service = WorklistService(office.db, office.clock)
     owner = Owner("medical_clerk_330602", "medical_clerk", "330602")
     everything = []
     for page in (1, 2, 3):
@@ -167,7 +166,7 @@ def test_badge_tiers_follow_working_days_and_thresholds() -> None:
 
 
 def test_badge_in_a_year_without_a_loaded_schedule_is_provisional() -> None:
-    from app import workdays
+    from app.kernel import workdays
 
     year = max(workdays.loaded_years()) + 2
     created = datetime.fromisoformat(f"{year}-03-02T09:00:00+08:00")
@@ -183,7 +182,7 @@ def test_worklist_page_shows_the_tiers_configured(database_url: str, make_app: A
     freeze("2026-10-09T10:00:00+08:00")  # 11 working days of 15 left
     html = Staff(app, "medical_clerk_330602").get("/worklist").get_data(as_text=True)
     assert "badge badge-warn" in html and "剩余 11 个工作日" in html
-    clock.freeze(datetime.fromisoformat("2026-10-26T10:00:00+08:00"))
+    current_clock().freeze(datetime.fromisoformat("2026-10-26T10:00:00+08:00"))
     html = Staff(app, "medical_clerk_330602").get("/worklist").get_data(as_text=True)
     assert "badge badge-overdue" in html and "已超期" in html
     overdue = Staff(app, "medical_clerk_330602").get("/worklist?due=overdue")

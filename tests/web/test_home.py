@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.config import Settings
+from app.kernel.config import Settings
 
 
 def test_home_page_is_served_in_chinese(database_url: str, make_app) -> None:  # type: ignore[no-untyped-def]

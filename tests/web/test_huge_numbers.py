@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.errors import FieldError
+from app.kernel.errors import FieldError
 from app.rules.application_schema import MAX_MONTHS, validate_application
 from app.web.input_hygiene import unstorable
 from tests.conftest import freeze

@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.clock import clock
 from app.store.models import AuditEvent, Case, CaseInput
-from tests.conftest import freeze
+from tests.conftest import current_clock, freeze
 from tests.helpers import events_of_kind, tasks
 from tests.web.clerk_support import START, Staff, application, office_of, staff_app
 
@@ -182,7 +181,7 @@ def test_expired_session_keeps_what_the_clerk_typed(database_url: str, make_app:
     freeze(START)
     clerk = Staff(app, "window_clerk_330602")
     token = clerk.token("/intake")
-    clock.advance(timedelta(hours=1))
+    current_clock().advance(timedelta(hours=1))
     response = clerk.client.post("/intake", data={**FORM, "csrf_token": token})
     assert response.status_code == 302 and "/login" in response.location
     assert _cases(office) == 0

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.services.backoffice import Backoffice
-from app.services.cases import Actor
-from app.services.notifier import (
+from app.bootstrap import Backoffice
+from app.features.cases.notifier import (
     STATUS_KIND,
     Message,
     StatusChangeListener,
     install,
     notify_status_changes,
 )
+from app.features.cases.service import Actor
 from app.store.models import Notification
-from tests.conftest import freeze
+from tests.conftest import current_clock, freeze
 from tests.helpers import case_row, complete, events, scenario
 from tests.web.api_support import START, application
 
@@ -36,8 +36,8 @@ def _messages(office: Backoffice, number: str) -> list[Notification]:
 
 def test_each_status_change_gives_one_message(backoffice: Backoffice) -> None:
     freeze(START)
-    install(backoffice)
-    install(backoffice)  # idempotent: still one listener
+    install(backoffice.cases)
+    install(backoffice.cases)  # idempotent: still one listener
     assert sum(isinstance(x, StatusChangeListener) for x in backoffice.cases.listeners) == 1
     number = backoffice.applications.submit(application(), APPLICANT).case_number
     for step in STEPS:
@@ -54,12 +54,12 @@ def test_each_status_change_gives_one_message(backoffice: Backoffice) -> None:
     notified = events(backoffice, number, "applicant_notified")
     assert [e.data["notification"] for e in notified] == [m.id for m in messages]
     # Running the reconciliation again finds nothing new.
-    assert notify_status_changes(backoffice.db, _Outbox()) == 0
+    assert notify_status_changes(backoffice.db, backoffice.clock, _Outbox()) == 0
 
 
 def test_refusal_message_names_the_remedies(backoffice: Backoffice) -> None:
     freeze(START)
-    install(backoffice)
+    install(backoffice.cases)
     number = backoffice.applications.submit(
         application(status={"retired": True}), APPLICANT
     ).case_number
@@ -99,7 +99,7 @@ def test_an_adapter_delivers_after_commit_and_a_failure_never_fails_the_use_case
 ) -> None:
     freeze(START)
     sms = FlakySms()
-    listener = install(backoffice, sms)
+    listener = install(backoffice.cases, sms)
     assert listener.notifier is sms  # replaces the default outbox if it was installed
     number = backoffice.applications.submit(application(), APPLICANT).case_number
     first = _messages(backoffice, number)
@@ -125,10 +125,10 @@ def test_a_second_process_does_not_repeat_a_message(
     from tests.conftest import settings_for
 
     freeze(START)
-    other = Backoffice(settings_for(database_url))
+    other = Backoffice(settings_for(database_url), clock=current_clock())
     try:
-        install(backoffice)
-        second = install(other)
+        install(backoffice.cases)
+        second = install(other.cases)
         number = backoffice.applications.submit(application(), APPLICANT).case_number
         assert second.run() == 0  # it sees the change, and the message already sent
         assert len(_messages(backoffice, number)) == 1
@@ -145,7 +145,7 @@ def test_cases_from_before_installation_are_caught_up(backoffice: Backoffice) ->
     backoffice.cases.store.status_writers.clear()
     number = backoffice.applications.submit(application(), APPLICANT).case_number
     assert _messages(backoffice, number) == []
-    assert notify_status_changes(backoffice.db, _Outbox()) == 1
+    assert notify_status_changes(backoffice.db, backoffice.clock, _Outbox()) == 1
     assert [m.kind for m in _messages(backoffice, number)] == [STATUS_KIND + "accepted"]
 
 
@@ -156,7 +156,7 @@ def test_every_message_states_the_fee_and_the_channels_of_the_transfer_in_window
     backoffice: Backoffice,
 ) -> None:
     freeze(START)
-    install(backoffice)
+    install(backoffice.cases)
     number = backoffice.applications.submit(application(), APPLICANT).case_number  # → 330602
     for step in STEPS:
         complete(backoffice, number, step)
@@ -174,10 +174,31 @@ def test_every_message_states_the_fee_and_the_channels_of_the_transfer_in_window
 
 def test_a_hangzhou_window_message_gives_the_hangzhou_channels(backoffice: Backoffice) -> None:
     freeze(START)
-    install(backoffice)
+    install(backoffice.cases)
     body = application(transfer_in_region="330100", transfer_out_region="330602")
     body["applicant"]["hukou_region"] = "330100"
     number = backoffice.applications.submit(body, APPLICANT).case_number
     (message,) = _messages(backoffice, number)
     assert "咨询电话0571-12345-1、0571-87258563" in message.message
     assert "0575-" not in message.message
+
+
+def test_the_runtime_is_built_with_the_adapter_it_is_given(database_url: str) -> None:
+    """The notifier is a dependency of the runtime (bootstrap.build), not a later patch."""
+    from app.bootstrap import build
+    from tests.conftest import settings_for
+
+    freeze(START)
+    sms = FlakySms()
+    office = build(settings_for(database_url), clock=current_clock(), messages=sms)
+    try:
+        number = office.applications.submit(application(), APPLICANT).case_number
+        assert [m.channel for m in _messages(office, number)] == ["sms"]
+        complete(office, number, STEPS[0])
+        # The gateway failed the first send; the next change delivered both, through the adapter.
+        assert sorted(m.kind for m in sms.sent) == [
+            STATUS_KIND + "accepted",
+            STATUS_KIND + "in_transfer",
+        ]
+    finally:
+        office.close()

@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.services.cases import Actor
-from app.services.portal import PortalService
+from app.features.cases.service import Actor
 from app.store.models import Rating
 from tests.conftest import freeze
 from tests.helpers import case_row, complete, events, scenario, tasks
@@ -72,7 +71,7 @@ def test_rating_only_after_conclusion_and_only_once(database_url: str, make_app:
     audited = events(api.backoffice, number, "rating_submitted")
     assert [(e.data["level"], e.actor) for e in audited] == [(4, "applicant")]
     region = case_row(api.backoffice, number).transfer_in_region
-    assert PortalService(api.backoffice).ratings(region)[0]["level"] == 4
+    assert api.backoffice.portal.ratings(region)[0]["level"] == 4
 
 
 def test_rating_needs_the_case_looked_up_first(database_url: str, make_app: Any) -> None:

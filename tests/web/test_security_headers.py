@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.config import ROOT
+from app.kernel.config import ROOT
 from tests.web.api_support import ApiApp
 from tests.web.clerk_support import Staff, staff_app
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.clock import clock
-from app.demo import load_users
-from app.services.cases import Actor
-from app.services.portal import PortalService
-from tests.conftest import freeze, settings_for
+from app.entrypoints.demo import load_users
+from app.features.cases.service import Actor
+from tests.conftest import current_clock, freeze, settings_for
 from tests.processes.driver import MEDICAL_SUCCESS, CaseDriver, application
 
 
@@ -26,8 +24,8 @@ def test_supervisor_sees_ratings_and_a_clerk_is_refused(database_url: str, make_
     d = CaseDriver(office).submit(application(insurances=["medical"]))
     d.run(MEDICAL_SUCCESS)
     d.conclude()
-    PortalService(office).rate(d.number, 4, "办事很快<b>好</b>", Actor("applicant", "applicant"))
-    clock.unfreeze()
+    office.portal.rate(d.number, 4, "办事很快<b>好</b>", Actor("applicant", "applicant"))
+    current_clock().unfreeze()
 
     supervisor = app.test_client()
     _sign_in(supervisor, "supervisor_330602")

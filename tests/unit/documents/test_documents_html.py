@@ -21,7 +21,7 @@ from app.documents import (
     certificate_number,
     render_html,
 )
-from app.errors import AppError
+from app.kernel.errors import AppError
 from app.rules.acceptance import REASON_TEXT_ZH, REMEDIES_ZH
 from app.rules.id_number import mask_id_number
 

@@ -1,0 +1,1 @@
+"""Accounts: staff users, sign-in and integration tokens."""

@@ -1,0 +1,171 @@
+"""Staff accounts and server-side sessions: sign in, check a session, sign out."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.features.accounts.login_throttle import LoginThrottle, SignInThrottled
+from app.kernel.clock import Clock
+from app.store.audit_log import AuditBuffer
+from app.store.db import Database
+from app.store.models import User, WebSession
+
+# Checked against when the username is unknown, so both paths take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The user behind a request: what authorization decisions need."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region: str
+    agency: str
+
+
+def user_named(session: Any, username: str) -> User | None:
+    """The user with that username, or None; a name with a NUL byte names nobody (usernames
+    never hold one, and PostgreSQL text cannot: asking would be a driver error, not an answer)."""
+    if "\x00" in username:
+        return None
+    found: User | None = session.execute(
+        select(User).where(User.username == username)
+    ).scalar_one_or_none()
+    return found
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        idle_timeout: timedelta = timedelta(minutes=30),
+        throttle: LoginThrottle | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.idle_timeout = idle_timeout
+        self.throttle = throttle
+
+    def sign_in(
+        self, username: str, password: str, remote: str = ""
+    ) -> tuple[str, SignedIn] | None:
+        """A new session token for valid credentials; None (and an audit event) otherwise.
+        Raises SignInThrottled (audited) while the account or the address is locked."""
+        now = self.clock.now()
+        audit = AuditBuffer()
+        if self.throttle is not None:
+            try:
+                self.throttle.check(username, remote)
+            except SignInThrottled as exc:
+                self._audit_throttled(username, remote, exc.scope)
+                raise
+        with self.db.transaction() as session:
+            user = user_named(session, username)
+            valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+            if user is None or not valid or not user.active:
+                # Only a known username is logged: people type ID numbers or passwords there.
+                actor = user.username if user is not None else "-"
+                audit.add(
+                    "sign_in_failed", actor, now, None, remote=remote, known_user=user is not None
+                )
+                audit.flush(session)
+                if self.throttle is not None:
+                    self.throttle.record_failure(session, username, remote)
+                return None
+            if self.throttle is not None:
+                self.throttle.clear_account(session, username)
+            token = secrets.token_urlsafe(32)
+            session.add(
+                WebSession(id=_digest(token), user_id=user.id, created_at=now, last_seen_at=now)
+            )
+            audit.add("user_signed_in", user.username, now, None, remote=remote)
+            audit.flush(session)
+            return token, _signed_in(user)
+
+    def _audit_throttled(self, username: str, remote: str, scope: str) -> None:
+        now = self.clock.now()
+        audit = AuditBuffer()
+        with self.db.transaction() as session:
+            user = user_named(session, username)
+            actor = user.username if user is not None else "-"
+            audit.add("sign_in_throttled", actor, now, None, remote=remote, scope=scope)
+            audit.flush(session)
+
+    def current(self, token: str | None) -> SignedIn | None:
+        """The user of a live session; sessions idle longer than the timeout are ended."""
+        if not token:
+            return None
+        now = self.clock.now()
+        with self.db.sessions() as session:
+            row = session.execute(
+                select(WebSession, User)
+                .join(User, User.id == WebSession.user_id)
+                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
+            ).first()
+        if row is None:
+            return None
+        web_session, user = row
+        if now - web_session.last_seen_at > self.idle_timeout or not user.active:
+            self.sign_out(token, reason="idle")
+            return None
+        if now - web_session.last_seen_at > timedelta(minutes=1):
+            # Touch at most once a minute: a write per request would serialise every page view.
+            with self.db.transaction() as session:
+                session.execute(
+                    update(WebSession)
+                    .where(WebSession.id == web_session.id)
+                    .values(last_seen_at=now)
+                )
+        return _signed_in(user)
+
+    def sign_out(self, token: str | None, reason: str = "sign_out") -> None:
+        if not token:
+            return
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            row = session.execute(
+                select(WebSession, User)
+                .join(User, User.id == WebSession.user_id)
+                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
+            ).first()
+            if row is None:
+                return
+            web_session, user = row
+            web_session.ended_at = now
+            audit = AuditBuffer()
+            audit.add("user_signed_out", user.username, now, None, reason=reason)
+            audit.flush(session)
+
+    def record_denied(self, user: SignedIn | None, path: str, reason: str) -> None:
+        """Failed access is an audit event (who tried what), not only a 403."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            audit = AuditBuffer()
+            audit.add(
+                "access_denied",
+                user.username if user else "-",
+                now,
+                None,
+                path=path[:300],
+                reason=reason,
+            )
+            audit.flush(session)
+
+
+def _signed_in(user: User) -> SignedIn:
+    return SignedIn(user.id, user.username, user.display_name, user.role, user.region, user.agency)

@@ -1,0 +1,1 @@
+"""Audit: the hash chain, case histories and replay."""

@@ -1,0 +1,1 @@
+"""Cases: the case service and repository, views, documents, task hooks and notifications."""

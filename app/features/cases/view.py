@@ -1,0 +1,373 @@
+"""What a clerk sees of one case: summary, materials, previous steps, current position, documents.
+
+Unlike the worklist this may restore the case's workflow (one case, one page), read-only and
+outside the hot cache, so that viewing never competes with a use case for a cached entry."""
+
+from __future__ import annotations
+
+import contextlib
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from sqlalchemy import select
+
+from app import documents
+from app.engine import scripting
+from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
+from app.features.cases.read_models import (
+    CaseDetail,
+    CaseSummary,
+    Diagram,
+    DocumentLink,
+    IntakeResult,
+    Step,
+    TaskInfo,
+    TaskPage,
+    _summary,
+    _task_info,
+)
+from app.features.cases.repository import read_case
+from app.features.cases.service import CaseService
+from app.kernel import workdays
+from app.kernel.errors import NotFound
+from app.store.db import Database
+from app.store.models import AuditEvent, Case, CaseInput, HumanTask, ProcessVersion, Timer, User
+
+BUNDLE = "one_thing_bundle"
+STEP_EVENTS = (
+    "case_created",
+    "task_completed",
+    "task_claimed",
+    "task_released",
+    "task_reassigned",
+    "timer_fired",
+    "case_completed",
+    "certificate_reissued",
+)
+# Documents a step produces or works from, (process id, task id) -> [(kind, insurance)].
+STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
+    (BUNDLE, "acceptance_review"): [("correction_notice", ""), ("refusal_decision", "")],
+    (BUNDLE, "review"): [("completion_notice", ""), ("refusal_decision", "")],
+    (BUNDLE, "deliver_on_site"): [("completion_notice", ""), ("refusal_decision", "")],
+    (BUNDLE, "deliver_express"): [("completion_notice", ""), ("refusal_decision", "")],
+    ("medical_transfer", "suspend_and_certify"): [("insurance_certificate", "")],
+    ("medical_transfer", "contact_letter"): [
+        ("insurance_certificate", ""),
+        ("contact_letter", "medical"),
+    ],
+    ("medical_transfer", "correct_letter"): [("contact_letter", "medical")],
+    ("medical_transfer", "transfer_out"): [
+        ("contact_letter", "medical"),
+        ("info_table", "medical"),
+    ],
+    ("medical_transfer", "correct_info"): [("info_table", "medical")],
+    ("medical_transfer", "transfer_in"): [("info_table", "medical")],
+    ("pension_transfer", "contact_letter"): [("contact_letter", "pension")],
+    ("pension_transfer", "transfer_out"): [
+        ("contact_letter", "pension"),
+        ("info_table", "pension"),
+    ],
+    ("pension_transfer", "transfer_in"): [("info_table", "pension")],
+    ("unemployment_transfer", "out_review"): [("contact_letter", "unemployment")],
+    ("unemployment_transfer", "in_decision"): [
+        ("contact_letter", "unemployment"),
+        ("reply_letter", "unemployment"),
+    ],
+    ("unemployment_transfer", "out_conclude"): [("reply_letter", "unemployment")],
+}
+# A document exists once the step that issues it has recorded this value (or status).
+_ISSUED_BY = {(kind, insurance or ""): key for (kind, insurance), key in PRODUCED_BY.items()}
+_STATUS_DOCUMENT = {
+    "correction_required": "correction_notice",
+    "refused": "refusal_decision",
+    "concluded": "completion_notice",
+}
+
+
+class CaseViews:
+    def __init__(self, db: Database, cases: CaseService) -> None:
+        self.db = db
+        self.cases = cases
+        self.clock = cases.clock
+
+    # -- rows only -------------------------------------------------------------------------
+    def task(self, task_id: int) -> TaskInfo | None:
+        with self.db.sessions() as session:
+            row = session.get(HumanTask, task_id)
+            return _task_info(row) if row is not None else None
+
+    def summary(self, number: str) -> CaseSummary | None:
+        with self.db.sessions() as session:
+            row = session.execute(select(Case).where(Case.number == number)).scalar_one_or_none()
+            return _summary(row) if row is not None else None
+
+    def summary_by_id(self, case_id: int) -> CaseSummary:
+        with self.db.sessions() as session:
+            row = session.get(Case, case_id)
+            if row is None:
+                raise NotFound("办件不存在")
+            return _summary(row)
+
+    def intake_result(self, number: str) -> IntakeResult | None:
+        """The acceptance decision a case was started with, and its 受理审查 task if open."""
+        with self.db.sessions() as session:
+            case = session.execute(select(Case).where(Case.number == number)).scalar_one_or_none()
+            if case is None:
+                return None
+            start = (
+                session.execute(
+                    select(CaseInput.data)
+                    .where(CaseInput.case_id == case.id, CaseInput.kind == "start")
+                    .order_by(CaseInput.id)
+                    .limit(1)
+                ).scalar_one_or_none()
+                or {}
+            )
+            review = session.execute(
+                select(HumanTask).where(
+                    HumanTask.case_id == case.id,
+                    HumanTask.task_spec == "acceptance_review",
+                    HumanTask.state.in_(("open", "claimed")),
+                )
+            ).scalar_one_or_none()
+            return IntakeResult(
+                number=case.number,
+                decision=str(start.get("decision", case.decision)),
+                reasons=list(start.get("reasons", [])),
+                missing_materials=list(start.get("missing_materials", [])),
+                transfer_in_region=case.transfer_in_region,
+                acceptance_task=_task_info(review) if review is not None else None,
+            )
+
+    # -- with the workflow -----------------------------------------------------------------
+    def detail(self, case_id: int) -> CaseDetail:
+        return self._detail(case_id, None)[0]
+
+    def task_page(self, task_id: int) -> TaskPage:
+        task = self.task(task_id)
+        if task is None:
+            raise NotFound("任务不存在")
+        detail, prefill = self._detail(task.case_id, task.task_uuid if task.is_open else None)
+        wanted = STEP_DOCUMENTS.get((task.process_id, task.task_spec), [])
+        return TaskPage(task, detail, prefill, self.documents(detail, wanted))
+
+    def _detail(self, case_id: int, task_uuid: str | None) -> tuple[CaseDetail, dict[str, Any]]:
+        """The case with its merged data, and the data of one of its open tasks (the form's
+        starting values); the workflow is restored once for both."""
+        with self.db.sessions() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound("办件不存在")
+            summary = _summary(case)
+            tasks = list(
+                session.execute(
+                    select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
+                ).scalars()
+            )
+            people = {t.assignee for t in tasks} | {t.completed_by for t in tasks}
+            names = self._names(session, people)
+            steps = self._steps(session, case_id, tasks, names)
+            # Read through the hot cache, as a use case does (taken, so no writer shares it
+            # meanwhile; put back after reading): the page before a completion warms the
+            # entry the completion and the page after it reuse, instead of three restores.
+            entry = self.cases.store.load(
+                session, self._case(session, case_id), self.cases.workflows.take(case_id)
+            )
+            personal = personal_inputs(session, case_id)
+        engine = self.cases.engine
+        try:
+            # Running subprocesses hold what their steps recorded so far (e.g. a letter number).
+            data = {**engine.case_data(entry.workflow), **personal}
+            task_data = engine.task_data(entry.workflow, task_uuid) if task_uuid else {}
+        finally:
+            self.cases.workflows.put(case_id, entry)  # reading did not change it
+        application = data.get("application") or {}
+        detail = CaseDetail(
+            summary=summary,
+            steps=steps,
+            open_tasks=[_task_info(t) for t in tasks if t.state in ("open", "claimed")],
+            delivery=str(application.get("delivery", data.get("delivery", ""))),
+            materials=list(application.get("materials", [])),
+            missing_materials=list(data.get("missing_materials") or []),
+            reasons=list(data.get("reasons") or []),
+            agent=application.get("agent"),
+            names=names,
+            data=data,
+        )
+        return detail, task_data
+
+    def documents(
+        self, detail: CaseDetail, wanted: list[tuple[str, str]] | None = None
+    ) -> list[DocumentLink]:
+        """Documents of the case (or of one step): which can be printed now, and why not."""
+        candidates = wanted if wanted is not None else self._issued(detail)
+        links = []
+        for kind, insurance in candidates:
+            title = _document_title(kind, insurance)
+            if not self._is_issued(detail, kind, insurance):
+                links.append(DocumentLink(kind, insurance, title, False, "本环节办理后可打印"))
+                continue
+            try:
+                documents.build(kind, self.document_context(detail, insurance))
+            except documents.DocumentDataError as exc:
+                links.append(DocumentLink(kind, insurance, title, False, exc.message_zh))
+                continue
+            links.append(DocumentLink(kind, insurance, title, True))
+        return links
+
+    def _issued(self, detail: CaseDetail) -> list[tuple[str, str]]:
+        found = [
+            (kind, ins)
+            for (kind, ins) in _ISSUED_BY
+            if (ins or DOCUMENT_INSURANCE.get(kind)) in detail.summary.insurances
+        ]
+        status_kind = _STATUS_DOCUMENT.get(detail.summary.status)
+        if status_kind:
+            found.insert(0, (status_kind, ""))
+        return [k for k in found if self._is_issued(detail, *k)]
+
+    def _is_issued(self, detail: CaseDetail, kind: str, insurance: str) -> bool:
+        key = _ISSUED_BY.get((kind, insurance))
+        if key is not None:
+            return detail.data.get(key) not in (None, "")
+        return _STATUS_DOCUMENT.get(detail.summary.status) == kind
+
+    def document_context(self, detail: CaseDetail, insurance: str = "") -> dict[str, Any]:
+        """The plain data a document builder reads (see app.documents.builders)."""
+        summary = detail.summary
+        context = dict(detail.data)
+        context["case_number"] = summary.number
+        context["issued_on"] = workdays.local_date(self.clock.now()).isoformat()
+        if insurance:
+            context["insurance"] = insurance
+        submitted = context.get("submitted_at")
+        if isinstance(submitted, str):
+            with contextlib.suppress(ValueError):  # a malformed stamp: the date is optional
+                context["submitted_on"] = workdays.local_date(
+                    scripting.parse_instant(submitted)
+                ).isoformat()
+        region = summary.transfer_in_region
+        try:
+            context.setdefault(
+                "committed_days", self.cases.engine.functions.limit("bundle.committed", region)
+            )
+            context.setdefault(
+                "legal_days", self.cases.engine.functions.limit("bundle.legal", region)
+            )
+        except (RuntimeError, KeyError):
+            pass  # the builders' defaults (seed 000) apply
+        return context
+
+    def diagram(self, summary: CaseSummary, process_id: str) -> Diagram:
+        """The BPMN of the case's pinned version of a process and the elements it stands at."""
+        version_id = (
+            summary.process_version_id
+            if process_id == BUNDLE
+            else summary.pinned.get(process_id, 0)
+        )
+        with self.db.sessions() as session:
+            xml = session.execute(
+                select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == version_id)
+            ).scalar_one_or_none()
+            open_rows = session.execute(
+                select(HumanTask.process_id, HumanTask.task_spec).where(
+                    HumanTask.case_id == summary.id, HumanTask.state.in_(("open", "claimed"))
+                )
+            ).all()
+        if xml is None:
+            raise NotFound("该流程版本不存在")
+        current = sorted({spec for proc, spec in open_rows if proc == process_id})
+        if process_id == BUNDLE:
+            current += _call_activities(xml, {proc for proc, _ in open_rows if proc != BUNDLE})
+        return Diagram(process_id, xml, current)
+
+    # -- internals -------------------------------------------------------------------------
+    def _case(self, session: Any, case_id: int) -> Any:
+        record = read_case(session, case_id)
+        if record is None:
+            raise NotFound("办件不存在")
+        return record
+
+    def _names(self, session: Any, usernames: set[str | None]) -> dict[str, str]:
+        wanted = {u for u in usernames if u}
+        if not wanted:
+            return {}
+        rows = session.execute(
+            select(User.username, User.display_name).where(User.username.in_(wanted))
+        )
+        return {username: name for username, name in rows}
+
+    def _steps(
+        self, session: Any, case_id: int, tasks: list[HumanTask], names: dict[str, str]
+    ) -> list[Step]:
+        events = session.execute(
+            select(AuditEvent.at, AuditEvent.actor, AuditEvent.kind, AuditEvent.data)
+            .where(AuditEvent.case_id == case_id, AuditEvent.kind.in_(STEP_EVENTS))
+            .order_by(AuditEvent.seq)
+        ).all()
+        titles = {t.task_uuid: t.title for t in tasks}
+        timers = dict(
+            session.execute(select(Timer.task_uuid, Timer.label).where(Timer.case_id == case_id))
+            .tuples()
+            .all()
+        )
+        names.update(self._names(session, {e.actor for e in events} - set(names)))
+        steps = []
+        for event in events:
+            data = event.data or {}
+            uuid = data.get("task", "")
+            title = titles.get(uuid) or timers.get(uuid) or ""
+            note = ""
+            if event.kind == "task_reassigned":
+                to = data.get("to_assignee", "")
+                note = f"改派给 {names.get(to, to)}；理由：{data.get('reason', '')}"
+            elif event.kind == "case_created":
+                title = ""  # the event's own label says it
+            elif event.kind == "certificate_reissued":
+                title = str(data.get("certificate_number", ""))
+                note = f"第 {data.get('count', '')} 次补办；原因：{data.get('reason', '')}"
+            steps.append(
+                Step(
+                    at=event.at,
+                    actor=event.actor,
+                    actor_name=names.get(event.actor, _system_name(event.actor)),
+                    kind=event.kind,
+                    title=title,
+                    note=note,
+                )
+            )
+        return steps
+
+
+def _system_name(actor: str) -> str:
+    return {"system": "系统", "applicant": "申请人"}.get(actor, actor)
+
+
+def _document_title(kind: str, insurance: str) -> str:
+    prefix = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险"}
+    base = documents.DOCUMENT_KINDS.get(kind, kind)
+    if insurance and kind in ("contact_letter", "info_table"):
+        return f"{prefix[insurance]}{base}"
+    return base
+
+
+def _call_activities(xml: str, called: set[str]) -> list[str]:
+    """Ids of the call activities (and the subprocesses around them) that call these processes."""
+    if not called:
+        return []
+    ns = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    root = ET.fromstring(xml)
+    found: list[str] = []
+    for sub in root.iter(f"{ns}subProcess"):
+        inner = [
+            c.get("id", "")
+            for c in sub.iter(f"{ns}callActivity")
+            if c.get("calledElement") in called
+        ]
+        if inner:
+            found.append(sub.get("id", ""))
+            found.extend(inner)
+    for call in root.iter(f"{ns}callActivity"):
+        if call.get("calledElement") in called and call.get("id", "") not in found:
+            found.append(call.get("id", ""))
+    return found

@@ -1,0 +1,1 @@
+"""Intake and portal: applications from the window, the API and the online portal."""

@@ -1,0 +1,1 @@
+"""Modeling: drafts, validation, sandbox, deployment, diff, migration and the calendar overrides."""

@@ -1,0 +1,1 @@
+"""Operations: readiness checks and Prometheus metrics, computed from the database at scrape time."""

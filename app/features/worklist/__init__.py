@@ -1,0 +1,1 @@
+"""Worklist and supervision: what clerks and supervisors see and reassign."""

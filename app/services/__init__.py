@@ -1,1 +1,0 @@
-"""Use cases: each public method is one transaction over store, engine and rules."""

@@ -1,0 +1,49 @@
+"""gunicorn settings for the back office (`gunicorn --config deploy/gunicorn.conf.py`).
+
+Every value comes from the environment (deploy/sitransfer.env.example lists them):
+WEB_CONCURRENCY workers, BIND address, GUNICORN_* tuning. The web workers never run the
+timer scheduler; run `flask --app app scheduler` processes beside them."""
+
+from __future__ import annotations
+
+import os
+
+wsgi_app = "app.entrypoints.wsgi:application"
+bind = os.environ.get("BIND", "127.0.0.1:8000").split(",")
+# Sync workers: a request is a short database transaction; 2-4 per CPU core is the usual rule.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # PDF rendering is the slowest page
+graceful_timeout = 30
+# A safety net against slow leaks only (issue 14 §4: memory must stay flat by itself); the
+# jitter keeps the workers from recycling all at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+# Access log to stdout (journald under systemd): client, request line, status, size, time.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Each worker builds its own app (no preload): database pools are never shared across fork.
+preload_app = False
+# X-Forwarded-Proto from the proxy in front (TRUSTED_PROXIES) decides https; gunicorn itself
+# trusts only local proxies for it.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn >= 25 opens a control socket at one fixed path per user ($HOME/.gunicorn): two
+# servers of one user would fight over it, and systemd already manages the process.
+control_socket_disable = True
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """In the master, before any worker: settle the settings once (a generated SECRET_KEY file
+    written by one process, not raced by every worker) and say how to create the first
+    administrator if there is none. Demo users are never created here."""
+    from app.entrypoints.cli_users import hint_first_admin
+    from app.kernel.config import Settings
+    from app.store.db import Database
+
+    settings = Settings.from_env()
+    db = Database(settings.database_url)
+    try:
+        hint_first_admin(db)
+    finally:
+        db.dispose()

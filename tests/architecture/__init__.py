@@ -1,0 +1,1 @@
+"""Architecture tests: the layer contracts of docs/architecture.md."""
