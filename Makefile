@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench chaos chaos-ci clean
+.PHONY: help install system-deps run simulate serve serve-scheduler test test-postgres lint format bench chaos chaos-ci mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -85,6 +85,15 @@ chaos: $(STAMP) ## chaos suite: PostgreSQL, 3 gunicorn workers, 2 schedulers, ki
 
 chaos-ci: $(STAMP) ## the bounded chaos run CI does (under 3 min)
 	$(BIN)/python -m bench.chaos --bundles 60 --max-seconds 75 --kill-every 3 --min-bundles 10 --min-kills 10 --out chaos-ci $(CHAOS_ARGS)
+
+# The lock and chain functions by name; the rest of those two files is reads and row writes.
+MUTANTS ?= 'app.store.case_rows.x_update_case*' 'app.store.case_rows.x__case_update*' \
+	'app.store.audit_log.*' 'app.features.audit.chain.x_walk*' 'app.features.audit.chain.x_check_anchor*' \
+	'app.features.audit.chain.xǁAuditChainǁverify*' 'app.kernel.workdays.*' 'app.rules.*'
+mutation: $(STAMP) ## mutation testing of the rules, working days, audit chain and case lock (slow; not in CI)
+	$(BIN)/pip install --quiet -e '.[mutation]'
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS) || true
+	$(BIN)/mutmut results
 
 clean: ## remove the venv and the local database
 	rm -rf $(VENV) instance

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.engine import scripting
 from app.engine.host import Engine
+from app.features.accounts.account_admin import AccountAdmin
 from app.features.accounts.accounts import AccountService
 from app.features.accounts.api_tokens import ApiTokenService
 from app.features.accounts.login_throttle import login_throttle
@@ -16,6 +17,7 @@ from app.features.cases.caches import DatabaseOverrides, SpecCache, WorkflowCach
 from app.features.cases.certificates import CertificateService
 from app.features.cases.documents import CaseDocuments
 from app.features.cases.forms import FormCatalog
+from app.features.cases.notifier import Notifier
 from app.features.cases.progress_text import insurance_progress
 from app.features.cases.service import CaseService
 from app.features.cases.snapshot import snapshot
@@ -33,9 +35,12 @@ from app.store.db import Database
 from app.store.simulation_time import StoredTime
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Backoffice:
-    """The runtime for one database; `clock` defaults to the deployment's (see Backoffice)."""
-    return Backoffice(settings, clock=clock)
+def build(
+    settings: Settings, *, clock: Clock | None = None, messages: Notifier | None = None
+) -> Backoffice:
+    """The runtime for one database: `clock` defaults to the deployment's (see Backoffice),
+    `messages` (how applicants are told of status changes) to the outbox table."""
+    return Backoffice(settings, clock=clock, messages=messages)
 
 
 def deployment_clock(settings: Settings, db: Database) -> Clock:
@@ -53,7 +58,13 @@ class Backoffice:
     test's second office) live side by side in one process, each with its own clock,
     calendar, limits and caches."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        messages: Notifier | None = None,
+    ) -> None:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.clock = clock if clock is not None else deployment_clock(settings, self.db)
@@ -69,7 +80,7 @@ class Backoffice:
         )
         self.forms = FormCatalog(settings.forms_dir)
         self.specs = SpecCache()
-        self.workflows = WorkflowCache()
+        self.workflows = WorkflowCache(settings.workflow_cache_size)
         self.overrides.overrides()  # load before any write transaction needs a deadline
         self.cases = CaseService(self.db, self.engine, self.forms, self.specs, self.workflows)
         self.cases.timer_leases.lease = timedelta(seconds=settings.timer_lease_seconds)
@@ -81,6 +92,7 @@ class Backoffice:
         self.accounts = AccountService(
             self.db, self.clock, throttle=login_throttle(settings, self.db)
         )
+        self.account_admin = AccountAdmin(self.db, self.clock.now, self.accounts.throttle)
         self.api_tokens = ApiTokenService(self.db, self.clock)
         self.audit_chain = AuditChain(self.db, self.clock)
         self.task_actions = TaskActions(self.db, self.clock)
@@ -92,9 +104,8 @@ class Backoffice:
         self.scenarios = ScenarioRunner(
             self.applications, self.cases, self.documents, self._insurance_results
         )
-        notifier.install(
-            self.cases
-        )  # status changes -> messages to the applicant (outbox by default)
+        # Status changes -> messages to the applicant (the outbox table unless given an adapter).
+        notifier.install(self.cases, messages)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:
         """Called after a use case that may have armed timers commits (the scheduler re-arms)."""

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from app.entrypoints.tuning import tune_collector
-from bench import engine_bench, worklist_bench
+from bench import engine_bench, http_bench, memory_bench, worklist_bench
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -15,7 +15,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main() -> int:
     tune_collector()
     RESULTS.mkdir(exist_ok=True)
-    for bench in (engine_bench.run, worklist_bench.run):
+    for bench in (engine_bench.run, worklist_bench.run, memory_bench.run, http_bench.run):
         result = bench()
         line = json.dumps(result, ensure_ascii=False)
         print(line, flush=True)

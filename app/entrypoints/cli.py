@@ -72,6 +72,7 @@ COMMAND_MODULES = [
     "app.entrypoints.cli_processes",
     "app.entrypoints.cli_scenarios",
     "app.entrypoints.cli_users",
+    "app.entrypoints.cli_backup",
 ]
 
 

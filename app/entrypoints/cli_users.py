@@ -31,7 +31,7 @@ def register(app: Flask) -> None:
 
 def _admin() -> AccountAdmin:
     office = current_app.extensions["backoffice"]
-    return AccountAdmin(office.db, office.clock.now, office.accounts.throttle)
+    return office.account_admin
 
 
 def _or_exit(action: Callable[[], T]) -> T:

@@ -32,6 +32,7 @@ def create_app(
         WORKLIST_WARN_DAYS_LEFT=settings.worklist_warn_days_left,
         PORTAL_APPLICATIONS_PER_HOUR=settings.portal_applications_per_hour,
         WORKLIST_WARN_USED_RATIO=settings.worklist_warn_used_ratio,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
     )
     app.config.update(overrides)
     settings.simulation = bool(app.config["SIMULATION"])

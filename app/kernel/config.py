@@ -71,6 +71,8 @@ class Settings:
     login_max_failures_per_address: int = 20
     login_lock_minutes: int = 15
     trusted_proxies: int = 0
+    workflow_cache_size: int = 1000
+    max_content_length: int = 1024 * 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -125,4 +127,10 @@ class Settings:
             # TRUSTED_PROXIES: reverse proxies in front of the app whose X-Forwarded-For and
             # X-Forwarded-Proto are believed (0: none; the client address is the peer's)
             trusted_proxies=int(os.environ.get("TRUSTED_PROXIES", "0")),
+            # WORKFLOW_CACHE_SIZE: running cases' workflows kept in memory per process (default
+            # 1000; 0 = none): a hit saves restoring the task tree, each entry costs ~50-100 KiB
+            workflow_cache_size=int(os.environ.get("WORKFLOW_CACHE_SIZE", "1000")),
+            # MAX_CONTENT_LENGTH: largest request body in bytes (default 1 MiB, 20× the largest
+            # diagram); a larger one is answered 413 before anything reads it
+            max_content_length=int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         )

@@ -27,14 +27,12 @@ __all__ = [
     "deadline_for",
     "default_calendar",
     "end_of_day_utc",
-    "invalidate_cache",
     "is_working_day",
     "is_year_loaded",
     "loaded_years",
     "local_date",
     "month_deadline_for",
     "package_years",
-    "set_override_source",
     "working_days_between",
 ]
 
@@ -315,20 +313,10 @@ class WorkingCalendar:
         return Deadline(date=last, due_at=end_of_day_utc(last), provisional=provisional)
 
 
-# The default calendar: what the module-level functions answer with (contracts §1). The
-# composition root points it at the live override table once, at start-up; a runtime or a
-# replay that needs its own overrides builds its own WorkingCalendar instead.
+# The default calendar: what the module-level functions answer with (contracts §1): the bundled
+# State Council schedule, no overrides, never changed after import. A runtime or a replay that
+# needs a database's overrides builds its own WorkingCalendar over them.
 default_calendar = WorkingCalendar()
-
-
-def set_override_source(source: OverrideSource | None) -> None:
-    """Point the default calendar at the store of overrides (start-up only); None removes it."""
-    default_calendar.use_source(source)
-
-
-def invalidate_cache() -> None:
-    """Forget every cached year of the default calendar; call after the overrides changed."""
-    default_calendar.invalidate_cache()
 
 
 def loaded_years() -> tuple[int, ...]:

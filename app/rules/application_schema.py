@@ -26,7 +26,10 @@ MATERIALS = ("id_card", "application_form", "stamped_id_copy", "hukou_certificat
 
 _REGION = {"type": "string", "pattern": REGION_PATTERN}
 _MONEY = {"type": "string", "pattern": MONEY_PATTERN}
-_MONTHS = {"type": "integer", "minimum": 0}
+# A month count beyond a century of contributions is a typing error, not a person; the bound
+# also keeps every count inside the 64-bit integers storage and serializers can hold.
+MAX_MONTHS = 1200
+_MONTHS = {"type": "integer", "minimum": 0, "maximum": MAX_MONTHS}
 _FLAG = {"type": "boolean"}
 
 
@@ -212,6 +215,8 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         return [FieldError(where, "日期无效，应为 YYYY-MM-DD 格式的真实日期")]
     if keyword == "minimum":
         return [FieldError(where, f"不得小于 {value}")]
+    if keyword == "maximum":
+        return [FieldError(where, f"不得大于 {value}")]
     if keyword == "maxLength":
         return [FieldError(where, f"长度不得超过 {value} 个字符")]
     if keyword == "uniqueItems":

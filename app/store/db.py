@@ -57,7 +57,8 @@ def _tune_sqlite(engine: Engine, immediate: bool) -> None:
 class Database:
     """Owns the engines and session factories for one DATABASE_URL.
 
-    `sessions()` is for reading; `transaction()` is the unit of work of a use case.
+    `sessions()` is for reading; `transaction()` is the one unit of work of a use case (ORM
+    or, through `session.connection()`, prebuilt Core statements on the same transaction).
     On SQLite they use separate engines so that reads never take the write lock."""
 
     def __init__(self, url: str) -> None:
@@ -82,13 +83,6 @@ class Database:
                 yield session
         finally:
             session.close()
-
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """The same unit of work on a bare connection: for the case use cases, which run
-        prebuilt Core statements only and need no ORM session."""
-        with self.write_engine.begin() as conn:
-            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from app.kernel.errors import AppError
 
-from . import auth
+from . import auth, http_errors, request_hygiene, security_headers
 
 # Blueprint modules of app.web, each exposing `bp`; one line per module.
 BLUEPRINTS = [
@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "audit",
     "modeler",
     "ops",
+    "admin",
 ]
 
 
@@ -38,6 +39,9 @@ class RowIdConverter(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["id"] = RowIdConverter  # before any blueprint's rules are bound
+    http_errors.register(app)  # first: an oversized body is refused before anything reads it
+    request_hygiene.register(app)  # before the session lookup and every view
+    security_headers.register(app)
     auth.init_app(app)
     # A deadline is provisional when its year's official schedule is not loaded yet.
     calendar = app.extensions["backoffice"].working_calendar

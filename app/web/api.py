@@ -214,7 +214,7 @@ def _clock_target(body: Any) -> tuple[datetime | None, list[FieldError]]:
         return target, []
     try:
         delta = parse_duration(body["advance"]) if isinstance(body["advance"], str) else None
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: more days than a timedelta holds
         delta = None
     if delta is None:
         return None, [FieldError("/advance", "应为 ISO-8601 时长，如 P3D、PT2H、P1DT30M")]

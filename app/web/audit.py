@@ -14,6 +14,7 @@ from app.kernel.errors import ValidationFailed
 
 from . import labels
 from .auth import backoffice, current_user, require_roles
+from .input_hygiene import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -44,7 +45,7 @@ def index():
     if status not in labels.CASE_STATUS:
         status = ""
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() else 1
+    number = page_number(page)
     result = _cases().search(_region(), query, status, number)
     return render_template("audit/index.html", result=result, q=query, status=status, labels=labels)
 

@@ -30,6 +30,7 @@ from app.kernel.roles import ROLES
 from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user, require_roles
+from .input_hygiene import page_number
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 EDIT = ("policy_staff",)
@@ -59,10 +60,7 @@ def _me() -> str:
 
 
 def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return max(1, int(request.args.get(name, default)))
-    except ValueError:
-        return default
+    return page_number(request.args.get(name), default)
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
@@ -370,6 +368,8 @@ def migrate(process_id: str):
     if source:
         try:
             old, new = int(source), int(target)
+            if not (1 <= old < 2**31 and 1 <= new < 2**31):  # versions the database can hold
+                raise ValueError(source, target)
         except ValueError:
             raise ValidationFailed("版本号须为整数", []) from None
         migrations = MigrationService(backoffice())

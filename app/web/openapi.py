@@ -60,6 +60,8 @@ ERROR_RESPONSES = {
     "401": _json(_ref("Error"), "缺少或无效的接口令牌"),
 }
 NOT_FOUND = {"404": _json(_ref("Error"), "办件不存在")}
+# Bodies above MAX_CONTENT_LENGTH (default 1 MiB) are refused before anything reads them.
+TOO_LARGE = {"413": _json(_ref("Error"), "请求体超过服务器上限（MAX_CONTENT_LENGTH）")}
 CASE_NUMBER_PARAM = {
     "name": "case_number",
     "in": "path",
@@ -67,6 +69,28 @@ CASE_NUMBER_PARAM = {
     "description": "办件编号：转入地区划代码-年份-序号",
     "schema": {"type": "string", "pattern": "^[0-9]{6}-[0-9]{4}-[0-9]{6}$"},
     "example": "330602-2026-000001",
+}
+
+# Rules across fields the schema cannot say; app.rules.application_schema checks them.
+CROSS_FIELD_RULES = [
+    "unemployment.benefit_months_paid（已领取月数）不得大于 benefit_months_approved（核定领取月数）",
+    "status.first_insured_in_zhejiang（首次参保日期）不得晚于当前日期",
+]
+# app.features.modeling.scenarios.parse_duration's syntax.
+DURATION_PATTERN = r"^P(?:[0-9]+D)?(?:T(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+S)?)?$"
+
+# Where a created case leads (OpenAPI links; schemathesis' stateful phase follows them).
+CASE_LINKS = {
+    name: {
+        "operationId": operation,
+        "parameters": {"case_number": "$response.body#/case_number"},
+        "description": description,
+    }
+    for name, operation, description in [
+        ("GetCase", "getCase", "新建办件的状态"),
+        ("GetCaseHistory", "getCaseHistory", "新建办件的审计事件"),
+        ("GetCaseDocument", "getCaseDocument", "新建办件的文书"),
+    ]
 }
 
 COMPONENTS: dict[str, Any] = {
@@ -215,7 +239,13 @@ COMPONENTS: dict[str, Any] = {
             "oneOf": [
                 _closed({"now": {**INSTANT, "description": "带时区偏移的时刻，只能向前"}}),
                 _closed(
-                    {"advance": {"type": "string", "description": "ISO-8601 时长，如 P3D、PT2H"}}
+                    {
+                        "advance": {
+                            "type": "string",
+                            "pattern": DURATION_PATTERN,
+                            "description": "ISO-8601 时长（天、时、分、秒），如 P3D、PT2H、P1DT30M",
+                        }
+                    }
                 ),
             ]
         },
@@ -235,6 +265,9 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "submitApplication",
             "summary": "提交一件事联办申请表，立即得到受理决定",
+            "description": "请求体须符合 Application 模式，另有模式表达不了的跨字段规则："
+            + "；".join(CROSS_FIELD_RULES)
+            + "。违反任何一条都答 422（字段错误），不建办件。",
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": _ref("Application")}},
@@ -243,8 +276,13 @@ PATHS: dict[str, Any] = {
                 "201": {
                     **_json(_ref("ApplicationResult"), "已建办件：予以受理、一次性告知或不予受理"),
                     "headers": {"Location": {"schema": {"type": "string"}}},
+                    "links": CASE_LINKS,
                 },
-                "422": _json(_ref("InvalidApplication"), "请求体不是联办申请表（未建办件）"),
+                "422": _json(
+                    _ref("InvalidApplication"),
+                    "请求体不是联办申请表，或违反跨字段规则（未建办件）",
+                ),
+                **TOO_LARGE,
                 **ERROR_RESPONSES,
             },
         }
@@ -279,7 +317,13 @@ PATHS: dict[str, Any] = {
             "summary": "下载申请人文书（电子送达）",
             "parameters": [
                 CASE_NUMBER_PARAM,
-                {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "kind",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "example": "insurance_certificate",
+                },
             ],
             "responses": {
                 "200": {
@@ -308,6 +352,8 @@ PATHS: dict[str, Any] = {
         "post": {
             "operationId": "moveSimulationClock",
             "summary": "拨动模拟时钟并触发所有到期的定时器（仅模拟模式）",
+            "description": "模拟时钟只能向前拨动：now 早于当前模拟时刻、或一次拨动超过 3660 天"
+            "（now 或 advance），答 422。",
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": _ref("ClockMove")}},
@@ -315,7 +361,8 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json(_ref("ClockState"), "拨动后的时刻"),
                 "404": _json(_ref("Error"), "未以模拟模式运行"),
-                "422": _json(_ref("Error"), "参数有误"),
+                "422": _json(_ref("Error"), "参数有误，或时刻早于当前模拟时刻、超出 3660 天"),
+                **TOO_LARGE,
                 **ERROR_RESPONSES,
             },
         },

@@ -10,6 +10,7 @@ from app.kernel.errors import Conflict, FieldError, Forbidden, ValidationFailed
 
 from . import charts
 from .auth import require_roles, stashed_form
+from .input_hygiene import page_number
 from .labels import CASE_STATUS, PROCESS, label, role_label
 from .workspace import actor, deny, owner, supervision, task_actions, user, views, worklists
 
@@ -20,10 +21,7 @@ bp = Blueprint("supervisor", __name__)
 @require_roles("supervisor")
 def index():
     me = user()
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     service = supervision()
     cases, has_next = service.flagged_cases(me.region, page)
     escalations = worklists().page(owner(), WorklistQuery(view="unclaimed"))
@@ -136,10 +134,7 @@ def ratings():
     from app.features.intake.portal import RATING_LEVELS
     from app.web.auth import backoffice
 
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     rows = backoffice().portal.ratings(user().region, page=page, per_page=50)
     return render_template(
         "supervisor/ratings.html",

@@ -115,6 +115,8 @@ def workspace_url(role: str) -> str | None:
     """Where a role starts its day; None for roles whose pages live elsewhere."""
     if role == "supervisor":
         return url_for("supervisor.index")
+    if role == "admin":
+        return url_for("admin.users")
     if role in TASK_ROLES:
         return url_for("clerk.worklist")
     return None
@@ -129,6 +131,8 @@ def nav_links() -> list[tuple[str, str]]:
         links.append((url_for("clerk.worklist"), "待办"))
     if me.role == "window_clerk":
         links.append((url_for("intake.new"), "窗口受理"))
+    if me.role == "admin":
+        links.append((url_for("admin.users"), "账号管理"))
     if me.role == "supervisor":
         links.append((url_for("supervisor.index"), "督办"))
         links.append((url_for("supervisor.dashboard"), "统计"))

@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 
 from app.bootstrap import Backoffice
 from app.features.audit.case_history import CaseAudit
-from app.features.audit.replay import CaseHistory, Replayer
+from app.features.audit.replay import Replayer
+from app.features.audit.replay_records import CaseHistory
 from app.features.cases.repository import read_case
 from app.features.cases.service import Actor
 from app.features.modeling.calendar import DayEntry

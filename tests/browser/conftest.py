@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,13 @@ def shot(page: Any, name: str) -> None:
     """Save a named screenshot as a test artefact (for steps in the middle of a test)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Wait until a JavaScript expression is true. Playwright's wait_for_function evaluates
+    its predicate with eval, which the app's Content-Security-Policy (no 'unsafe-eval')
+    blocks; page.evaluate is not subject to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)

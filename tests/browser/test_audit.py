@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.audit.support import load_demo
-from tests.browser.conftest import LiveServer, shot, sign_in
+from tests.browser.conftest import LiveServer, shot, sign_in, wait_until
 from tests.helpers import events
 
 DONE = "330602-2026-000006"  # concluded and delivered electronically
@@ -50,8 +50,8 @@ def test_auditor_walks_through_a_finished_case(page: Any, live_server: LiveServe
     shot(page, "audit_case_middle_step")
 
     page.click(".diagram-tab[data-index='1']")
-    page.wait_for_function(
-        "document.querySelector('#diagram').dataset.ready.indexOf('one_thing_bundle') < 0"
+    wait_until(
+        page, "document.querySelector('#diagram').dataset.ready.indexOf('one_thing_bundle') < 0"
     )
     assert page.locator(".djs-element.audit-visited").count() > 0
     shot(page, "audit_case_transfer_diagram")

@@ -13,7 +13,7 @@ import pytest
 
 from app.entrypoints.demo import load_users
 from app.kernel.config import ROOT
-from tests.browser.conftest import LiveServer, shot, sign_in
+from tests.browser.conftest import LiveServer, shot, sign_in, wait_until
 from tests.conftest import settings_for
 from tests.helpers import case_row
 from tests.modeling.support import medical_case
@@ -73,9 +73,10 @@ def test_policy_officer_changes_a_limit_tests_deploys_and_sees_the_diff(
     page.check("#prop-timer-mode-days")
     page.fill("#prop-timer-days", "10")
     page.press("#prop-timer-days", "Tab")
-    page.wait_for_function(
+    wait_until(
+        page,
         "document.querySelector('#prop-timer-expression').value"
-        " === 'deadline(medical_accepted_at, 10)'"
+        " === 'deadline(medical_accepted_at, 10)'",
     )
     page.click("#save")
     page.wait_for_selector("#status:text-is('草稿已保存')")
@@ -168,8 +169,9 @@ def test_properties_panel_writes_lanes_forms_and_call_targets_as_standard_bpmn(
     assert "supervisor" in page.inner_text("#prop-lane option:checked")
     lane = page.locator("#prop-lane option", has_text="medical_clerk").get_attribute("value")
     page.select_option("#prop-lane", lane)
-    page.wait_for_function(
-        "document.querySelector('#prop-lane option:checked').textContent.includes('medical_clerk')"
+    wait_until(
+        page,
+        "document.querySelector('#prop-lane option:checked').textContent.includes('medical_clerk')",
     )
     _select(page, "correct_info")
     page.fill("#prop-form", "medical_transfer.correct_letter.json")

@@ -44,7 +44,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
     case_id = case_row(backoffice, number).id
     due = datetime(2026, 10, 16, 0, 0, tzinfo=SHANGHAI)  # aware, not UTC
     db = backoffice.db
-    with db.write() as conn:
+    with db.transaction() as uow:
+        conn = uow.connection()
         Prepared(insert(TIMERS)).execute(
             conn, [_timer(case_id, "p-1", due), _timer(case_id, "p-2", due)]
         )
@@ -54,7 +55,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
         .where(TIMERS.c.case_id == bindparam("c"), TIMERS.c.kind == KIND)
         .order_by(TIMERS.c.task_uuid)
     )
-    with db.write() as conn:
+    with db.transaction() as uow:
+        conn = uow.connection()
         mine = read.execute(conn, {"c": case_id})
         theirs = [tuple(row) for row in conn.execute(read.statement, {"c": case_id})]
     assert mine.rows == theirs
@@ -68,7 +70,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
         .values(fired_at=bindparam("now"))
     )
     now = datetime(2026, 10, 16, 0, 0, 5, tzinfo=UTC)
-    with db.write() as conn:
+    with db.transaction() as uow:
+        conn = uow.connection()
         both = [{"uuid": "p-1", "now": now}, {"uuid": "s-1", "now": now}]
         assert fire.execute(conn, both).rowcount == 2
         assert fire.execute(conn, {"uuid": "p-1", "now": now}).rowcount == 0  # fired already
@@ -83,7 +86,8 @@ def test_rows_written_by_prepared_and_by_sqlalchemy_read_back_the_same(
 
 def test_an_expanding_in_is_refused_rather_than_run_wrong(backoffice: Backoffice) -> None:
     statement = Prepared(select(TIMERS.c.id).where(TIMERS.c.task_uuid.in_(["a", "b"])))
-    with backoffice.db.write() as conn:
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
         if conn.dialect.name == "sqlite":
             with pytest.raises(ValueError, match="expanding"):
                 statement.execute(conn)
@@ -118,9 +122,11 @@ def test_a_constraint_violation_raises_sqlalchemys_integrity_error_on_every_data
     from app.store.models import CaseCounter
 
     counter = Prepared(insert(CaseCounter))
-    with backoffice.db.write() as conn:
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
         counter.execute(conn, {"prefix": "prepared-test", "last": 1})
-    with pytest.raises(IntegrityError), backoffice.db.write() as conn:
+    with pytest.raises(IntegrityError), backoffice.db.transaction() as uow:
+        conn = uow.connection()
         counter.execute(conn, {"prefix": "prepared-test", "last": 2})
     with backoffice.db.sessions() as session:
         assert session.get(CaseCounter, "prepared-test").last == 1

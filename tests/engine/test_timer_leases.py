@@ -116,7 +116,8 @@ def test_a_dead_claimers_timers_are_taken_over_only_after_its_lease(backoffice: 
     assert due > 0
     # A scheduler claimed every due timer and was killed before firing: its lease stays.
     lease_until = datetime.now(UTC) + timedelta(seconds=2)
-    with backoffice.db.write() as conn:
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
         conn.execute(
             update(Timer)
             .where(Timer.fired_at.is_(None), Timer.due_at < now)
@@ -138,7 +139,8 @@ def test_the_scheduler_wakes_when_a_dead_claimers_lease_runs_out(database_url: s
     _submit(office, 1)
     now = freeze(LATER)
     lease_until = datetime.now(UTC) + timedelta(seconds=1.5)
-    with office.db.write() as conn:
+    with office.db.transaction() as uow:
+        conn = uow.connection()
         conn.execute(
             update(Timer)
             .where(Timer.fired_at.is_(None), Timer.due_at < now)
@@ -166,7 +168,8 @@ def test_a_claimer_whose_lease_was_taken_over_does_not_fire(backoffice: Backoffi
     leases: TimerLeases = backoffice.cases.timer_leases
     stale = leases.claim(now, "slow")  # claimed, then stalled past its lease
     assert stale
-    with backoffice.db.write() as conn:
+    with backoffice.db.transaction() as uow:
+        conn = uow.connection()
         conn.execute(update(Timer).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
     assert backoffice.cases.fire_due_timers(holder="fresh") > 0
     with backoffice.db.sessions() as session:
@@ -231,7 +234,8 @@ def test_on_postgresql_a_claim_skips_the_rows_another_claim_holds(postgres_url: 
         second: dict[int, list[int]] = {}
         # The first claim's transaction is still open (rows locked, nothing committed) while
         # a second connection claims: it must skip those rows, not wait for them.
-        with office.db.write() as conn:
+        with office.db.transaction() as uow:
+            conn = uow.connection()
             first = leases.claim_in(conn, now, "first")
             worker = threading.Thread(target=lambda: second.update(leases.claim(now, "second")))
             worker.start()

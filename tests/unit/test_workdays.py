@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import chinese_calendar
@@ -15,17 +15,16 @@ from app.kernel import workdays
 from app.kernel.workdays import (
     CalendarGapError,
     Deadline,
+    WorkingCalendar,
     add_working_days,
     add_working_days_provisional,
     deadline_for,
     end_of_day_utc,
-    invalidate_cache,
     is_working_day,
     is_year_loaded,
     loaded_years,
     local_date,
     package_years,
-    set_override_source,
     working_days_between,
 )
 
@@ -75,13 +74,14 @@ class DictSource:
 
 
 @pytest.fixture
-def source() -> Iterator[DictSource]:
-    src = DictSource()
-    set_override_source(src)
-    try:
-        yield src
-    finally:
-        set_override_source(None)
+def source() -> DictSource:
+    return DictSource()
+
+
+@pytest.fixture
+def calendar(source: DictSource) -> WorkingCalendar:
+    """A calendar of its own over the source: the module's default calendar is never touched."""
+    return WorkingCalendar(source)
 
 
 # --- coverage --------------------------------------------------------------------------------
@@ -254,53 +254,59 @@ def test_provisional_within_loaded_year_is_exact() -> None:
 # --- overrides -------------------------------------------------------------------------------
 
 
-def test_override_loads_a_year(source: DictSource) -> None:
+def test_override_loads_a_year(source: DictSource, calendar: WorkingCalendar) -> None:
     new_year = date(GAP_YEAR, 1, 1)
     source.entries[new_year] = new_year.weekday() >= 5  # flip whatever the weekend rule says
-    invalidate_cache()
-    assert is_year_loaded(GAP_YEAR)
-    assert GAP_YEAR in loaded_years()
-    assert is_working_day(new_year) is (new_year.weekday() >= 5)
+    calendar.invalidate_cache()
+    assert calendar.is_year_loaded(GAP_YEAR)
+    assert GAP_YEAR in calendar.loaded_years()
+    assert calendar.is_working_day(new_year) is (new_year.weekday() >= 5)
 
     start = date(LAST_COVERED, 12, 1)
 
     def worked(day: date) -> bool:
         return source.entries.get(day, _package_or_weekdays(day))
 
-    exact = add_working_days(start, 45)
+    exact = calendar.add_working_days(start, 45)
     assert exact == _reference_add(start, 45, worked)
-    assert add_working_days_provisional(start, 45) == (exact, False)
+    assert calendar.add_working_days_provisional(start, 45) == (exact, False)
     # Days with no override in an override-only year follow Mon–Fri.
-    assert is_working_day(date(GAP_YEAR, 3, 3)) is (date(GAP_YEAR, 3, 3).weekday() < 5)
+    assert calendar.is_working_day(date(GAP_YEAR, 3, 3)) is (date(GAP_YEAR, 3, 3).weekday() < 5)
 
 
-def test_override_wins_over_package(source: DictSource) -> None:
+def test_override_wins_over_package(source: DictSource, calendar: WorkingCalendar) -> None:
     source.entries[date(2026, 10, 8)] = False  # decreed rest
     source.entries[date(2026, 10, 11)] = True  # decreed make-up Sunday
-    invalidate_cache()
-    assert not is_working_day(date(2026, 10, 8))
-    assert is_working_day(date(2026, 10, 11))
-    assert is_working_day(date(2026, 10, 9))  # untouched days keep the package's answer
-    assert add_working_days(date(2026, 9, 28), 9) == date(2026, 10, 15)  # one out, one in
-    assert working_days_between(date(2026, 9, 30), date(2026, 10, 11)) == 3  # Oct 9, 10, 11
+    calendar.invalidate_cache()
+    assert not calendar.is_working_day(date(2026, 10, 8))
+    assert calendar.is_working_day(date(2026, 10, 11))
+    assert calendar.is_working_day(date(2026, 10, 9))  # untouched days keep the package's answer
+    assert calendar.add_working_days(date(2026, 9, 28), 9) == date(2026, 10, 15)  # one out, one in
+    assert (
+        calendar.working_days_between(date(2026, 9, 30), date(2026, 10, 11)) == 3
+    )  # Oct 9, 10, 11
 
 
-def test_cache_keeps_old_answer_until_invalidated(source: DictSource) -> None:
+def test_cache_keeps_old_answer_until_invalidated(
+    source: DictSource, calendar: WorkingCalendar
+) -> None:
     day = date(2026, 3, 10)
-    assert is_working_day(day)
+    assert calendar.is_working_day(day)
     source.entries[day] = False
-    assert is_working_day(day)  # cached: the app must call invalidate_cache()
-    invalidate_cache()
-    assert not is_working_day(day)
-    assert add_working_days(date(2026, 3, 9), 1) == date(2026, 3, 11)
+    assert calendar.is_working_day(day)  # cached: the app must call calendar.invalidate_cache()
+    calendar.invalidate_cache()
+    assert not calendar.is_working_day(day)
+    assert calendar.add_working_days(date(2026, 3, 9), 1) == date(2026, 3, 11)
 
 
-def test_removing_the_source_restores_package(source: DictSource) -> None:
+def test_removing_the_source_restores_package(
+    source: DictSource, calendar: WorkingCalendar
+) -> None:
     source.entries[date(2026, 3, 10)] = False
-    invalidate_cache()
-    assert not is_working_day(date(2026, 3, 10))
-    set_override_source(None)
-    assert is_working_day(date(2026, 3, 10))
+    calendar.invalidate_cache()
+    assert not calendar.is_working_day(date(2026, 3, 10))
+    calendar.use_source(None)
+    assert calendar.is_working_day(date(2026, 3, 10))
 
 
 # --- deadlines -------------------------------------------------------------------------------

@@ -181,3 +181,24 @@ def test_a_hangzhou_window_message_gives_the_hangzhou_channels(backoffice: Backo
     (message,) = _messages(backoffice, number)
     assert "咨询电话0571-12345-1、0571-87258563" in message.message
     assert "0575-" not in message.message
+
+
+def test_the_runtime_is_built_with_the_adapter_it_is_given(database_url: str) -> None:
+    """The notifier is a dependency of the runtime (bootstrap.build), not a later patch."""
+    from app.bootstrap import build
+    from tests.conftest import settings_for
+
+    freeze(START)
+    sms = FlakySms()
+    office = build(settings_for(database_url), clock=current_clock(), messages=sms)
+    try:
+        number = office.applications.submit(application(), APPLICANT).case_number
+        assert [m.channel for m in _messages(office, number)] == ["sms"]
+        complete(office, number, STEPS[0])
+        # The gateway failed the first send; the next change delivered both, through the adapter.
+        assert sorted(m.kind for m in sms.sent) == [
+            STATUS_KIND + "accepted",
+            STATUS_KIND + "in_transfer",
+        ]
+    finally:
+        office.close()

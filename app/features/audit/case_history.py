@@ -7,15 +7,24 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import or_, select
 
+from app.features.audit.case_views import (
+    CaseAuditView,
+    CaseChain,
+    CaseFacts,
+    CasePage,
+    Diagram,
+    TimelineEntry,
+    _facts,
+    _facts_json,
+)
 from app.features.audit.kinds import kind_label
-from app.features.audit.replay import Replayer, ReplayResult
+from app.features.audit.replay import Replayer
 from app.kernel import workdays
 from app.kernel.errors import FieldError, NotFound, ValidationFailed
 from app.rules.id_number import mask_id_number
@@ -45,81 +54,6 @@ def redact(value: Any) -> Any:
 
 def local_time(at: datetime | None) -> str:
     return at.astimezone(workdays.TZ).strftime("%Y-%m-%d %H:%M:%S") if at else ""
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """The case row as an auditor may see it (ID number masked)."""
-
-    id: int
-    number: str
-    status: str
-    applicant_name: str
-    applicant_id_masked: str
-    insurances: str
-    channel: str
-    transfer_in_region: str
-    transfer_out_region: str
-    decision: str
-    created_at: datetime
-    accepted_at: datetime | None
-    committed_due: Any
-    legal_due: Any
-    deadlines_provisional: bool
-    warned: bool
-    overdue: bool
-    completed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class CaseChain:
-    """Each of the case's events checked against its own hash and its predecessor's."""
-
-    count: int
-    broken_seq: int | None = None
-    problem: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-@dataclass
-class TimelineEntry:
-    seq: int
-    at: datetime
-    kind: str
-    label: str
-    actor: str
-    data: dict[str, Any]
-    step: int | None = None  # the replay step this event is, if it is an input
-    identical: bool | None = None
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # key, before, after
-
-
-@dataclass
-class Diagram:
-    version_id: int
-    process_id: str
-    version: int
-    processes: list[str]
-
-
-@dataclass
-class CaseAuditView:
-    facts: CaseFacts
-    chain: CaseChain
-    replay: ReplayResult
-    timeline: list[TimelineEntry]
-    diagrams: list[Diagram]
-    steps: list[dict[str, Any]]  # per replay step: tokens, path, data, timers (for the slider)
-
-
-@dataclass(frozen=True)
-class CasePage:
-    rows: list[CaseFacts]
-    page: int
-    has_next: bool
 
 
 class CaseAudit:
@@ -273,38 +207,6 @@ class CaseAudit:
         with self.db.transaction() as session:
             audit.add(kind, actor, now, case_id, **data)
             audit.flush(session)
-
-
-def _facts(case: Case) -> CaseFacts:
-    return CaseFacts(
-        case.id,
-        case.number,
-        case.status,
-        case.applicant_name,
-        case.applicant_id_masked,
-        case.insurances,
-        case.channel,
-        case.transfer_in_region,
-        case.transfer_out_region,
-        case.decision,
-        case.created_at,
-        case.accepted_at,
-        case.committed_due,
-        case.legal_due,
-        bool(case.deadlines_provisional),
-        bool(case.warned),
-        bool(case.overdue),
-        case.completed_at,
-    )
-
-
-def _facts_json(facts: CaseFacts) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in facts.__dict__.items():
-        if name == "id":
-            continue
-        result[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return result
 
 
 def _check_case_chain(session: Any, seqs: list[int]) -> CaseChain:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.engine.host import SpecSet, load_spec_payload
+from app.engine.release import release
 from app.engine.state import TaskDicts
 from app.kernel import workdays
 from app.store.db import Database
@@ -70,12 +71,18 @@ class CachedWorkflow:
 
 class WorkflowCache:
     """Hot workflows by case id. A use case *takes* its entry (so no two threads share one) and
-    puts it back only after commit; the row's version tells whether an entry is still current."""
+    puts it back only after commit; the row's version tells whether an entry is still current.
+
+    The cache owns what it holds: a workflow it evicts, replaces or refuses (completed) is
+    released (app.engine.release), so reference counting frees it at once instead of a full
+    collection that the app's collector thresholds make rare."""
 
     def __init__(self, capacity: int = 1000) -> None:
         self._items: OrderedDict[int, CachedWorkflow] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
+        self._evicted = 0
+        self._released = 0
 
     def take(self, case_id: int) -> CachedWorkflow | None:
         with self._lock:
@@ -83,16 +90,57 @@ class WorkflowCache:
 
     def put(self, case_id: int, entry: CachedWorkflow) -> None:
         if entry.workflow.completed:
-            return  # a completed case never runs again: keep the heap (and GC passes) small
+            # A completed case never runs again: keep the heap (and GC passes) small
+            self._release([entry])
+            return
+        dropped: list[CachedWorkflow] = []
         with self._lock:
+            replaced = self._items.get(case_id)
+            if replaced is not None and replaced is not entry:
+                # Two loads of one case (a page and a use case) put back: keep the newer.
+                if replaced.version > entry.version:
+                    replaced, entry = entry, replaced
+                dropped.append(replaced)
             self._items[case_id] = entry
             self._items.move_to_end(case_id)
             while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+                dropped.append(self._items.popitem(last=False)[1])
+                self._evicted += 1
+        self._release(dropped)
+
+    def discard(self, case_id: int) -> None:
+        """Drop and release the case's entry (e.g. built on specs a migration replaces)."""
+        entry = self.take(case_id)
+        if entry is not None:
+            self._release([entry])
 
     def clear(self) -> None:
         with self._lock:
+            dropped = list(self._items.values())
             self._items.clear()
+        self._release(dropped)
+
+    def size(self) -> int:
+        """Workflows held now (for /metrics)."""
+        return len(self._items)
+
+    def stats(self) -> dict[str, int]:
+        """Size, capacity, and how many entries were evicted and released since start."""
+        with self._lock:
+            return {
+                "size": len(self._items),
+                "capacity": self._capacity,
+                "evicted": self._evicted,
+                "released": self._released,
+            }
+
+    def _release(self, entries: list[CachedWorkflow]) -> None:
+        # Outside the lock: nobody else holds these entries any more.
+        for entry in entries:
+            release(entry.workflow)
+        if entries:
+            with self._lock:
+                self._released += len(entries)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -123,6 +123,12 @@ class CaseStore:
         """Write the changed parts and bring task, timer and case rows in line with the workflow;
         returns the task rows opened."""
         conn = connection_of(session)
+        # Claim the case row before writing anything else: a writer whose version went stale
+        # stops here with a conflict (its timer and task rows would otherwise collide with the
+        # winner's), and on PostgreSQL the row lock queues later writers behind this one.
+        if not rows.update_case(conn, case.id, case.version, {"version": case.version + 1}):
+            raise Conflict("案件已被他人更新，请刷新后重试")
+        case._values["version"] += 1
         workflow = entry.workflow
         status_before = case.status
         changed, removed, prints = state.dump_changed(workflow, entry.prints, entry.task_dicts)
@@ -152,11 +158,10 @@ class CaseStore:
             for writer in self.status_writers:
                 writer(conn, case, audit, now)
         audit.record_state(self.engine.state_hash(chain.from_iterable(entry.logical.values())))
-        # Always write the row: its version is the optimistic lock for the whole case.
-        values = {**case._dirty, "updated_at": now, "version": case.version + 1}
+        # The row is ours since the claim above; its version is the lock for the whole case.
+        values = {**case._dirty, "updated_at": now}
         if not rows.update_case(conn, case.id, case.version, values):
             raise Conflict("案件已被他人更新，请刷新后重试")
-        case._values["version"] += 1
         case._dirty.clear()
         entry.version = case.version
         return opened

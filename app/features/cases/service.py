@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select
 
-from app.engine import scripting
 from app.engine.host import Engine, EngineError
 from app.features.cases.caches import CachedWorkflow, SpecCache, WorkflowCache
 from app.features.cases.forms import FormCatalog
+from app.features.cases.provisional_deadlines import ProvisionalDeadlines
 from app.features.cases.repository import (
     OPEN_STATES,
     CaseStore,
@@ -21,7 +21,6 @@ from app.features.cases.repository import (
     insert_case,
     read_case,
     read_task_and_case,
-    set_bundle_deadlines,
 )
 from app.features.cases.timer_leases import Guard, TimerLeases
 from app.kernel import workdays
@@ -30,7 +29,7 @@ from app.rules.id_number import mask_id_number
 from app.store import case_rows
 from app.store.audit_log import AuditBuffer, PendingEvent
 from app.store.db import Database
-from app.store.models import Case, HumanTask, Timer
+from app.store.models import Case, Timer
 
 # (process id, task id) -> fn(task data before, submitted form data) -> extra data to merge.
 # Lets a service add what only it can compute (e.g. a new acceptance decision on resubmission).
@@ -68,7 +67,7 @@ def id_digest(id_number: str) -> str:
     return hashlib.sha256(("sitransfer:" + id_number.upper()).encode()).hexdigest()
 
 
-class CaseService:
+class CaseService(ProvisionalDeadlines):
     def __init__(
         self,
         db: Database,
@@ -103,7 +102,8 @@ class CaseService:
         applicant = data["application"]["applicant"]
         now = self.clock.now()
         audit = AuditBuffer()
-        with self.clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.transaction() as uow:
+            session = uow.connection()  # prebuilt Core statements, in the unit of work
             latest = {r.process_id: r for r in case_rows.latest_versions(session)}
             if process_id not in latest:
                 raise NotFound(f"流程 {process_id} 尚未部署")
@@ -183,7 +183,8 @@ class CaseService:
         now = self.clock.now()
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with self.clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.transaction() as uow:
+            session = uow.connection()  # prebuilt Core statements, in the unit of work
             found = read_task_and_case(session, task_id)
             if found is None:
                 raise NotFound("任务不存在")
@@ -278,7 +279,8 @@ class CaseService:
     ) -> list[PendingEvent]:
         audit = AuditBuffer()
         # A workflow taken from the cache is dropped on any error; the next load restores it.
-        with self.clock.pinned(now), self.db.write() as session:
+        with self.clock.pinned(now), self.db.transaction() as uow:
+            session = uow.connection()  # prebuilt Core statements, in the unit of work
             if guard is not None and not guard(session):
                 return []  # another claimer fired these timers, or took them over
             case = read_case(session, case_id)
@@ -299,93 +301,6 @@ class CaseService:
                 )
             ).scalar()
         return due
-
-    # -- provisional deadlines -----------------------------------------------------------
-    def recompute_provisional(self, actor: Actor) -> int:
-        """After a year's schedule is loaded: recompute every provisional deadline still pending."""
-        with self.db.sessions() as session:
-            timers = session.execute(
-                select(Timer.id, Timer.case_id).where(
-                    Timer.provisional.is_(True),
-                    Timer.fired_at.is_(None),
-                    Timer.cancelled_at.is_(None),
-                )
-            ).all()
-            cases = (
-                session.execute(
-                    select(Case.id).where(
-                        Case.deadlines_provisional.is_(True), Case.completed_at.is_(None)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        changed = sum(
-            self._recompute_timer(timer_id, case_id, actor) for timer_id, case_id in timers
-        )
-        for case_id in cases:
-            self._recompute_case_deadlines(case_id)
-        if changed:
-            self._changed()
-        return changed
-
-    def _recompute_timer(self, timer_id: int, case_id: int, actor: Actor) -> int:
-        now = self.clock.now()
-        audit = AuditBuffer()
-        with self.clock.pinned(now), self.db.transaction() as session:
-            timer = session.get(Timer, timer_id)
-            case = read_case(session, case_id)
-            assert timer is not None and case is not None
-            if timer.start_at is None or timer.working_days is None:
-                return 0
-            result = self.engine.functions.calendar.deadline_for(timer.start_at, timer.working_days)
-            if result.due_at == timer.due_at and result.provisional:
-                return 0
-            entry = self.store.load(session, case, self.workflows.take(case.id))
-            due_iso = result.due_at.isoformat()
-            self.engine.reschedule_timer(entry.workflow, timer.task_uuid, due_iso)
-            self.engine.functions.ledger.record(
-                due_iso,
-                scripting.DeadlineCall(timer.start_at, timer.working_days, result.provisional),
-            )
-            audit.add(
-                "timer_rescheduled",
-                actor.name,
-                now,
-                case.id,
-                task=timer.task_uuid,
-                old_due_at=timer.due_at.isoformat(),
-                due_at=due_iso,
-                provisional=result.provisional,
-            )
-            session.execute(
-                update(HumanTask)
-                .where(
-                    HumanTask.case_id == case.id,
-                    HumanTask.state.in_(OPEN_STATES),
-                    HumanTask.due_at == timer.due_at,
-                )
-                .values(due_at=result.due_at, due_provisional=result.provisional)
-            )
-            timer.due_at, timer.provisional = result.due_at, result.provisional
-            self.store.save(session, case, entry, audit, now)
-            audit.flush(session)
-        self.workflows.put(case.id, entry)
-        return 1
-
-    def _recompute_case_deadlines(self, case_id: int) -> None:
-        with self.db.transaction() as session:
-            case = read_case(session, case_id)
-            if case is None or case.accepted_at is None:
-                return
-            set_bundle_deadlines(case, self.engine.functions)
-            if case._dirty and not case_rows.update_case(
-                session.connection(),
-                case.id,
-                case.version,
-                {**case._dirty, "version": case.version + 1},
-            ):
-                raise Conflict("案件已被他人更新，请刷新后重试")
 
     # -- internals -----------------------------------------------------------------------
     def _run(self, workflow: Any) -> None:

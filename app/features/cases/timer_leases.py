@@ -101,7 +101,8 @@ class TimerLeases:
             due = session.execute(select(Timer.id).where(*self._claimable(now)).limit(1)).first()
         if due is None:
             return {}
-        with self.db.write() as conn:
+        with self.db.transaction() as uow:
+            conn = uow.connection()
             return self.claim_in(conn, now, holder)
 
     def claim_in(self, conn: Connection, now: datetime, holder: str) -> dict[int, list[int]]:
@@ -126,7 +127,8 @@ class TimerLeases:
 
     def release(self, timer_ids: list[int], holder: str) -> None:
         """Give claimed timers back at once (the fire lost a race and should be retried)."""
-        with self.db.write() as conn:
+        with self.db.transaction() as uow:
+            conn = uow.connection()
             conn.execute(
                 update(Timer)
                 .where(Timer.id.in_(timer_ids), Timer.claimed_by == holder, *_PENDING)
@@ -225,7 +227,8 @@ class Heartbeat:
 
     def beat(self) -> None:
         now = self.wall()
-        with self.db.write() as conn:
+        with self.db.transaction() as uow:
+            conn = uow.connection()
             updated = conn.execute(
                 update(SchedulerHeartbeat)
                 .where(SchedulerHeartbeat.id == self.id)
@@ -247,5 +250,6 @@ class Heartbeat:
                 )
 
     def stop(self) -> None:
-        with self.db.write() as conn:
+        with self.db.transaction() as uow:
+            conn = uow.connection()
             conn.execute(delete(SchedulerHeartbeat).where(SchedulerHeartbeat.id == self.id))

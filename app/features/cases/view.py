@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +14,18 @@ from sqlalchemy import select
 from app import documents
 from app.engine import scripting
 from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
+from app.features.cases.read_models import (
+    CaseDetail,
+    CaseSummary,
+    Diagram,
+    DocumentLink,
+    IntakeResult,
+    Step,
+    TaskInfo,
+    TaskPage,
+    _summary,
+    _task_info,
+)
 from app.features.cases.repository import read_case
 from app.features.cases.service import CaseService
 from app.kernel import workdays
@@ -72,115 +82,6 @@ _STATUS_DOCUMENT = {
     "refused": "refusal_decision",
     "concluded": "completion_notice",
 }
-
-
-@dataclass(frozen=True)
-class TaskInfo:
-    id: int
-    case_id: int
-    task_uuid: str
-    process_id: str
-    task_spec: str
-    title: str
-    role: str
-    region: str
-    form: str | None
-    state: str
-    assignee: str | None
-    created_at: datetime
-    claimed_at: datetime | None
-    completed_at: datetime | None
-    completed_by: str | None
-    due_at: datetime | None
-    due_provisional: bool
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in ("open", "claimed")
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    id: int
-    number: str
-    status: str
-    decision: str
-    applicant_name: str
-    applicant_id_masked: str
-    insurances: list[str]
-    channel: str
-    transfer_out_region: str
-    transfer_in_region: str
-    accepted_at: datetime | None
-    committed_due: date | None
-    legal_due: date | None
-    deadlines_provisional: bool
-    warned: bool
-    overdue: bool
-    created_at: datetime
-    completed_at: datetime | None
-    process_version_id: int
-    pinned: dict[str, int]
-
-
-@dataclass(frozen=True)
-class Step:
-    at: datetime
-    actor: str
-    actor_name: str
-    kind: str
-    title: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class DocumentLink:
-    kind: str
-    insurance: str
-    title: str
-    available: bool
-    problem: str = ""
-
-
-@dataclass
-class CaseDetail:
-    summary: CaseSummary
-    steps: list[Step]
-    open_tasks: list[TaskInfo]
-    delivery: str = ""
-    materials: list[str] = field(default_factory=list)
-    missing_materials: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    agent: dict[str, Any] | None = None
-    names: dict[str, str] = field(default_factory=dict)  # username -> display name
-    # The merged workflow data: holds the full ID number, so it is for documents only and
-    # is never put on a page as such.
-    data: dict[str, Any] = field(default_factory=dict, repr=False)
-
-
-@dataclass
-class TaskPage:
-    task: TaskInfo
-    case: CaseDetail
-    prefill: dict[str, Any]
-    documents: list[DocumentLink]
-
-
-@dataclass(frozen=True)
-class Diagram:
-    process_id: str
-    xml: str
-    current: list[str]
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    number: str
-    decision: str
-    reasons: list[str]
-    missing_materials: list[str]
-    transfer_in_region: str
-    acceptance_task: TaskInfo | None
 
 
 class CaseViews:
@@ -266,12 +167,20 @@ class CaseViews:
             people = {t.assignee for t in tasks} | {t.completed_by for t in tasks}
             names = self._names(session, people)
             steps = self._steps(session, case_id, tasks, names)
-            workflow = self._workflow(session, case_id)
+            # Read through the hot cache, as a use case does (taken, so no writer shares it
+            # meanwhile; put back after reading): the page before a completion warms the
+            # entry the completion and the page after it reuse, instead of three restores.
+            entry = self.cases.store.load(
+                session, self._case(session, case_id), self.cases.workflows.take(case_id)
+            )
             personal = personal_inputs(session, case_id)
         engine = self.cases.engine
-        # Running subprocesses hold what their steps recorded so far (e.g. a letter number).
-        data = {**engine.case_data(workflow), **personal}
-        task_data = engine.task_data(workflow, task_uuid) if task_uuid else {}
+        try:
+            # Running subprocesses hold what their steps recorded so far (e.g. a letter number).
+            data = {**engine.case_data(entry.workflow), **personal}
+            task_data = engine.task_data(entry.workflow, task_uuid) if task_uuid else {}
+        finally:
+            self.cases.workflows.put(case_id, entry)  # reading did not change it
         application = data.get("application") or {}
         detail = CaseDetail(
             summary=summary,
@@ -373,11 +282,11 @@ class CaseViews:
         return Diagram(process_id, xml, current)
 
     # -- internals -------------------------------------------------------------------------
-    def _workflow(self, session: Any, case_id: int) -> Any:
+    def _case(self, session: Any, case_id: int) -> Any:
         record = read_case(session, case_id)
         if record is None:
             raise NotFound("办件不存在")
-        return self.cases.store.load(session, record, None).workflow
+        return record
 
     def _names(self, session: Any, usernames: set[str | None]) -> dict[str, str]:
         wanted = {u for u in usernames if u}
@@ -462,50 +371,3 @@ def _call_activities(xml: str, called: set[str]) -> list[str]:
         if call.get("calledElement") in called and call.get("id", "") not in found:
             found.append(call.get("id", ""))
     return found
-
-
-def _task_info(row: HumanTask) -> TaskInfo:
-    return TaskInfo(
-        id=row.id,
-        case_id=row.case_id,
-        task_uuid=row.task_uuid,
-        process_id=row.process_id,
-        task_spec=row.task_spec,
-        title=row.title,
-        role=row.role,
-        region=row.region,
-        form=row.form,
-        state=row.state,
-        assignee=row.assignee,
-        created_at=row.created_at,
-        claimed_at=row.claimed_at,
-        completed_at=row.completed_at,
-        completed_by=row.completed_by,
-        due_at=row.due_at,
-        due_provisional=bool(row.due_provisional),
-    )
-
-
-def _summary(row: Case) -> CaseSummary:
-    return CaseSummary(
-        id=row.id,
-        number=row.number,
-        status=row.status,
-        decision=row.decision,
-        applicant_name=row.applicant_name,
-        applicant_id_masked=row.applicant_id_masked,
-        insurances=[i for i in row.insurances.split(",") if i],
-        channel=row.channel,
-        transfer_out_region=row.transfer_out_region,
-        transfer_in_region=row.transfer_in_region,
-        accepted_at=row.accepted_at,
-        committed_due=row.committed_due,
-        legal_due=row.legal_due,
-        deadlines_provisional=bool(row.deadlines_provisional),
-        warned=bool(row.warned),
-        overdue=bool(row.overdue),
-        created_at=row.created_at,
-        completed_at=row.completed_at,
-        process_version_id=row.process_version_id,
-        pinned=dict(row.pinned or {}),
-    )

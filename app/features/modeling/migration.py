@@ -157,7 +157,7 @@ class MigrationService:
                     return None  # finished or moved since the list was read
                 number = case.number
                 # Drop the hot copy: it was built on the old specs.
-                self.workflows.take(case.id)
+                self.workflows.discard(case.id)
                 try:
                     moved = self._move(session, case, source, target)
                 except MigrationRefused as exc:

@@ -67,7 +67,7 @@ def test_unemployment_contact_letter_prints_the_cause_recorded_at_review() -> No
 
 
 def test_each_cause_code_prints_its_chinese_label() -> None:
-    from app.documents.builders import UNEMPLOYMENT_CAUSE_ZH
+    from app.documents.letters import UNEMPLOYMENT_CAUSE_ZH
 
     for code, label in UNEMPLOYMENT_CAUSE_ZH.items():
         html = render_html("contact_letter", _unemployed(unemployment_cause=code))

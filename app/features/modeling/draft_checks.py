@@ -1,0 +1,128 @@
+"""Checking a draft before it is deployed: the validator's problems and the sandbox scenarios."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.engine import parsing
+from app.engine.parsing import Problem
+from app.features.modeling import draft_forms
+from app.features.modeling.deployments import DeploymentRejected, DeploymentService
+from app.features.modeling.draft_forms import check_form
+from app.features.modeling.policy_scenarios import ScenarioLibrary, ScenarioOutcome, run_in_sandbox
+from app.features.modeling.process_catalog import DraftView, ProcessCatalog
+from app.store.models import ProcessVersion
+
+# Chinese explanations of the validator's messages (which stay as they are: they are the
+# `processes validate` contract), by the start of the message.
+HINTS = (
+    ("malformed XML", "XML 格式错误：标签未闭合、不匹配或含非法字符"),
+    ("cannot read file", "无法读取流程文件"),
+    ("BPMN schema", "不符合 BPMN 2.0 规范"),
+    ("no process with id", "流程 ID 必须与文件名一致"),
+    ("user task is not in a lane", "人工任务不在任何泳道中（泳道名称即办理岗位）"),
+    ("user task has no form", "人工任务没有指定表单（表单文件属性 formJsonSchemaFilename）"),
+    ("form ", "引用的表单文件不存在或不是合法的 JSON"),
+    ("sourceRef", "顺序流的起点指向了不存在的元素"),
+    ("targetRef", "顺序流的终点指向了不存在的元素（悬空的顺序流）"),
+    ("Python syntax error", "Python 表达式或脚本有语法错误"),
+    ("sequence flow has no diagram edge", "顺序流缺少图形（BPMN DI），其他建模工具无法显示"),
+    ("element has no diagram shape", "元素缺少图形（BPMN DI），其他建模工具无法显示"),
+    (
+        "timer must call",
+        "时限须写作 deadline(起算时点, 工作日数)、limit_deadline(起算时点, 时限名, 地区) 或 month_deadline(起算时点, 月数)，或以天计的期限如 'P7D'",
+    ),
+    ("called process", "调用的流程尚未发布，也不在 processes/ 中"),
+)
+
+
+def hint(problem: Problem) -> str:
+    """A Chinese explanation of a validation problem for the workbench."""
+    if problem.file.startswith("forms/"):
+        return "表单（JSON Schema）有误"
+    return next((text for prefix, text in HINTS if problem.message.startswith(prefix)), "")
+
+
+class DraftChecks(ProcessCatalog):
+    """Validation and scenario runs on a copy of processes/ and forms/ with the draft in."""
+
+    deployments: DeploymentService
+    scenarios: ScenarioLibrary
+    sandbox_timeout: float
+
+    # -- validation and tests --------------------------------------------------------------
+    def validate_draft(self, draft_id: int) -> list[Problem]:
+        """The checks of `processes validate`, on the draft with its edited forms."""
+        draft = self.draft(draft_id)
+        with tempfile.TemporaryDirectory(prefix="sitransfer-draft-") as tmp:
+            processes, forms = self._workspace(draft, Path(tmp), draft.forms)
+            return self._validate(draft, processes, forms)
+
+    def run_scenarios(self, draft_id: int) -> list[ScenarioOutcome]:
+        """Every scenario (built-in and saved) against the draft, in a throwaway database."""
+        draft = self.draft(draft_id)
+        with tempfile.TemporaryDirectory(prefix="sitransfer-sandbox-") as tmp:
+            work = Path(tmp)
+            processes, forms = self._workspace(draft, work, draft.forms)
+            problems = self._validate(draft, processes, forms)
+            if problems:
+                raise DeploymentRejected(problems)
+            return run_in_sandbox(
+                work,
+                processes,
+                forms,
+                self.scenarios.overrides(),
+                self.scenarios.all(),
+                self.sandbox_timeout,
+            )
+
+    def _workspace(self, draft: DraftView, root: Path, forms: dict[str, Any]) -> tuple[Path, Path]:
+        """processes/ and forms/ as they would be after deploying the draft: the newest
+        deployed version of every other process, the live forms plus the draft's."""
+        processes = root / "processes"
+        processes.mkdir()
+        # Every file: diagrams and their data (limits.json and whatever else lives there).
+        for path in self.processes_dir.iterdir():
+            if path.is_file() and not path.name.startswith("."):
+                shutil.copyfile(path, processes / path.name)
+        with self.db.sessions() as session:
+            newest = select(
+                ProcessVersion.process_id, func.max(ProcessVersion.version).label("v")
+            ).group_by(ProcessVersion.process_id)
+            for process_id, version in session.execute(newest).all():
+                xml = session.execute(
+                    select(ProcessVersion.bpmn_xml).where(
+                        ProcessVersion.process_id == process_id, ProcessVersion.version == version
+                    )
+                ).scalar_one()
+                (processes / f"{process_id}.bpmn").write_text(xml, encoding="utf-8")
+        (processes / f"{draft.process_id}.bpmn").write_text(draft.bpmn_xml, encoding="utf-8")
+        form_dir = root / "forms"
+        shutil.copytree(self.forms_dir, form_dir)
+        for name, schema in forms.items():
+            (form_dir / name).write_text(json.dumps(schema, ensure_ascii=False), "utf-8")
+        return processes, form_dir
+
+    def _validate(self, draft: DraftView, processes: Path, forms: Path) -> list[Problem]:
+        path = processes / f"{draft.process_id}.bpmn"
+        shown = f"processes/{draft.process_id}.bpmn"
+        problems = [
+            Problem(
+                shown if p.file == str(path) else p.file.replace(str(forms), "forms"),
+                p.line,
+                p.element_id,
+                p.message.replace(str(path), shown),
+            )
+            for p in parsing.validate([path], forms, self.deployments.deployed_ids())
+        ]
+        users = draft_forms.form_users(draft.bpmn_xml)
+        for name, schema in draft.forms.items():
+            for error in check_form(name, schema):
+                problems.append(Problem(f"forms/{name}", 0, users.get(name, ""), error.message))
+        return problems
