@@ -3,13 +3,13 @@ acceptance decision comes back at once; bad input names the field and opens no c
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from app.store.models import AuditEvent, Case, CaseInput
-from tests.conftest import current_clock, freeze
+from tests.conftest import freeze
 from tests.helpers import events_of_kind, tasks
 from tests.web.clerk_support import START, Staff, application, office_of, staff_app
 
@@ -181,7 +181,8 @@ def test_expired_session_keeps_what_the_clerk_typed(database_url: str, make_app:
     freeze(START)
     clerk = Staff(app, "window_clerk_330602")
     token = clerk.token("/intake")
-    current_clock().advance(timedelta(hours=1))
+    # An hour idle in real time (sessions run on wall time, not on the app clock).
+    office.accounts.wall = lambda: datetime.now(UTC) + timedelta(hours=1)
     response = clerk.client.post("/intake", data={**FORM, "csrf_token": token})
     assert response.status_code == 302 and "/login" in response.location
     assert _cases(office) == 0
