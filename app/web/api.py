@@ -20,6 +20,7 @@ from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.acceptance import explain
 from app.rules.application_schema import validate_application
 
+from . import http_errors
 from .auth import backoffice, csrf
 from .input_hygiene import unstorable
 
@@ -53,6 +54,8 @@ def _json_errors_under_api(state: Any) -> None:
             if exc.code == 405:
                 response.headers["Allow"] = ", ".join(exc.valid_methods or [])  # type: ignore[attr-defined]
             return response, status
+        if exc.code == 405:  # a wrong method elsewhere is a 405 page, not the 404 page
+            return http_errors.answer_for(exc)
         return page_handler(exc) if page_handler else exc
 
     app.register_error_handler(404, handle)

@@ -51,6 +51,14 @@ def _answer(status: int) -> Response:
     return response
 
 
+def answer_for(exc: HTTPException) -> Response:
+    """The JSON or Chinese page for an HTTP error, with its Allow header for a 405."""
+    response = _answer(exc.code or 500)
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return response
+
+
 def register(app: Flask) -> None:
     """Handlers for every HTTP error the more specific ones (404, 403, CSRF, AppError) leave."""
 
@@ -66,10 +74,7 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Any:
         if exc.code is None or exc.code < 400:
             return exc  # redirects and the like raised as exceptions pass through
-        response = _answer(exc.code)
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
-        return response
+        return answer_for(exc)
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Any:

@@ -233,6 +233,10 @@ def test_unknown_case_path_and_method_answer_json(database_url: str, make_app: A
     # Pages outside the API keep their HTML error page.
     page = api.client.get("/no-such-page")
     assert page.status_code == 404 and "页面或办件不存在" in page.get_data(as_text=True)
+    # A wrong method on a page is a 405 page with its Allow header, not the 404 page.
+    posted = api.client.post("/healthz")
+    assert posted.status_code == 405 and "GET" in posted.headers["Allow"]
+    assert "不支持此请求方法" in posted.get_data(as_text=True)
 
 
 def test_an_id_number_of_any_length_is_refused_not_a_server_error(
