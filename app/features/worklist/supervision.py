@@ -11,11 +11,14 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from app.features.worklist.worklist import Badge, Thresholds, badge, overdue_or_due_soon
+from app.features.worklist.worklist import (
+    Badge,
+    DeadlineQueries,
+    badge,
+    overdue_or_due_soon,
+)
 from app.kernel import workdays
-from app.kernel.clock import Clock
 from app.kernel.roles import ROLES
-from app.store.db import Database
 from app.store.models import Case, HumanTask
 
 PER_PAGE = 20
@@ -60,19 +63,7 @@ class Dashboard:
     average_days: list[tuple[str, str, float, int]]  # process, step title, mean days, steps
 
 
-class SupervisionService:
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        thresholds: Thresholds | None = None,
-        calendar: workdays.WorkingCalendar | None = None,
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self.thresholds = thresholds or Thresholds()
-        self.calendar = calendar or workdays.default_calendar
-
+class SupervisionService(DeadlineQueries):
     def flagged_cases(self, region: str, page: int = 1) -> tuple[list[FlaggedCase], bool]:
         """Open cases of the region past their committed (warned) or legal (overdue) limit."""
         offset = (max(page, 1) - 1) * PER_PAGE

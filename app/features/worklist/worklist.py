@@ -204,7 +204,10 @@ def _prefix(column: Any, text: str) -> Any:
     return and_(column >= text, column < text + "\U0010ffff")
 
 
-class WorklistService:
+class DeadlineQueries:
+    """What the worklist and supervision read with: the database, the runtime's clock and
+    calendar, and the thresholds that colour a deadline."""
+
     def __init__(
         self,
         db: Database,
@@ -217,6 +220,8 @@ class WorklistService:
         self.thresholds = thresholds or Thresholds()
         self.calendar = calendar or workdays.default_calendar
 
+
+class WorklistService(DeadlineQueries):
     def page(self, owner: Owner, query: WorklistQuery) -> WorklistPage:
         now = self.clock.now()
         with self.db.sessions() as session:
