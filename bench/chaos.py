@@ -332,7 +332,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--restart-delay", type=float, default=1.0, help="scheduler restart after")
     p.add_argument("--clock-every", type=float, default=1.0)
     p.add_argument("--clock-step-hours", type=int, default=3)
-    p.add_argument("--lease", type=float, default=5.0)
+    p.add_argument("--lease", type=float, default=1.0)
     p.add_argument("--poll", type=float, default=0.5)
     p.add_argument("--max-seconds", type=float, default=1500, help="stop starting bundles after")
     p.add_argument("--grace", type=float, default=30, help="then bundles stop mid-way")

@@ -40,7 +40,8 @@ class Postgres:
         if server_url is None:
             server_url = self._start_cluster()
         self.server_url = server_url
-        self.database = f"chaos_{os.getpid()}"
+        # CHAOS_DATABASE: the name to create on a shared server (dropped at the end)
+        self.database = os.environ.get("CHAOS_DATABASE") or f"chaos_{os.getpid()}"
         admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database}"'))
@@ -111,7 +112,7 @@ class Deployment:
     workers: int = 3
     schedulers: int = 2
     poll_seconds: float = 0.5
-    lease_seconds: float = 5.0
+    lease_seconds: float = 1.0
     port: int = field(default_factory=free_port)
     gunicorn: subprocess.Popen[bytes] | None = None
     scheduler_procs: list[subprocess.Popen[bytes]] = field(default_factory=list)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, delete, insert, or_, select, update
 
+from app.features.cases.lease_keeper import LeaseKeeper
 from app.kernel.errors import Conflict
 from app.store.audit_log import PendingEvent
 from app.store.db import Database
@@ -23,8 +24,8 @@ log = logging.getLogger(__name__)
 # first inside it and may call it off (returns the timer_fired events written).
 Guard = Callable[[Connection], bool]
 FireCase = Callable[[int, datetime, Guard], list[PendingEvent]]
-DEFAULT_LEASE_SECONDS = 30.0
-DEFAULT_BATCH = 10  # timers per claim: a claimer that dies strands at most this many
+DEFAULT_LEASE_SECONDS = 1.0  # renewed by the claimer while it fires (lease_keeper)
+DEFAULT_BATCH = 1  # timers per claim: a claimer that dies strands at most this many
 MAX_ROUNDS = 10_000
 HEARTBEAT_KEEP = timedelta(days=7)  # rows of schedulers gone longer than this are pruned
 
@@ -148,14 +149,20 @@ class TimerLeases:
 
     # -- fire ----------------------------------------------------------------------------
     def fire_due(self, holder: str | None = None) -> int:
-        """Claim and fire until nothing due is claimable; returns how many timers we fired."""
+        """Claim and fire until nothing due is claimable; returns how many timers we fired.
+        While we hold claims a LeaseKeeper renews their leases, so a short lease is enough."""
         holder = holder or self.holder
+        with LeaseKeeper(self.db, holder, self.lease, self.wall) as keeper:
+            return self._fire_rounds(holder, keeper)
+
+    def _fire_rounds(self, holder: str, keeper: LeaseKeeper) -> int:
         total = 0
         for _ in range(MAX_ROUNDS):
             now = self.now()
             claimed = self.claim(now, holder)
             if not claimed:
                 break
+            keeper.keep(t for ids in claimed.values() for t in ids)
             fired = conflicts = 0
             for case_id, timer_ids in claimed.items():
                 try:
@@ -171,6 +178,8 @@ class TimerLeases:
                         case_id,
                         self.lease.total_seconds(),
                     )
+                finally:
+                    keeper.drop(timer_ids)  # fired, given back, or left to lapse
             total += fired
             if fired == 0 and conflicts:
                 break  # no progress, only lost races: the next wake-up retries
