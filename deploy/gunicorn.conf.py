@@ -36,14 +36,29 @@ control_socket_disable = True
 def on_starting(server):  # type: ignore[no-untyped-def]
     """In the master, before any worker: settle the settings once (a generated SECRET_KEY file
     written by one process, not raced by every worker) and say how to create the first
-    administrator if there is none. Demo users are never created here."""
+    administrator if there is none. Demo users are never created here. With
+    PROMETHEUS_MULTIPROC_DIR, that directory is emptied of an earlier run's figures."""
+    from app.entrypoints import metrics_dir
     from app.entrypoints.cli_users import hint_first_admin
     from app.kernel.config import Settings
     from app.store.db import Database
 
+    multiproc = metrics_dir.configured()
+    if multiproc is not None:
+        metrics_dir.prepare(multiproc)
     settings = Settings.from_env()
     db = Database(settings.database_url)
     try:
         hint_first_admin(db)
     finally:
         db.dispose()
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """In the master, when a worker has gone (whatever the cause): prometheus_client's
+    bookkeeping for a dead process in multiprocess mode."""
+    from app.entrypoints import metrics_dir
+
+    multiproc = metrics_dir.configured()
+    if multiproc is not None:
+        metrics_dir.worker_exited(worker.pid, multiproc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -80,6 +81,10 @@ class Metrics:
     ) -> None:
         self.registry = CollectorRegistry()
         self.multiprocess_dir = multiprocess_dir
+        if multiprocess_dir:
+            # The histograms below open their files there at once: a CLI command run with the
+            # deployment's environment (init-db before gunicorn made it) must not crash.
+            Path(multiprocess_dir).mkdir(parents=True, exist_ok=True)
         self.request_seconds = Histogram(
             f"{PREFIX}_http_request_duration_seconds",
             "HTTP request latency by route (the URL rule, not the path)",
