@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from app.kernel.errors import AppError
 
-from . import auth, http_errors, request_hygiene, security_headers
+from . import auth, http_errors, path_limits, request_hygiene, security_headers
 
 # Blueprint modules of app.web, each exposing `bp`; one line per module.
 BLUEPRINTS = [
@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     app.url_map.converters["id"] = RowIdConverter  # before any blueprint's rules are bound
     http_errors.register(app)  # first: an oversized body is refused before anything reads it
     request_hygiene.register(app)  # before the session lookup and every view
+    path_limits.register(app)  # strings in the path: length and form, before any view
     security_headers.register(app)
     auth.init_app(app)
     # A deadline is provisional when its year's official schedule is not loaded yet.
