@@ -7,10 +7,19 @@ import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from app.rules.amounts import unemployment_transfer_funds
+from app.rules.amounts import (
+    InvalidMoney,
+    max_benefit_months,
+    parse_money,
+    pension_pooled_fund,
+    round_money,
+    to_capital,
+    unemployment_transfer_funds,
+)
 from app.rules.id_number import mask_id_number
 from app.rules.medical_local import medical_rules, precredit
 from app.rules.regions import province, same_province
@@ -75,3 +84,33 @@ def test_a_region_without_tiers_or_source_reads_as_none_configured(tmp_path: Pat
     rules = medical_rules("330304", _tiers(tmp_path, None))
     assert rules.monthly_precredit_by_age == ()
     assert rules.source == ""
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: round_money(1.5), TypeError, "金额必须是 Decimal"),  # type: ignore[arg-type]
+        (lambda: round_money(Decimal("NaN")), InvalidMoney, "金额必须是有限数"),
+        (lambda: parse_money(1.5), InvalidMoney, "金额应为十进制字符串，不能是浮点数"),  # type: ignore[arg-type]
+        (
+            lambda: parse_money("1,5"),
+            InvalidMoney,
+            "金额格式不正确：'1,5'，应为如 1234.56 的十进制字符串",
+        ),
+        (lambda: to_capital(Decimal("-1")), InvalidMoney, "大写金额不能为负数"),
+        (lambda: to_capital(Decimal("1e20")), InvalidMoney, "金额过大，无法转换为大写"),
+        (lambda: pension_pooled_fund(Decimal("-1")), InvalidMoney, "缴费基数合计不能为负数"),
+        (lambda: max_benefit_months("5"), TypeError, "缴费年限应为数字"),  # type: ignore[arg-type]
+        (lambda: max_benefit_months(-1), ValueError, "缴费年限应为非负有限数"),
+        (
+            lambda: unemployment_transfer_funds(Decimal("0.001"), 2, 0, 24),
+            InvalidMoney,
+            "月失业保险金应为精确到分的非负金额",
+        ),
+    ],
+)
+def test_money_errors_say_what_is_wrong(call: Any, error: type[Exception], message: str) -> None:
+    """The messages reach clerks (field errors): each is pinned, word for word."""
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
