@@ -58,6 +58,11 @@ def test_a_month_limit_ending_on_an_unloaded_saturday_moves_to_monday_provisiona
     assert limit.due_at == end_of_day_utc(date(2031, 3, 10))
 
 
+def test_a_month_limit_ending_on_an_unloaded_weekday_stays_there_provisionally() -> None:
+    limit = WorkingCalendar().month_deadline_for(datetime(2031, 2, 10, 10, tzinfo=BEIJING), 1)
+    assert (limit.date, limit.provisional) == (date(2031, 3, 10), True)
+
+
 def test_a_month_limit_moved_off_a_known_rest_day_is_not_provisional() -> None:
     limit = WorkingCalendar().month_deadline_for(datetime(2026, 9, 1, 10, tzinfo=BEIJING), 1)
     assert limit.date == date(2026, 10, 8) and limit.provisional is False  # after the holidays
