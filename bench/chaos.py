@@ -112,6 +112,12 @@ class Chaos:
                 ).scalars()
             )
 
+    def _beating(self) -> set[int]:
+        """Pids of the schedulers that have started (written their heartbeat row)."""
+        with self.db.connect() as conn:
+            ids = conn.execute(text("SELECT id FROM scheduler_heartbeat")).scalars()
+            return {int(i.split(":")[-2]) for i in ids}
+
     def kill_loop(self) -> None:
         n = 0
         while not self.stop.wait(self.args.kill_every * (0.5 + self.rng.random())):
@@ -149,8 +155,10 @@ class Chaos:
                 target = aimed[0]
                 break
             time.sleep(0.05)
+        started = self._beating()  # read before the kill: was it up, or still starting?
         pid = self.dep.kill_scheduler(target)
         kill = {"at": time.time(), "kind": "scheduler", "pid": pid, "stranded": self._stranded(pid)}
+        kill["was_running"] = pid in started
         self.kills.append(kill)
         restart = threading.Timer(self.args.restart_delay, self._restart, (target,))
         restart.daemon = True
@@ -257,6 +265,10 @@ class Chaos:
             "kills": len(self.kills),
             "kills_web": sum(1 for k in self.kills if k["kind"] == "web"),
             "kills_scheduler": sum(1 for k in self.kills if k["kind"] == "scheduler"),
+            # a scheduler killed before it had started: none may be left running meanwhile
+            "kills_scheduler_starting": sum(
+                1 for k in self.kills if k["kind"] == "scheduler" and not k["was_running"]
+            ),
             "lost": lost,
             "duplicated": duplicated,
             "stuck": len(found["stuck"]),
