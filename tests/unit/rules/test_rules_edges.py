@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rules_helpers import application
 
 from app.rules.amounts import (
     InvalidMoney,
@@ -20,6 +21,7 @@ from app.rules.amounts import (
     to_capital,
     unemployment_transfer_funds,
 )
+from app.rules.application_schema import MAX_MONTHS, validate_application
 from app.rules.id_number import mask_id_number
 from app.rules.medical_local import medical_rules, precredit
 from app.rules.regions import province, same_province
@@ -114,3 +116,14 @@ def test_money_errors_say_what_is_wrong(call: Any, error: type[Exception], messa
     with pytest.raises(error) as raised:
         call()
     assert str(raised.value) == message
+
+
+def test_an_application_over_a_maximum_or_a_length_names_the_field_and_the_limit() -> None:
+    too_many = application(pension__contribution_months=MAX_MONTHS + 1)
+    assert [(e.field, e.message) for e in validate_application(too_many)] == [
+        ("/pension/contribution_months", f"不得大于 {MAX_MONTHS}")
+    ]
+    too_long = application(applicant__name="张" * 65)
+    assert [(e.field, e.message) for e in validate_application(too_long)] == [
+        ("/applicant/name", "长度不得超过 64 个字符")
+    ]
