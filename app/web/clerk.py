@@ -75,7 +75,7 @@ def task(task_id: int):
             deny(f"complete task {task_id} of {info.role}/{info.region}")
         return _complete(info)
     restored = stashed_form(request.path)
-    return _render_task(task_id, raw=restored, restored=restored is not None)
+    return _render_task(task_id, raw=restored, restored=restored is not None, info=info)
 
 
 def _visible_task(task_id: int) -> TaskInfo:
@@ -119,8 +119,9 @@ def _render_task(
     status: int = 200,
     conflict: str | None = None,
     restored: bool = False,
+    info: TaskInfo | None = None,
 ):
-    page = views().task_page(task_id)
+    page = views().task_page(task_id, info)
     task = page.task
     editable = task.is_open and may_work(task)
     form_fields: list[schema_form.Field] = []

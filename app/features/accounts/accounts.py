@@ -7,9 +7,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.features.accounts.login_throttle import LoginThrottle, SignInThrottled
@@ -17,7 +17,25 @@ from app.kernel.clock import Clock
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import User, WebSession
+from app.store.prepared import Prepared
 
+_SESSIONS = cast(Table, WebSession.__table__)
+_USERS = cast(Table, User.__table__)
+# Every request asks this: one prebuilt Core statement (app.store.prepared), not an ORM join.
+_LIVE_SESSION = Prepared(
+    select(
+        _SESSIONS.c.last_seen_at,
+        _USERS.c.active,
+        _USERS.c.id,
+        _USERS.c.username,
+        _USERS.c.display_name,
+        _USERS.c.role,
+        _USERS.c.region,
+        _USERS.c.agency,
+    )
+    .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+    .where(_SESSIONS.c.id == bindparam("digest"), _SESSIONS.c.ended_at.is_(None))
+)
 # Checked against when the username is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -123,27 +141,22 @@ class AccountService:
         if not token:
             return None
         now = self.wall()
-        with self.db.sessions() as session:
-            row = session.execute(
-                select(WebSession, User)
-                .join(User, User.id == WebSession.user_id)
-                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
-            ).first()
-        if row is None:
+        digest = _digest(token)
+        with self.db.engine.connect() as conn:
+            found = _LIVE_SESSION.execute(conn, {"digest": digest}).rows
+        if not found:
             return None
-        web_session, user = row
-        if now - web_session.last_seen_at > self.idle_timeout or not user.active:
+        last_seen_at, active, *user = found[0]
+        if now - last_seen_at > self.idle_timeout or not active:
             self.sign_out(token, reason="idle")
             return None
-        if now - web_session.last_seen_at > timedelta(minutes=1):
+        if now - last_seen_at > timedelta(minutes=1):
             # Touch at most once a minute: a write per request would serialise every page view.
             with self.db.transaction() as session:
                 session.execute(
-                    update(WebSession)
-                    .where(WebSession.id == web_session.id)
-                    .values(last_seen_at=now)
+                    update(WebSession).where(WebSession.id == digest).values(last_seen_at=now)
                 )
-        return _signed_in(user)
+        return SignedIn(*user)
 
     def sign_out(self, token: str | None, reason: str = "sign_out") -> None:
         if not token:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app import documents
 from app.engine import scripting
+from app.features.cases import page_rows
 from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
 from app.features.cases.read_models import (
     CaseDetail,
@@ -31,19 +32,9 @@ from app.features.cases.service import CaseService
 from app.kernel import workdays
 from app.kernel.errors import NotFound
 from app.store.db import Database
-from app.store.models import AuditEvent, Case, CaseInput, HumanTask, ProcessVersion, Timer, User
+from app.store.models import Case, CaseInput, HumanTask, ProcessVersion
 
 BUNDLE = "one_thing_bundle"
-STEP_EVENTS = (
-    "case_created",
-    "task_completed",
-    "task_claimed",
-    "task_released",
-    "task_reassigned",
-    "timer_fired",
-    "case_completed",
-    "certificate_reissued",
-)
 # Documents a step produces or works from, (process id, task id) -> [(kind, insurance)].
 STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
     (BUNDLE, "acceptance_review"): [("correction_notice", ""), ("refusal_decision", "")],
@@ -92,9 +83,8 @@ class CaseViews:
 
     # -- rows only -------------------------------------------------------------------------
     def task(self, task_id: int) -> TaskInfo | None:
-        with self.db.sessions() as session:
-            row = session.get(HumanTask, task_id)
-            return _task_info(row) if row is not None else None
+        with self.db.engine.connect() as conn:
+            return page_rows.task(conn, task_id)
 
     def summary(self, number: str) -> CaseSummary | None:
         with self.db.sessions() as session:
@@ -143,8 +133,9 @@ class CaseViews:
     def detail(self, case_id: int) -> CaseDetail:
         return self._detail(case_id, None)[0]
 
-    def task_page(self, task_id: int) -> TaskPage:
-        task = self.task(task_id)
+    def task_page(self, task_id: int, task: TaskInfo | None = None) -> TaskPage:
+        """The task's page; `task` is its row when the caller has just read it."""
+        task = task or self.task(task_id)
         if task is None:
             raise NotFound("任务不存在")
         detail, prefill = self._detail(task.case_id, task.task_uuid if task.is_open else None)
@@ -154,26 +145,18 @@ class CaseViews:
     def _detail(self, case_id: int, task_uuid: str | None) -> tuple[CaseDetail, dict[str, Any]]:
         """The case with its merged data, and the data of one of its open tasks (the form's
         starting values); the workflow is restored once for both."""
-        with self.db.sessions() as session:
-            case = session.get(Case, case_id)
-            if case is None:
-                raise NotFound("办件不存在")
+        # One connection, Core statements (app.features.cases.page_rows): one snapshot.
+        with self.db.engine.connect() as conn:
+            case = self._case(conn, case_id)
             summary = _summary(case)
-            tasks = list(
-                session.execute(
-                    select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
-                ).scalars()
-            )
-            people = {t.assignee for t in tasks} | {t.completed_by for t in tasks}
-            names = self._names(session, people)
-            steps = self._steps(session, case_id, tasks, names)
+            tasks = page_rows.tasks(conn, case_id)
+            names = page_rows.names(conn, case_id)
+            steps = self._steps(conn, case_id, tasks, names)
             # Read through the hot cache, as a use case does (taken, so no writer shares it
             # meanwhile; put back after reading): the page before a completion warms the
             # entry the completion and the page after it reuse, instead of three restores.
-            entry = self.cases.store.load(
-                session, self._case(session, case_id), self.cases.workflows.take(case_id)
-            )
-            personal = personal_inputs(session, case_id)
+            entry = self.cases.store.load(conn, case, self.cases.workflows.take(case_id))
+            personal = personal_inputs(conn, case_id)
         engine = self.cases.engine
         try:
             # Running subprocesses hold what their steps recorded so far (e.g. a letter number).
@@ -185,7 +168,7 @@ class CaseViews:
         detail = CaseDetail(
             summary=summary,
             steps=steps,
-            open_tasks=[_task_info(t) for t in tasks if t.state in ("open", "claimed")],
+            open_tasks=[t for t in tasks if t.is_open],
             delivery=str(application.get("delivery", data.get("delivery", ""))),
             materials=list(application.get("materials", [])),
             missing_materials=list(data.get("missing_materials") or []),
@@ -288,30 +271,12 @@ class CaseViews:
             raise NotFound("办件不存在")
         return record
 
-    def _names(self, session: Any, usernames: set[str | None]) -> dict[str, str]:
-        wanted = {u for u in usernames if u}
-        if not wanted:
-            return {}
-        rows = session.execute(
-            select(User.username, User.display_name).where(User.username.in_(wanted))
-        )
-        return {username: name for username, name in rows}
-
     def _steps(
-        self, session: Any, case_id: int, tasks: list[HumanTask], names: dict[str, str]
+        self, conn: Any, case_id: int, tasks: list[TaskInfo], names: dict[str, str]
     ) -> list[Step]:
-        events = session.execute(
-            select(AuditEvent.at, AuditEvent.actor, AuditEvent.kind, AuditEvent.data)
-            .where(AuditEvent.case_id == case_id, AuditEvent.kind.in_(STEP_EVENTS))
-            .order_by(AuditEvent.seq)
-        ).all()
+        events = page_rows.step_events(conn, case_id)
         titles = {t.task_uuid: t.title for t in tasks}
-        timers = dict(
-            session.execute(select(Timer.task_uuid, Timer.label).where(Timer.case_id == case_id))
-            .tuples()
-            .all()
-        )
-        names.update(self._names(session, {e.actor for e in events} - set(names)))
+        timers = page_rows.timer_labels(conn, case_id)
         steps = []
         for event in events:
             data = event.data or {}
