@@ -1,7 +1,7 @@
 """What a clerk sees of one case: summary, materials, previous steps, current position, documents.
 
-Unlike the worklist this may restore the case's workflow (one case, one page), read-only and
-outside the hot cache, so that viewing never competes with a use case for a cached entry."""
+Unlike the worklist this reads the case's workflow data (one case, one page): from the hot
+cache's workflow when current, else from the stored parts without restoring the workflow."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app import documents
-from app.engine import scripting
+from app.engine import scripting, state
+from app.engine.stored_data import StoredCase
 from app.features.cases import page_rows
 from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
 from app.features.cases.read_models import (
@@ -31,6 +32,7 @@ from app.features.cases.repository import read_case
 from app.features.cases.service import CaseService
 from app.kernel import workdays
 from app.kernel.errors import NotFound
+from app.store import case_rows
 from app.store.db import Database
 from app.store.models import Case, CaseInput, HumanTask, ProcessVersion
 
@@ -144,7 +146,7 @@ class CaseViews:
 
     def _detail(self, case_id: int, task_uuid: str | None) -> tuple[CaseDetail, dict[str, Any]]:
         """The case with its merged data, and the data of one of its open tasks (the form's
-        starting values); the workflow is restored once for both."""
+        starting values)."""
         # One connection, Core statements (app.features.cases.page_rows): one snapshot.
         with self.db.engine.connect() as conn:
             case = self._case(conn, case_id)
@@ -152,18 +154,30 @@ class CaseViews:
             tasks = page_rows.tasks(conn, case_id)
             names = page_rows.names(conn, case_id)
             steps = self._steps(conn, case_id, tasks, names)
-            # Read through the hot cache, as a use case does (taken, so no writer shares it
-            # meanwhile; put back after reading): the page before a completion warms the
-            # entry the completion and the page after it reuse, instead of three restores.
-            entry = self.cases.store.load(conn, case, self.cases.workflows.take(case_id))
             personal = personal_inputs(conn, case_id)
-        engine = self.cases.engine
-        try:
-            # Running subprocesses hold what their steps recorded so far (e.g. a letter number).
-            data = {**engine.case_data(entry.workflow), **personal}
-            task_data = engine.task_data(entry.workflow, task_uuid) if task_uuid else {}
-        finally:
-            self.cases.workflows.put(case_id, entry)  # reading did not change it
+            # The hot cache's workflow if it is current (taken, so no writer shares it meanwhile;
+            # put back after reading); else the data straight from the stored parts: restoring
+            # the workflow costs more than the rest of the page, and with several server
+            # processes the completion that follows often goes to another one anyway.
+            entry = self.cases.workflows.take(case_id)
+            stored = None
+            if entry is None or entry.version != case.version:
+                raw = case_rows.read_state(conn, case_id)
+                stored = StoredCase({key: state.loads(value) for key, value in raw.items()})
+        if stored is not None:
+            if entry is not None:
+                self.cases.workflows.put(case_id, entry)  # stale: the next use case replaces it
+            data = {**stored.case_data(), **personal}
+            task_data = stored.task_data(task_uuid) if task_uuid else {}
+        else:
+            assert entry is not None
+            engine = self.cases.engine
+            try:
+                # Running subprocesses hold what their steps recorded so far (a letter number).
+                data = {**engine.case_data(entry.workflow), **personal}
+                task_data = engine.task_data(entry.workflow, task_uuid) if task_uuid else {}
+            finally:
+                self.cases.workflows.put(case_id, entry)  # reading did not change it
         application = data.get("application") or {}
         detail = CaseDetail(
             summary=summary,
