@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.documents import DOCUMENT_KINDS, DocumentDataError, build, render_html, render_pdf
 from app.features.cases.caches import WorkflowCache
@@ -14,8 +14,9 @@ from app.features.cases.service import PERSONAL_INPUT
 from app.kernel.clock import Clock
 from app.kernel.errors import NotFound
 from app.store.audit_log import AuditBuffer
-from app.store.db import Database
+from app.store.db import Database, connection_of
 from app.store.models import AuditEvent, Case, CaseInput
+from app.store.prepared import Prepared
 
 # (kind, insurance) pairs a case may produce; availability is "its data is complete".
 CANDIDATES: tuple[tuple[str, str | None], ...] = (
@@ -142,15 +143,19 @@ def certificate_reissues(session: Any, case_id: int) -> list[dict[str, Any]]:
     ]
 
 
+# Read by every task page: prebuilt (app.store.prepared).
+_PERSONAL_INPUTS = Prepared(
+    select(CaseInput.data)
+    .where(CaseInput.case_id == bindparam("case_id"), CaseInput.kind == PERSONAL_INPUT)
+    .order_by(CaseInput.id)
+)
+
+
 def personal_inputs(session: Any, case_id: int) -> dict[str, Any]:
     """The x-personal fields the case's task forms recorded outside the workflow, latest last
     (app.features.cases.service); documents print them (e.g. the household head's ID number)."""
-    rows = session.execute(
-        select(CaseInput.data)
-        .where(CaseInput.case_id == case_id, CaseInput.kind == PERSONAL_INPUT)
-        .order_by(CaseInput.id)
-    ).scalars()
+    rows = _PERSONAL_INPUTS.execute(connection_of(session), {"case_id": case_id}).rows
     merged: dict[str, Any] = {}
-    for row in rows:
+    for (row,) in rows:
         merged.update(row.get("data") or {})
     return merged
