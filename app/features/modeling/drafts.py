@@ -153,6 +153,7 @@ class ModelingService(DraftEditing, DraftChecks):
                     note,
                     actor,
                     expect_latest={draft.process_id: draft.base_version or 0},
+                    standard=False,  # bpmnlint ran in _validate just above
                 )
             except BaseException:
                 for path in written:

@@ -30,6 +30,7 @@
     ],
   };
   const FORM_PROPERTY = "formJsonSchemaFilename";
+  const ROLE_PROPERTY = "role";
   const TYPE_LABELS = {
     "bpmn:UserTask": "人工任务",
     "bpmn:ScriptTask": "脚本任务",
@@ -150,7 +151,17 @@
 
     function roleLabel(code) {
       const role = config.roles.find((r) => r.code === code);
-      return role ? role.label + "（" + code + "）" : code || "（未命名）";
+      return role ? role.label + "（" + code + "）" : code || "（未指定岗位）";
+    }
+
+    // A lane's name is its label for people; the role working its tasks is a property.
+    function laneRole(lane) {
+      return propertyOf(lane.businessObject, ROLE_PROPERTY);
+    }
+
+    function laneLabel(lane) {
+      const name = lane.businessObject.name || "（未命名泳道）";
+      return name + "（" + (laneRole(lane) || "未指定岗位") + "）";
     }
 
     function laneSection(element) {
@@ -160,10 +171,10 @@
       const select = h("select", { id: "prop-lane" });
       select.disabled = readonly;
       if (!lane) select.appendChild(h("option", { value: "", text: "（不在任何泳道中）" }));
-      options(select, all.map((l) => [l.id, roleLabel(l.businessObject.name)]), lane && lane.id);
+      options(select, all.map((l) => [l.id, laneLabel(l)]), lane && lane.id);
       select.addEventListener("change", () => moveToLane(element, registry.get(select.value)));
       return section("泳道 / 办理岗位", [
-        row("所在泳道", select, "泳道名称即岗位代码；任务只对该岗位、对应地区的工作人员可见"),
+        row("所在泳道", select, "泳道的办理岗位决定谁能办理；任务只对该岗位、对应地区的工作人员可见"),
       ]);
     }
 
@@ -171,11 +182,11 @@
       const select = h("select", { id: "prop-lane-role" });
       select.disabled = readonly;
       const codes = config.roles.map((r) => [r.code, r.label + "（" + r.code + "）"]);
-      const name = element.businessObject.name || "";
-      if (!config.roles.some((r) => r.code === name)) codes.unshift([name, name || "（未命名）"]);
-      options(select, codes, name);
-      select.addEventListener("change", () => modeling.updateProperties(element, { name: select.value }));
-      return section("泳道岗位", [row("岗位", select)]);
+      const role = laneRole(element);
+      if (!config.roles.some((r) => r.code === role)) codes.unshift([role, role ? role + "（未知岗位）" : "（请选择岗位）"]);
+      options(select, codes, role);
+      select.addEventListener("change", () => setProperty(element, ROLE_PROPERTY, select.value));
+      return section("泳道岗位", [row("办理岗位（role）", select, "泳道名称可随意修改，不影响谁能办理")]);
     }
 
     // -- forms (spiffworkflow:properties) -------------------------------------------------
@@ -184,13 +195,21 @@
       return ext && (ext.values || []).find((v) => v.$type === "spiffworkflow:Properties");
     }
 
-    function formOf(bo) {
+    function propertyOf(bo, name) {
       const props = spiffProperties(bo);
-      const prop = props && (props.properties || []).find((p) => p.name === FORM_PROPERTY);
+      const prop = props && (props.properties || []).find((p) => p.name === name);
       return prop ? prop.value : "";
     }
 
+    function formOf(bo) {
+      return propertyOf(bo, FORM_PROPERTY);
+    }
+
     function setForm(element, value) {
+      setProperty(element, FORM_PROPERTY, value);
+    }
+
+    function setProperty(element, name, value) {
       const bo = element.businessObject;
       let ext = bo.extensionElements;
       if (!ext) {
@@ -202,11 +221,11 @@
         props = moddle.create("spiffworkflow:Properties", { properties: [] });
         modeling.updateModdleProperties(element, ext, { values: (ext.values || []).concat([props]) });
       }
-      const prop = (props.properties || []).find((p) => p.name === FORM_PROPERTY);
+      const prop = (props.properties || []).find((p) => p.name === name);
       if (prop) {
         modeling.updateModdleProperties(element, prop, { value: value });
       } else {
-        const created = moddle.create("spiffworkflow:Property", { name: FORM_PROPERTY, value: value });
+        const created = moddle.create("spiffworkflow:Property", { name: name, value: value });
         modeling.updateModdleProperties(element, props, {
           properties: (props.properties || []).concat([created]),
         });
