@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from app.bootstrap import Backoffice
 from app.engine import parsing
+from app.engine.bpmnlint import BpmnLint
+from app.kernel.config import ROOT
 from app.store.models import ProcessVersion
 from tests.conftest import settings_for
 
@@ -108,6 +110,7 @@ def test_valid_file_deploys_and_prints_version(
         ("no_lane", "check", "lane"),
         ("no_role", "Lane_1", "lane has no role"),
         ("unknown_role", "Lane_1", "not a known role"),
+        ("not_standard", "start", "bpmnlint no-disconnected"),
     ],
 )
 def test_bad_diagram_is_rejected_and_nothing_deployed(
@@ -137,6 +140,8 @@ def test_bad_diagram_is_rejected_and_nothing_deployed(
         text = text.replace("<bpmn:flowNodeRef>check</bpmn:flowNodeRef>", "")
     elif mutation == "no_role":
         text = text.replace('name="role" value="window_clerk"', 'name="note" value="window_clerk"')
+    elif mutation == "not_standard":  # runs as it is; only bpmnlint sees the missing reference
+        text = text.replace("<bpmn:outgoing>f1</bpmn:outgoing>", "")
     elif mutation == "unknown_role":
         text = text.replace('value="window_clerk"', 'value="windows_clerk"')
     path.write_text(text)
@@ -164,3 +169,11 @@ def test_a_lane_label_is_for_people_and_its_role_property_says_who_works_it(
     path.write_text(path.read_text().replace('value="window_clerk"', 'value="reviewer"'))
     spec = parsing.parse([path], extra_dirs=[])["probe"]
     assert json.loads(spec.spec_json)["spec"]["task_specs"]["check"]["lane"] == "reviewer"
+
+
+def test_bpmnlint_that_cannot_run_is_a_problem_not_a_pass(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    assert BpmnLint(ROOT).check([path]) == []
+    [problem] = BpmnLint(ROOT, node=str(tmp_path / "no-node")).check([path])
+    assert problem.file == str(path) and problem.line == 1
+    assert problem.message.startswith("bpmnlint could not run: Node.js (node) not found")
