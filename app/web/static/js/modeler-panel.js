@@ -143,9 +143,35 @@
       return null;
     }
 
+    // Where in the lane the element can sit without covering another shape (bpmnlint's
+    // no-overlapping-elements): the lane's middle first, then its top and bottom, then further
+    // left and right along the lane.
+    function freeSpot(element, lane) {
+      const gap = 15;
+      const others = registry.filter((e) => e !== element && !e.waypoints && e.type !== "label"
+        && !["bpmn:Lane", "bpmn:Participant", "bpmn:Collaboration", "bpmn:Process"].includes(e.type)
+        && !(e.di && e.di.isExpanded) && !(element.attachers || []).includes(e));
+      const clear = (x, y) => others.every((o) =>
+        x + element.width + gap <= o.x || o.x + o.width + gap <= x
+        || y + element.height + gap <= o.y || o.y + o.height + gap <= y);
+      const rows = [
+        lane.y + lane.height / 2 - element.height / 2,
+        lane.y + gap + 10,
+        lane.y + lane.height - element.height - gap - 10,
+      ].filter((y) => y >= lane.y && y + element.height <= lane.y + lane.height);
+      for (let step = 0; step <= 20; step += 1) {
+        const shift = (step % 2 ? 1 : -1) * Math.ceil(step / 2) * (element.width + 2 * gap);
+        const x = element.x + shift;
+        if (x < lane.x + 40) continue;
+        const y = rows.find((row) => clear(x, row));
+        if (y !== undefined) return { x: x, y: y };
+      }
+      return { x: element.x, y: rows[0] === undefined ? element.y : rows[0] };
+    }
+
     function moveToLane(element, lane) {
-      const dy = Math.round(lane.y + lane.height / 2 - (element.y + element.height / 2));
-      modeling.moveElements([element], { x: 0, y: dy });
+      const spot = freeSpot(element, lane);
+      modeling.moveElements([element], { x: Math.round(spot.x - element.x), y: Math.round(spot.y - element.y) });
       if (laneOf(element) !== lane) modeling.updateLaneRefs([element], lanes());
     }
 
