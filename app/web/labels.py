@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.documents.regions import REGIONS
 from app.kernel.roles import ROLES
+from app.rules.divisions import name_of
 
 CASE_STATUS = {
     "submitted": "已提交，待受理",
@@ -81,8 +81,8 @@ def role_label(code: str | None) -> str:
 def region_name(code: str | None) -> str:
     if not code:
         return ""
-    region = REGIONS.get(code)
-    return f"{region.name}（{code}）" if region else code
+    name = name_of(code)
+    return f"{name}（{code}）" if name else code
 
 
 def insurances(codes: str | list[str] | None) -> str:

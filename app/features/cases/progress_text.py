@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.documents.regions import REGIONS
 from app.features.cases.snapshot import CaseSnapshot
+from app.rules.divisions import name_of
 
 STATUS_ZH = {
     "running": "已提交",
@@ -88,8 +88,7 @@ def status_text(snap: CaseSnapshot) -> str:
 
 
 def region_name(code: str) -> str:
-    region = REGIONS.get(code)
-    return region.name if region else code
+    return name_of(code) or code
 
 
 def insurance_progress(snap: CaseSnapshot, insurance: str) -> dict[str, Any]:
