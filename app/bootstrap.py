@@ -12,7 +12,7 @@ from app.features.accounts.accounts import AccountService
 from app.features.accounts.api_tokens import ApiTokenService
 from app.features.accounts.login_throttle import login_throttle
 from app.features.audit.chain import AuditChain
-from app.features.cases import local_rules, notifier, transfer_rules
+from app.features.cases import document_checks, local_rules, notifier, transfer_rules
 from app.features.cases.caches import DatabaseOverrides, SpecCache, WorkflowCache
 from app.features.cases.certificates import CertificateService
 from app.features.cases.documents import CaseDocuments
@@ -98,6 +98,7 @@ class Backoffice:
         self.task_actions = TaskActions(self.db, self.clock)
         local_rules.install(self.cases)
         transfer_rules.install(self.cases)
+        document_checks.install(self.cases)  # after the hooks whose values the documents print
         self.documents = CaseDocuments(self.db, self.cases.store, self.workflows, self.clock)
         self.certificates = CertificateService(self.db, self.documents)
         self.portal = PortalService(self.cases, self.documents, self.working_calendar)
