@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from app.kernel.errors import FieldError
 from app.rules.amounts import MONEY_PATTERN
+from app.rules.divisions import is_division
 
 REGION_PATTERN = r"^[0-9]{6}$"
 # Contains at least one visible character, on one line.
@@ -227,6 +228,18 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
 def _cross_field_errors(body: dict[str, Any], today: date | None) -> list[FieldError]:
     """Checks one field against another; only run on a body the schema accepts."""
     errors = []
+    # Any code of the division data names a place every document can print (issue 15).
+    for pointer, code in (
+        ("/applicant/hukou_region", body["applicant"]["hukou_region"]),
+        ("/transfer_out_region", body["transfer_out_region"]),
+        ("/transfer_in_region", body["transfer_in_region"]),
+    ):
+        if not is_division(code):
+            errors.append(
+                FieldError(
+                    pointer, f"{code} 不是有效的行政区划代码（GB/T 2260），请选择省、市、区县"
+                )
+            )
     unemployment = body.get("unemployment")
     if (
         isinstance(unemployment, dict)

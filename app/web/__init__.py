@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "modeler",
     "ops",
     "admin",
+    "regions",
 ]
 
 
