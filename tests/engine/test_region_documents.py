@@ -12,7 +12,7 @@ from app.bootstrap import Backoffice
 from app.features.cases.service import Actor
 from app.features.intake.applications import start_data
 from app.kernel.errors import ValidationFailed
-from app.rules.acceptance import decide
+from app.rules.acceptance import Decision, decide
 from tests.conftest import freeze
 from tests.helpers import case_row, complete, scenario
 
@@ -40,11 +40,12 @@ def test_a_hangzhou_xihu_hukou_gets_every_document(backoffice: Backoffice) -> No
     assert "杭州市西湖区" in str(html)
 
 
-def _start_unchecked(office: Backoffice, application: dict[str, Any]) -> str:
+def _start_unchecked(office: Backoffice, application: dict[str, Any], where: str) -> str:
     """A case whose application no longer passes intake (accepted before region codes were
     checked against the division data): started as the bundle starts it."""
     decision = decide(application, today=date(2026, 9, 28))
-    assert decision.decision == "accepted", decision
+    assert [e.field for e in decision.errors] == [where], decision  # only the region refused
+    decision = Decision("accepted", [], [], [])
     started = office.cases.start_case(start_data(application, decision), Actor("p", "applicant"))
     return started.number
 
@@ -57,7 +58,7 @@ def test_a_step_whose_document_cannot_be_built_does_not_complete(
     freeze("2026-09-28T09:00:00+08:00")
     story = scenario("bundle_all_three_success")
     story["application"]["applicant"]["hukou_region"] = "339999"  # no such division
-    number = _start_unchecked(backoffice, story["application"])
+    number = _start_unchecked(backoffice, story["application"], "/applicant/hukou_region")
     steps = [s for s in story["steps"] if "task" in s]
     complete(backoffice, number, next(s for s in steps if s["task"] == "review"))
     suspend = next(s for s in steps if s["task"] == "suspend_and_certify")
@@ -79,7 +80,7 @@ def test_a_case_does_not_conclude_while_its_completion_notice_cannot_be_built(
     freeze("2026-09-28T09:00:00+08:00")
     story = scenario("unemployment_cross_province_relationship_only")
     story["application"]["transfer_out_region"] = "519999"  # no such division
-    number = _start_unchecked(backoffice, story["application"])
+    number = _start_unchecked(backoffice, story["application"], "/transfer_out_region")
     steps = [s for s in story["steps"] if "task" in s]
     complete(backoffice, number, next(s for s in steps if s["task"] == "review"))
     refusal = {

@@ -17,7 +17,7 @@ from app.features.cases.documents import (
     personal_inputs,
 )
 from app.features.cases.repository import CaseRecord
-from app.features.cases.service import CaseService, TaskHook
+from app.features.cases.service import CaseService, StepCheck
 from app.kernel.errors import FieldError, ValidationFailed
 from app.store.audit_log import AuditBuffer
 
@@ -55,15 +55,13 @@ def _try(kind: str, insurance: str | None, context: Mapping[str, Any], what: str
         raise _failure(kind, insurance, error, what) from None
 
 
-def _guarded(kind: str, insurance: str | None, inner: TaskHook | None) -> TaskHook:
+def _step_check(kind: str, insurance: str | None) -> StepCheck:
     marker = PRODUCED_BY[(kind, insurance)]
 
-    def check(before: dict[str, Any], form: dict[str, Any], now: datetime) -> dict[str, Any]:
-        derived = inner(before, form, now) if inner is not None else {}
-        merged = {**before, **form, **derived}
-        if merged.get(marker) and form.get(marker):  # this step issues the document
-            _try(kind, insurance, {**merged, "issued_on": now}, "本步骤不能办结")
-        return derived
+    def check(before: dict[str, Any], submitted: dict[str, Any], now: datetime) -> None:
+        if submitted.get(marker):  # this step issues the document
+            merged = {**before, **submitted, "issued_on": now}
+            _try(kind, insurance, merged, "本步骤不能办结")
 
     return check
 
@@ -99,7 +97,7 @@ def conclusion_check(
 
 
 def install(cases: CaseService) -> None:
-    """After the other hooks of each step (their derived values are part of the document)."""
+    """Each check sees the step's form with what its hooks derived (part of the document)."""
     for step, (kind, insurance) in STEP_DOCUMENTS.items():
-        cases.task_hooks[step] = _guarded(kind, insurance, cases.task_hooks.get(step))
+        cases.step_checks[step] = _step_check(kind, insurance)
     cases.store.status_checks.append(conclusion_check)
