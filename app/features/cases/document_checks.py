@@ -1,4 +1,4 @@
-"""A step whose document cannot be built does not complete, and a case does not conclude while one of its documents cannot be built."""
+"""No step completes, and no case concludes, while a document it issues cannot be built."""
 
 from __future__ import annotations
 
