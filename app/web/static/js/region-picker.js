@@ -77,12 +77,18 @@
     }
     // The name as documents print it: the city and the county (杭州市西湖区, 上海市黄浦区).
     function names() {
-      var out = [], nodes = tree;
+      var out = [], nodes = tree, province = "";
       for (var d = 0; d < 3; d++) {
         var i = selects[d].value;
         if (i === "") break;
         var n = nodes[+i];
-        if (d > 0) out.push(n[1]);
+        if (d === 0) {
+          province = n[1];
+        } else {
+          // a county-level unit under its province is printed with it (湖北省仙桃市)
+          if (d === 1 && n[0].slice(4) !== "00") out.push(province);
+          out.push(n[1]);
+        }
         nodes = n[2];
       }
       return out;
