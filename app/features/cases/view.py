@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from app import documents
 from app.engine import scripting
-from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
+from app.features.cases.documents import (
+    DOCUMENT_INSURANCE,
+    PRODUCED_BY,
+    case_dates,
+    personal_inputs,
+)
 from app.features.cases.read_models import (
     CaseDetail,
     CaseSummary,
@@ -48,8 +53,16 @@ STEP_EVENTS = (
 STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
     (BUNDLE, "acceptance_review"): [("correction_notice", ""), ("refusal_decision", "")],
     (BUNDLE, "review"): [("completion_notice", ""), ("refusal_decision", "")],
-    (BUNDLE, "deliver_on_site"): [("completion_notice", ""), ("refusal_decision", "")],
-    (BUNDLE, "deliver_express"): [("completion_notice", ""), ("refusal_decision", "")],
+    (BUNDLE, "deliver_on_site"): [
+        ("completion_notice", ""),
+        ("refusal_decision", ""),
+        ("delivery_receipt", ""),
+    ],
+    (BUNDLE, "deliver_express"): [
+        ("completion_notice", ""),
+        ("refusal_decision", ""),
+        ("delivery_receipt", ""),
+    ],
     ("medical_transfer", "suspend_and_certify"): [("insurance_certificate", "")],
     ("medical_transfer", "contact_letter"): [
         ("insurance_certificate", ""),
@@ -223,13 +236,19 @@ class CaseViews:
         ]
         status_kind = _STATUS_DOCUMENT.get(detail.summary.status)
         if status_kind:
-            found.insert(0, (status_kind, ""))
+            found[:0] = [(status_kind, ""), ("delivery_receipt", "")]
+        if detail.summary.accepted_at is not None:
+            found.insert(0, ("acceptance_notice", ""))
         return [k for k in found if self._is_issued(detail, *k)]
 
     def _is_issued(self, detail: CaseDetail, kind: str, insurance: str) -> bool:
         key = _ISSUED_BY.get((kind, insurance))
         if key is not None:
             return detail.data.get(key) not in (None, "")
+        if kind == "acceptance_notice":
+            return detail.summary.accepted_at is not None
+        if kind == "delivery_receipt":
+            return detail.summary.status in _STATUS_DOCUMENT
         return _STATUS_DOCUMENT.get(detail.summary.status) == kind
 
     def document_context(self, detail: CaseDetail, insurance: str = "") -> dict[str, Any]:
@@ -238,6 +257,8 @@ class CaseViews:
         context = dict(detail.data)
         context["case_number"] = summary.number
         context["issued_on"] = workdays.local_date(self.clock.now()).isoformat()
+        context.update(case_dates(summary.accepted_at, summary.committed_due, summary.legal_due))
+        context["deadlines_provisional"] = summary.deadlines_provisional
         if insurance:
             context["insurance"] = insurance
         submitted = context.get("submitted_at")
