@@ -133,9 +133,10 @@ def application_from_form(raw: Raw, region: str) -> tuple[dict[str, Any], bool]:
     put(application, "transfer_out_region", text("transfer_out_region"))
     put(application, "delivery", text("delivery"))
     if application.get("delivery") == "express":
-        application["delivery_address"] = section(
-            "delivery_address", {"recipient": text, "phone": text, "address": text}
-        )
+        # Left out when nothing was typed, so that one message asks for the whole address.
+        address = section("delivery_address", {"recipient": text, "phone": text, "address": text})
+        if address:
+            application["delivery_address"] = address
     if text("agent.present") == "employer":
         application["agent"] = {
             "kind": "employer",
