@@ -8,12 +8,12 @@ from typing import Any
 from app.documents.certificate import build_insurance_certificate
 from app.documents.info_table import build_info_table
 from app.documents.letters import build_contact_letter, build_reply_letter
-from app.documents.receipts import build_acceptance_notice, build_delivery_receipt
 from app.documents.notices import (
     build_completion_notice,
     build_correction_notice,
     build_refusal_decision,
 )
+from app.documents.receipts import build_acceptance_notice, build_delivery_receipt
 
 # Every builder takes one mapping — the case's workflow data as the services hold it (the
 # application of contracts §3 under "application", "case_number", the regions, and the task

@@ -10,8 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.kernel.errors import FieldError
 from app.rules.application_schema import validate_application
-from app.rules.money_input import normalize_money
 from app.rules.id_number import InvalidIdNumber, normalize_id_number, parse_id_number
+from app.rules.money_input import normalize_money
 
 from .input_hygiene import unstorable
 
@@ -119,10 +119,10 @@ def application_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         if address:  # else one message asks for the whole address
             body["delivery_address"] = address
     for name in MONEY_FIELDS:
-        section, _, key = name.partition(".")
-        value = body.get(section)
-        if isinstance(value, dict) and isinstance(value.get(key), str):
-            value[key] = normalize_money(value[key])  # 3,456.78 as people write it
+        part, _, key = name.partition(".")
+        found = body.get(part)
+        if isinstance(found, dict) and isinstance(found.get(key), str):
+            found[key] = normalize_money(found[key])  # 3,456.78 as people write it
     body["materials"] = []  # online: 网上办理，无需申请材料 (seed 000 十二、十四)
     body["channel"] = "online"
     return body

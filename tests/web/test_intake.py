@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.features.cases.service import Actor
 from app.store.models import AuditEvent, Case, CaseInput
 from tests.conftest import freeze
 from tests.helpers import events_of_kind, tasks
-from app.features.cases.service import Actor
 from tests.web.clerk_support import START, Staff, application, office_of, staff_app
 
 # What the window clerk types for the scenario's applicant (the form's field names).

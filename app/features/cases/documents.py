@@ -12,8 +12,8 @@ from app.documents.receipts import DELIVERED_BY_STATUS
 from app.features.cases.caches import WorkflowCache
 from app.features.cases.repository import CaseStore, read_case
 from app.features.cases.service import PERSONAL_INPUT
-from app.kernel.clock import Clock
 from app.kernel import workdays
+from app.kernel.clock import Clock
 from app.kernel.errors import NotFound
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
