@@ -130,6 +130,8 @@ APPLICATION_SCHEMA: dict[str, Any] = {
                 "required": ["receiving_benefit"],
             },
             "then": {"required": list(_BENEFIT_FIELDS)},
+            "description": "benefit_at_hukou、benefit_months_approved、benefit_months_paid、"
+            "monthly_benefit 仅在 receiving_benefit 为 true（正在领取失业保险金）时必填",
         },
         "pension": _object({"contribution_months": _MONTHS}, nullable=True),
         "materials": {"type": "array", "items": {"enum": list(MATERIALS)}, "uniqueItems": True},
@@ -143,7 +145,10 @@ APPLICATION_SCHEMA: dict[str, Any] = {
                 "address": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 200},
             },
             nullable=True,
-        ),
+        )
+        | {
+            "description": "邮寄送达的收件人、联系电话和收件地址；delivery 为 express 时必填",
+        },
     },
     "required": [
         "applicant",

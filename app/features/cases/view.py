@@ -204,6 +204,7 @@ class CaseViews:
             missing_materials=list(data.get("missing_materials") or []),
             reasons=list(data.get("reasons") or []),
             agent=application.get("agent"),
+            delivery_address=application.get("delivery_address"),
             names=names,
             data=data,
         )
