@@ -91,3 +91,8 @@ def test_portal_express_delivery_collects_the_address_for_the_clerk(
     receipt = str(office.documents.issue(number, "delivery_receipt", None, "html", "t"))
     assert "送达回证" in receipt and "《不予受理决定书》" in receipt
     assert "李四" in receipt and "13900000000" in receipt and "人民中路1号" in receipt
+    # The window clerk who mails it finds the address already in the 快递送达 form.
+    (deliver,) = tasks(office, number, "open")
+    assert deliver.task_spec == "deliver_express"
+    page = Staff(api.app, "window_clerk_330602").get(f"/tasks/{deliver.id}").get_data(as_text=True)
+    assert "浙江省绍兴市越城区人民中路1号（收件人：李四，电话：13900000000）" in page

@@ -162,6 +162,12 @@ class CaseViews:
             raise NotFound("任务不存在")
         detail, prefill = self._detail(task.case_id, task.task_uuid if task.is_open else None)
         wanted = STEP_DOCUMENTS.get((task.process_id, task.task_spec), [])
+        address = detail.delivery_address
+        if task.task_spec == "deliver_express" and isinstance(address, dict):
+            # The address the applicant gave: the clerk mails there unless told otherwise.
+            parts = {"address": "", "recipient": "", "phone": "", **address}
+            line = "{address}（收件人：{recipient}，电话：{phone}）".format_map(parts)
+            prefill = {"mailing_address": line, **prefill}
         return TaskPage(task, detail, prefill, self.documents(detail, wanted))
 
     def _detail(self, case_id: int, task_uuid: str | None) -> tuple[CaseDetail, dict[str, Any]]:
