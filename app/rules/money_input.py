@@ -1,5 +1,4 @@
-"""Money as people type it (3,456.78 · ３４５６.７８ · ¥1800 · 1800元) to the decimal string of
-contracts §3 ("3456.78"); what cannot be read is passed on unchanged for validation to name."""
+"""Money as people type it (3,456.78 · ３４５６.７８ · ¥1800) to the decimal string of contracts §3."""
 
 from __future__ import annotations
 
@@ -16,7 +15,8 @@ MONEY_FIELD_PATTERNS = frozenset({MONEY_PATTERN, r"^(0|[1-9][0-9]*)(\.[0-9]{1,2}
 
 
 def normalize_money(text: str) -> str:
-    """The decimal string for a typed amount, or the stripped input when it is no amount."""
+    """The decimal string for a typed amount, or the stripped input when it is no amount (so
+    that validation names the field)."""
     stripped = text.strip()
     # NFKC: full-width digits, comma and point (typed with a Chinese input method) to ASCII.
     s = unicodedata.normalize("NFKC", stripped).replace(" ", "")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.store.models import AuditEvent, Case, CaseInput
+from app.web.schema_form import parse
 from tests.conftest import freeze
 from tests.web.clerk_support import START, Staff, office_of, staff_app
 from tests.web.test_intake import FORM
@@ -189,3 +190,14 @@ def test_no_hint_says_decimal_string() -> None:
     offenders = [str(p.relative_to(ROOT)) for p in places if "十进制字符串" in p.read_text("utf-8")]
     assert offenders == []
     assert not re.search("十进制", (ROOT / "app" / "rules" / "application_schema.py").read_text())
+
+
+def test_task_forms_read_amounts_with_separators_too() -> None:
+    schema = {
+        "properties": {
+            "amount": {"type": "string", "pattern": "^(0|[1-9][0-9]*)(\\.[0-9]{1,2})?$"},
+            "note": {"type": "string"},
+        }
+    }
+    data, errors = parse(schema, {"amount": ["3,456.78"], "note": ["3,456.78"]})
+    assert (data, errors) == ({"amount": "3456.78", "note": "3,456.78"}, [])

@@ -1,9 +1,9 @@
-"""Window intake in one step: the form is checked field by field (nothing is recorded until it
-is valid), the case is started, and its 受理审查 is completed at once with the rules' decision."""
+"""Window intake in one step: typing errors first, then the case and its 受理审查 at once."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from app.store.models import Case
 REVIEW_TASK = "acceptance_review"
 
 
-def typing_errors(application: Any, today: Any) -> list[FieldError]:
+def typing_errors(application: Any, today: date) -> list[FieldError]:
     """What the clerk mistyped: the schema, the ID number's check digit and an empty choice of
     insurances are field errors at the window, never a recorded 不予受理 (the API keeps
     `invalid_id_number` as a decision, contracts §4)."""
