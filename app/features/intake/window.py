@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.features.cases.service import Actor
 from app.features.intake.applications import ApplicationService, Submitted
 from app.kernel import workdays
-from app.kernel.errors import FieldError, ValidationFailed
+from app.kernel.errors import Conflict, FieldError, ValidationFailed, WorkflowFailed
 from app.rules.application_schema import validate_application
 from app.rules.id_number import InvalidIdNumber, parse_id_number
 from app.store.models import Case
@@ -64,7 +64,10 @@ def decide_at_window(
         form["reasons"] = list(decision.reasons)
     if decision.missing_materials:
         form["missing_materials"] = list(decision.missing_materials)
-    opened = applications.cases.complete_task(review.id, form, actor)
+    try:
+        opened = applications.cases.complete_task(review.id, form, actor)
+    except (Conflict, WorkflowFailed):
+        return submitted  # the case stands; its 受理审查 waits on the worklist
     with applications.cases.db.sessions() as session:
         committed, legal, provisional = session.execute(
             select(Case.committed_due, Case.legal_due, Case.deadlines_provisional).where(
