@@ -35,7 +35,8 @@ def test_status_follows_the_case_from_acceptance_to_conclusion(
         "provisional": False,
     }
     assert accepted["working_days_left"] == 9
-    assert accepted["warnings"] == [] and accepted["documents"] == []
+    assert accepted["warnings"] == []
+    assert [d["kind"] for d in accepted["documents"]] == ["acceptance_notice"]  # 受理通知书
     waiting = _by_insurance(accepted)
     assert {p["status"] for p in waiting.values()} == {"not_started"}
     assert {p["text"] for p in waiting.values()} == {"审核通过后开始办理"}
