@@ -73,6 +73,13 @@ def label(table: dict[str, str], code: str | None) -> str:
     return table.get(code, code)
 
 
+def case_status(status: str | None, decision: str | None = None) -> str:
+    """A refusal after acceptance (at 审核) is 不予办理; only one at 受理 is 不予受理."""
+    if status == "refused" and decision == "accepted":
+        return "不予办理"
+    return label(CASE_STATUS, status)
+
+
 def role_label(code: str | None) -> str:
     role = ROLES.get(code or "")
     return role.label if role else (code or "")
@@ -94,7 +101,7 @@ def insurances(codes: str | list[str] | None) -> str:
 
 
 JINJA_FILTERS = {
-    "ws_case_status": lambda c: label(CASE_STATUS, c),
+    "ws_case_status": case_status,
     "ws_task_state": lambda c: label(TASK_STATE, c),
     "ws_decision_label": lambda c: label(DECISION, c),
     "ws_insurance_label": lambda c: label(INSURANCE, c),

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from app.features.cases.service import Actor
 from app.kernel.config import ROOT
 from tests.conftest import freeze
-from app.features.cases.service import Actor
 from tests.helpers import pass_review, tasks
 from tests.web.clerk_support import Staff, application, office_of, staff_app, submit
 
@@ -50,7 +50,9 @@ def test_only_the_provisional_date_is_marked_provisional(database_url: str, make
     number = office.applications.submit(application(), Actor("test", "applicant")).case_number
     pass_review(office, number)
     (letter,) = [t for t in tasks(office, number, "open") if t.role == "pension_clerk"]
-    row = _row(Staff(app, "pension_clerk_330602").get("/worklist").get_data(as_text=True), letter.id)
+    row = _row(
+        Staff(app, "pension_clerk_330602").get("/worklist").get_data(as_text=True), letter.id
+    )
     committed = re.search(r'data-kind="committed">(.*?)</span>(<br>|\s)', row, re.S)
     legal = re.search(r'data-kind="legal">(.*?)</span>\s*$', row.split("</td>")[1], re.S)
     assert committed and "承诺 2026-12-" in committed.group(1)

@@ -84,6 +84,8 @@ def status_text(snap: CaseSnapshot) -> str:
     status = str(snap.case.status)
     if status == "accepted" and _review_open(snap):
         return ACCEPTED_IN_REVIEW
+    if status == "refused":  # after acceptance (at 审核) a refusal is 不予办理
+        return "不予办理" if str(snap.case.decision) == "accepted" else "不予受理"
     return STATUS_ZH.get(status, status)
 
 

@@ -204,6 +204,10 @@ class CaseViews:
         links = []
         for kind, insurance in candidates:
             title = _document_title(kind, insurance)
+            if kind == "refusal_decision":  # after acceptance a refusal is 不予办理
+                title = documents.refusal_title(
+                    {**detail.data, "decision": detail.summary.decision}
+                )
             if not self._is_issued(detail, kind, insurance):
                 links.append(DocumentLink(kind, insurance, title, False, "本环节办理后可打印"))
                 continue

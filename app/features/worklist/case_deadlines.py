@@ -93,9 +93,7 @@ def case_deadlines(
 ) -> list[CaseDeadline]:
     """The committed and legal dates of a case, each with its provisional mark and, while the
     case is still being handled, how many working days it is past the date."""
-    committed_prov, legal_prov = provisional_flags(
-        accepted_at, committed, legal, flagged, calendar
-    )
+    committed_prov, legal_prov = provisional_flags(accepted_at, committed, legal, flagged, calendar)
     today = workdays.local_date(now)
     handling = status in HANDLING and completed_at is None
     found = []
