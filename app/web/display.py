@@ -1,13 +1,15 @@
-"""What every page shows the same way: instants in Beijing time (the `beijing` filter) and a
-case's committed and legal dates with their 暂定 marks and lateness (`case_deadlines`)."""
+"""What every page shows the same way: instants in Beijing time (the `beijing` filter), people
+by display name (`person`), and a case's committed and legal dates with their 暂定 marks and
+lateness (`case_deadlines`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
+from app.features.accounts.people import NON_STAFF, display_names
 from app.features.worklist.case_deadlines import CaseDeadline, case_deadlines, provisional_flags
 from app.kernel.workdays import TZ
 
@@ -62,7 +64,19 @@ def status_flags(status: dict[str, Any]) -> tuple[bool, bool]:
     )
 
 
+def person(username: str | None) -> str:
+    """A person by display name, never by login; looked up once per request."""
+    if not username:
+        return ""
+    known: dict[str, str] = g.setdefault("_display_names", {})
+    if username not in known:
+        found = display_names(current_app.extensions["backoffice"].db, [username])
+        known[username] = found.get(username) or NON_STAFF.get(username, username)
+    return known[username]
+
+
 def install(app: Flask) -> None:
     app.jinja_env.filters["beijing"] = beijing
+    app.jinja_env.filters["person"] = person
     app.jinja_env.globals["case_deadlines"] = deadlines_of
     app.jinja_env.globals["provisional_flags_of"] = status_flags

@@ -22,6 +22,7 @@ from app.kernel.roles import ROLES
 from app.store.models import Case, HumanTask
 
 PER_PAGE = 20
+DECIDED = ("concluded", "completed", "refused")
 TASK_ROLES = [
     code for code in ROLES if code not in ("applicant", "policy_staff", "auditor", "admin")
 ]
@@ -152,7 +153,13 @@ class SupervisionService(DeadlineQueries):
         with self.db.sessions() as session:
             by_status = session.execute(
                 select(Case.status, func.count())
-                .where(Case.transfer_in_region == region, Case.completed_at.is_(None))
+                .where(
+                    Case.transfer_in_region == region,
+                    Case.completed_at.is_(None),
+                    # 在办: a decided case (办结 or refused) awaiting only its delivery is not
+                    # in hand any more.
+                    Case.status.not_in(DECIDED),
+                )
                 .group_by(Case.status)
                 .order_by(func.count().desc())
             ).all()
