@@ -22,8 +22,8 @@ def beijing(value: Any, fmt: str = MINUTES) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
+        try:  # a day stays the day it names; only an instant is converted
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             return value
     if isinstance(value, datetime):

@@ -83,4 +83,5 @@ def test_beijing_filter_shows_instants_in_asia_shanghai() -> None:
     assert beijing("2026-12-05T17:30:00+00:00") == "2026-12-06 01:30"
     assert beijing(instant, "%H:%M:%S") == "01:30:00"
     assert beijing(date(2026, 12, 5)) == "2026-12-05"  # a date is a date in every zone
+    assert beijing("2026-12-05") == "2026-12-05"
     assert beijing(None) == ""
