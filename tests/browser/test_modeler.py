@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.entrypoints.demo import load_users
+from app.entrypoints.demo import demo_name, load_users
 from app.kernel.config import ROOT
 from tests.browser.conftest import LiveServer, shot, sign_in, wait_until
 from tests.conftest import settings_for
@@ -94,7 +94,7 @@ def test_policy_officer_changes_a_limit_tests_deploys_and_sees_the_diff(
     page.wait_for_selector("text=已部署 medical_transfer 第 2 版")
     versions = page.inner_text("#versions")
     assert "第 2 版" in versions and "越城区承诺：联系函10个工作日内发出" in versions
-    assert "policy_staff_330602" in versions
+    assert demo_name("policy_staff_330602") in versions  # the deployer, by name
 
     new_case = medical_case(office)
     assert case_row(office, new_case).pinned[MEDICAL] != case_row(office, old_case).pinned[MEDICAL]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.entrypoints.demo import load_users
+from app.entrypoints.demo import demo_name, load_users
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row
 from tests.modeling.support import medical_case, shorter_contact_letter, versions
@@ -211,7 +211,7 @@ def test_four_eyes_on_the_web(database_url: str, folders: tuple[Path, Path], mak
     ok = author.post(f"/modeler/drafts/{draft_id}/deploy", data={"note": "n", "csrf_token": token})
     assert ok.status_code == 302
     listing = author.get(f"/modeler/processes/{MEDICAL}").get_data(as_text=True)
-    assert "policy_staff_330100" in listing
+    assert demo_name("policy_staff_330100") in listing  # the approver, by name
 
 
 def test_policy_staff_create_a_new_process_and_deploy_it_as_version_1(app: Any) -> None:
