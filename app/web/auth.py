@@ -118,10 +118,21 @@ def stashed_form(path: str) -> dict[str, list[str]] | None:
 def _safe_next(target: str | None, role: str = "") -> str:
     # Only local paths: an open redirect would let a phishing link bounce through us.
     if not target or urlparse(target).netloc or not target.startswith("/"):
-        from .workspace import workspace_url  # the workspace pages import this module
-
-        return workspace_url(role) or url_for("home.index")
+        return landing_page(role)
     return target
+
+
+# Roles whose own pages are not the workspace's: the auditor's search, the policy workbench.
+LANDING_ENDPOINTS = {"auditor": "audit.index", "policy_staff": "modeler.index"}
+
+
+def landing_page(role: str) -> str:
+    """Where a role lands after signing in: its own page, never a generic home."""
+    from .workspace import workspace_url  # the workspace pages import this module
+
+    if role in LANDING_ENDPOINTS:
+        return url_for(LANDING_ENDPOINTS[role])
+    return workspace_url(role) or url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
