@@ -147,6 +147,7 @@ def test_validation_errors_show_on_the_diagram_and_forms_have_a_live_preview(
     page.click("#prop-form-edit")
     page.wait_for_selector("#form-preview h4:text-is('审核并发出联系函')")
     assert page.locator("#form-preview [data-field='medical_eligible']").count() == 1
+    page.click("#form-advanced summary")  # the JSON Schema is the advanced view
     text = page.input_value("#form-text").replace("审核并发出联系函", "审核并发出《联系函》", 1)
     page.fill("#form-text", text)
     page.wait_for_selector("#form-preview h4:text-is('审核并发出《联系函》')")

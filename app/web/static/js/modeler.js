@@ -233,11 +233,12 @@
     fillFormSelect();
     formSelect.value = name;
     formText.value = textValue;
-    checkForm(false);
+    checkForm(false, true);
   }
 
   let serverCheck = null;
-  function checkForm(changed) {
+  // fromText: the JSON text is what changed (or was loaded), so the field list is redrawn.
+  function checkForm(changed, fromText) {
     formErrors.innerHTML = "";
     if (!openForm) return;
     const errors = [];
@@ -250,6 +251,7 @@
     if (schema) {
       window.SchemaForm.quickCheck(schema).forEach((e) => errors.push(e));
       window.SchemaForm.render(schema, preview);
+      if (fromText) fieldList.render(schema);
     }
     errors.forEach((e) => {
       const li = document.createElement("li");
@@ -278,7 +280,15 @@
   }
 
   formSelect.addEventListener("change", () => loadForm(formSelect.value));
-  formText.addEventListener("input", () => checkForm(true));
+  formText.addEventListener("input", () => checkForm(true, true));
+  // The field list edits the parsed schema; the text follows it, the same JSON as before.
+  const fieldList = new window.FieldList(document.getElementById("form-fields"), {
+    readonly: !config.editable,
+    onChange: (schema) => {
+      formText.value = JSON.stringify(schema, null, 2);
+      checkForm(true, false);
+    },
+  });
   document.getElementById("new-form").addEventListener("click", () => {
     const input = document.getElementById("new-form-name");
     const name = input.value.trim();
