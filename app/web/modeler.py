@@ -35,6 +35,7 @@ from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user, require_roles
 from .input_hygiene import page_number
+from .modeler_names import process_name_filter
 from .modeler_problems import problem_json, rejected, wording_for
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -45,6 +46,9 @@ VIEW = ("policy_staff", "auditor")
 @bp.app_template_filter("modeler_time")
 def _modeler_time(value: datetime | None) -> str:
     return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+bp.app_template_filter("modeler_process_name")(process_name_filter)
 
 
 def modeling() -> ModelingService:
