@@ -26,6 +26,8 @@ BLUEPRINTS = [
     "modeler",
     "ops",
     "admin",
+    "account",
+    "sso",
 ]
 
 
