@@ -28,6 +28,7 @@ BLUEPRINTS = [
     "admin",
     "account",
     "sso",
+    "admin_sso",
 ]
 
 
