@@ -187,3 +187,34 @@ def test_without_settings_the_login_page_is_unchanged(database_url: str, make_ap
     assert "统一身份认证" not in client.get("/login").get_data(as_text=True)
     assert client.get("/login/sso").status_code == 404
     assert client.get("/login/sso/callback?code=x&state=y").status_code == 404
+
+
+def test_hostile_callbacks_are_refusals_never_server_errors(
+    database_url: str, make_app: Any, provider: Provider
+) -> None:
+    app = _app(database_url, make_app, provider)
+    client = app.test_client()
+    client.get("/login/sso")  # a flow in progress: its state is in this browser's session
+    for query in [
+        "error=%00access_denied&error_description=%00",
+        "error=" + "x" * 5000,
+        "code=%00&state=%00",
+        "code=a&state=" + "s" * 5000,
+        "code=%FF%FE&state=%C0",
+        "",
+    ]:
+        answer = client.get(f"/login/sso/callback?{query}")
+        # 422: the request hygiene refuses a NUL in the query before the view runs
+        assert answer.status_code in (400, 403, 422), (query, answer.status_code)
+    assert client.get("/login/sso?next=%00").status_code in (302, 422)
+    assert client.get("/login/sso?next=https://evil.example/").status_code == 302
+    assert set(_refusals(app)) == {"provider_error", "state"}
+
+
+def test_the_return_address_stays_on_this_site(
+    database_url: str, make_app: Any, provider: Provider
+) -> None:
+    app = _app(database_url, make_app, provider)
+    app.extensions["backoffice"].sso.link(CLERK, provider.subject, "admin_330602")
+    answer = _sso(app.test_client(), "https://evil.example/phish")
+    assert answer.status_code == 302 and "evil" not in answer.headers["Location"]

@@ -59,6 +59,12 @@ class SsoLink:
     subject: str | None
 
 
+def printable(text: str, limit: int) -> str:
+    """Text from outside (the provider, the callback's query) as the audit log may keep it:
+    no control characters (PostgreSQL's JSON cannot hold NUL), bounded."""
+    return "".join(c for c in text if c.isprintable())[:limit]
+
+
 def subject_problems(subject: str) -> list[FieldError]:
     if (
         not subject
@@ -94,7 +100,7 @@ class SsoAccounts:
             user = _linked(session, subject)
             if user is None or not user.active:
                 reason = "unknown_subject" if user is None else "disabled"
-                refused = SsoRefused(reason, subject[:80])
+                refused = SsoRefused(reason, printable(subject, 80))
                 actor = user.username if user is not None else "-"
                 audit.add(
                     "sign_in_failed",
@@ -104,7 +110,7 @@ class SsoAccounts:
                     remote=remote,
                     method="sso",
                     reason=reason,
-                    subject=subject[:SUBJECT_MAX],
+                    subject=printable(subject, SUBJECT_MAX),
                 )
             else:
                 token = open_session(session, user, self.wall(), "sso")
@@ -118,6 +124,7 @@ class SsoAccounts:
     def refuse(self, reason: str, remote: str = "", detail: str = "") -> SsoRefused:
         """Audit a sign-in the protocol refused (bad token, state, provider); the error to show."""
         now = self.clock.now()
+        detail = printable(detail, 200)
         with self.db.transaction() as session:
             audit = AuditBuffer()
             audit.add(
@@ -128,10 +135,10 @@ class SsoAccounts:
                 remote=remote,
                 method="sso",
                 reason=reason,
-                detail=detail[:200],
+                detail=detail,
             )
             audit.flush(session)
-        return SsoRefused(reason, detail[:200])
+        return SsoRefused(reason, detail)
 
     def link(self, username: str, subject: str, actor: str) -> SsoLink:
         """Let the person with this provider subject sign in to the account (one account per
