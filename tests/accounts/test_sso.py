@@ -218,3 +218,13 @@ def test_the_return_address_stays_on_this_site(
     app.extensions["backoffice"].sso.link(CLERK, provider.subject, "admin_330602")
     answer = _sso(app.test_client(), "https://evil.example/phish")
     assert answer.status_code == 302 and "evil" not in answer.headers["Location"]
+
+
+def test_an_unreachable_provider_is_a_clear_refusal(database_url: str, make_app: Any) -> None:
+    running = RunningProvider(Provider())
+    app = _app(database_url, make_app, running.provider)
+    running.stop()  # the platform is down: nothing listens at its address any more
+    answer = app.test_client().get("/login/sso")
+    assert answer.status_code == 502
+    assert "暂时无法连接统一身份认证平台" in answer.get_data(as_text=True)
+    assert _refusals(app) == ["provider_unreachable"]
