@@ -26,6 +26,9 @@ BLUEPRINTS = [
     "modeler",
     "ops",
     "admin",
+    "account",
+    "sso",
+    "admin_sso",
 ]
 
 

@@ -159,15 +159,14 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(app: Any) -> None:
     )
     text = page.get_data(as_text=True)
     assert page.status_code == 422
-    assert (
-        "processes/medical_transfer.bpmn:" in text
-        and "f_contact_refuse: Python syntax error" in text
-    )
+    problems = text.split('id="problems"', 1)[1].split("</ul>", 1)[0]
+    # In Chinese, naming the step; no file path; the validator's words one click away.
+    assert "Python 写法有误" in problems and "processes/" not in problems
+    assert ".bpmn" not in problems and "f_contact_refuse: Python syntax error" in problems
     scenarios = _json(staff, f"/modeler/drafts/{draft_id}/scenarios", {}, token)
-    assert (
-        scenarios.status_code == 422
-        and "Python syntax error" in scenarios.json["problems"][0]["text"]
-    )
+    assert scenarios.status_code == 422
+    shown = scenarios.json["problems"][0]["text"]
+    assert "Python 写法有误" in shown and "processes/" not in shown
     assert versions(office, MEDICAL) == 1
 
     assert staff.get("/modeler/drafts/999999").status_code == 404
