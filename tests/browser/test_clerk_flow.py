@@ -178,7 +178,7 @@ def test_bundle_case_is_worked_through_the_ui_until_concluded(
     )
     page.goto(f"{server.url}/cases/{number}")
     status = page.locator("h1 .status").inner_text()
-    assert status == "办结"
+    assert status == "已办结"
     assert case_row(server.backoffice, number).completed_at is not None
     shot(page, "clerk_flow_14_case_concluded")
     with page.context.expect_page() as notice:

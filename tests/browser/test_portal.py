@@ -82,7 +82,7 @@ def test_apply_follow_download_and_rate(
     page.wait_for_load_state()
 
     number = page.inner_text("#case-number")
-    assert page.inner_text("#case-status") == "已受理，正在审核"
+    assert page.inner_text("#case-status") == "已受理，办理中"
     assert "2026-10-15 前" in page.inner_text("#committed")
     assert "已受理，承诺于2026年10月15日前办结" in page.inner_text("#messages")
     shot(page, "portal-decision")

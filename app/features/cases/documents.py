@@ -7,7 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.documents import DOCUMENT_KINDS, DocumentDataError, build, render_html, render_pdf
+from app.documents import (
+    DOCUMENT_KINDS,
+    DocumentDataError,
+    build,
+    refusal_title,
+    render_html,
+    render_pdf,
+)
 from app.documents.receipts import DELIVERED_BY_STATUS
 from app.features.cases.caches import WorkflowCache
 from app.features.cases.repository import CaseStore, read_case
@@ -119,7 +126,8 @@ class CaseDocuments:
                 build(kind, {**context, "insurance": insurance} if insurance else context)
             except DocumentDataError:
                 continue
-            title = DOCUMENT_KINDS[kind] + (f"（{INSURANCE_ZH[insurance]}）" if insurance else "")
+            base = refusal_title(context) if kind == "refusal_decision" else DOCUMENT_KINDS[kind]
+            title = base + (f"（{INSURANCE_ZH[insurance]}）" if insurance else "")
             refs.append(DocumentRef(kind, insurance, title))
         return refs
 

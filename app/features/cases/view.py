@@ -224,6 +224,10 @@ class CaseViews:
         links = []
         for kind, insurance in candidates:
             title = _document_title(kind, insurance)
+            if kind == "refusal_decision":  # after acceptance a refusal is 不予办理
+                title = documents.refusal_title(
+                    {**detail.data, "decision": detail.summary.decision}
+                )
             if not self._is_issued(detail, kind, insurance):
                 links.append(DocumentLink(kind, insurance, title, False, "本环节办理后可打印"))
                 continue
@@ -339,7 +343,9 @@ class CaseViews:
             .tuples()
             .all()
         )
-        names.update(self._names(session, {e.actor for e in events} - set(names)))
+        people = {e.actor for e in events}
+        people |= {(e.data or {}).get("to_assignee") for e in events if e.kind == "task_reassigned"}
+        names.update(self._names(session, people - set(names)))
         steps = []
         for event in events:
             data = event.data or {}
@@ -347,8 +353,9 @@ class CaseViews:
             title = titles.get(uuid) or timers.get(uuid) or ""
             note = ""
             if event.kind == "task_reassigned":
-                to = data.get("to_assignee", "")
-                note = f"改派给 {names.get(to, to)}；理由：{data.get('reason', '')}"
+                to = data.get("to_assignee") or ""
+                where = "退回待办池" if data.get("to_pool") else f"改派给 {names.get(to, to)}"
+                note = f"{where}；理由：{data.get('reason', '')}"
             elif event.kind == "case_created":
                 title = ""  # the event's own label says it
             elif event.kind == "certificate_reissued":
