@@ -11,6 +11,8 @@ from app.features.accounts.account_admin import AccountAdmin
 from app.features.accounts.accounts import AccountService
 from app.features.accounts.api_tokens import ApiTokenService
 from app.features.accounts.login_throttle import login_throttle
+from app.features.accounts.own_password import OwnPassword
+from app.features.accounts.sso import SsoAccounts
 from app.features.audit.chain import AuditChain
 from app.features.cases import document_checks, local_rules, notifier, transfer_rules
 from app.features.cases.caches import DatabaseOverrides, SpecCache, WorkflowCache
@@ -94,6 +96,8 @@ class Backoffice:
         )
         self.account_admin = AccountAdmin(self.db, self.clock.now, self.accounts.throttle)
         self.api_tokens = ApiTokenService(self.db, self.clock)
+        self.sso = SsoAccounts(self.db, self.clock)  # links work before OIDC_ISSUER is set
+        self.own_password = OwnPassword(self.db, self.clock)
         self.audit_chain = AuditChain(self.db, self.clock)
         self.task_actions = TaskActions(self.db, self.clock)
         local_rules.install(self.cases)

@@ -44,6 +44,8 @@ def test_every_kind_has_a_title_a_builder_and_a_template() -> None:
             "correction_notice",
             "refusal_decision",
             "completion_notice",
+            "acceptance_notice",
+            "delivery_receipt",
         }
     )
     for kind in DOCUMENT_KINDS:
