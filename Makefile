@@ -62,7 +62,7 @@ serve-scheduler: $(STAMP) ## the timer scheduler as its own process, for `make s
 
 demo-logins: $(STAMP) ## print the demo users (password for all: demo1234)
 	@echo "  Demo logins (password for all: demo1234):"
-	@$(BIN)/python -c "from app.entrypoints.demo import DEMO_USERS; [print(f'    {u[0]:<30} {u[2]}') for u in DEMO_USERS]"
+	@$(BIN)/python -c "from app.entrypoints.demo import login_lines; print(*login_lines(), sep='\n')"
 
 test: system-deps $(STAMP) $(VENDOR)/.stamp ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -32,6 +32,9 @@ class SignedIn:
     role: str
     region: str
     agency: str
+    # A password session of an account whose password an administrator reset: only the
+    # change-password page until it is changed (an SSO session never carries it).
+    must_change_password: bool = False
 
 
 def user_named(session: Any, username: str) -> User | None:
@@ -49,7 +52,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _digest(token: str) -> str:
+def session_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -98,16 +101,10 @@ class AccountService:
                 return None
             if self.throttle is not None:
                 self.throttle.clear_account(session, username)
-            token = secrets.token_urlsafe(32)
-            started = self.wall()
-            session.add(
-                WebSession(
-                    id=_digest(token), user_id=user.id, created_at=started, last_seen_at=started
-                )
-            )
+            token = open_session(session, user, self.wall(), "password")
             audit.add("user_signed_in", user.username, now, None, remote=remote)
             audit.flush(session)
-            return token, _signed_in(user)
+            return token, signed_in(user, "password")
 
     def _audit_throttled(self, username: str, remote: str, scope: str) -> None:
         now = self.clock.now()
@@ -127,7 +124,7 @@ class AccountService:
             row = session.execute(
                 select(WebSession, User)
                 .join(User, User.id == WebSession.user_id)
-                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
+                .where(WebSession.id == session_digest(token), WebSession.ended_at.is_(None))
             ).first()
         if row is None:
             return None
@@ -143,7 +140,7 @@ class AccountService:
                     .where(WebSession.id == web_session.id)
                     .values(last_seen_at=now)
                 )
-        return _signed_in(user)
+        return signed_in(user, web_session.method)
 
     def sign_out(self, token: str | None, reason: str = "sign_out") -> None:
         if not token:
@@ -153,7 +150,7 @@ class AccountService:
             row = session.execute(
                 select(WebSession, User)
                 .join(User, User.id == WebSession.user_id)
-                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
+                .where(WebSession.id == session_digest(token), WebSession.ended_at.is_(None))
             ).first()
             if row is None:
                 return
@@ -179,5 +176,28 @@ class AccountService:
             audit.flush(session)
 
 
-def _signed_in(user: User) -> SignedIn:
-    return SignedIn(user.id, user.username, user.display_name, user.role, user.region, user.agency)
+def open_session(session: Any, user: User, started: datetime, method: str) -> str:
+    """A new server-side session for the user (signed in by "password" or "sso"): its token."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=session_digest(token),
+            user_id=user.id,
+            created_at=started,
+            last_seen_at=started,
+            method=method,
+        )
+    )
+    return token
+
+
+def signed_in(user: User, method: str) -> SignedIn:
+    return SignedIn(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.region,
+        user.agency,
+        must_change_password=bool(user.must_change_password) and method == "password",
+    )

@@ -59,6 +59,8 @@
     ["timeCycle", "循环（timeCycle）"],
   ];
   const DEADLINE = /^deadline\(\s*([A-Za-z_]\w*)\s*,\s*(?:(\d+)|limit\(\s*['"]([^'"]+)['"]\s*,\s*([A-Za-z_]\w*)\s*\))\s*\)$/;
+  // The limits.json name a timer reads: deadline(x, limit('KEY', ...)) or limit_deadline(x, 'KEY', ...).
+  const LIMIT_NAME = /^(?:deadline\(\s*[A-Za-z_]\w*\s*,\s*limit\(|limit_deadline\(\s*[A-Za-z_]\w*\s*,)\s*['"]([^'"]+)['"]/;
   const REGION_VARS = [
     ["transfer_in_region", "转入地（transfer_in_region）"],
     ["transfer_out_region", "转出地（transfer_out_region）"],
@@ -297,8 +299,24 @@
         row("类型", kindSelect),
         row("表达式（Python）", expression, "工作日时限写作 deadline(起算时点, 工作日数) 或 deadline(起算时点, limit('时限名', 地区))，地区须为该时限约束的一方（limits.json binds）；“n个月内”写作 month_deadline(起算时点, n)（民法典 第二百零一至二百零三条），不得用 'P1M'"),
       ];
+      parts.unshift(h("p", { id: "prop-timer-limit-text", class: "limit-text", text: "时限：" + limitText(body) }));
       if (kind === "timeDate") parts.push(deadlineHelper(element, definition, body));
       return section("时限（工作日）", parts);
+    }
+
+    // The limit in words, as policy staff say it: "15 个工作日（medical.transfer_in，瓯海区 15）".
+    function limitText(body) {
+      const texts = config.limitTexts || {};
+      const expr = body.trim();
+      const named = LIMIT_NAME.exec(expr);
+      if (named) return texts[named[1]] || "时限表中没有 " + named[1];
+      const fixed = DEADLINE.exec(expr);
+      if (fixed && fixed[2]) return fixed[2] + " 个工作日（固定，不随地区变化）";
+      const months = /^month_deadline\([^,]+,\s*(\d+)\s*\)$/.exec(expr);
+      if (months) return months[1] + " 个月（到期日为休息日的顺延）";
+      const period = /^['"]?P(\d+)D['"]?$/.exec(expr);
+      if (period) return period[1] + " 个自然日";
+      return "（见表达式）";
     }
 
     function deadlineHelper(element, definition, body) {
@@ -308,7 +326,8 @@
       const byDays = h("input", { type: "radio", name: "prop-timer-mode", id: "prop-timer-mode-days", value: "days" });
       byDays.checked = Boolean(match[2]);
       byLimit.checked = !byDays.checked;
-      const key = options(h("select", { id: "prop-timer-limit" }), config.limits.map((k) => [k, k]), match[3]);
+      const texts = config.limitTexts || {};
+      const key = options(h("select", { id: "prop-timer-limit" }), config.limits.map((k) => [k, texts[k] || k]), match[3]);
       if (match[3] && !config.limits.includes(match[3])) options(key, [[match[3], match[3] + "（limits.json 中没有）"]], match[3]);
       // A limit binds one side's agency (limits.json "binds"): preselect that side's region.
       const boundRegion = (name) => ((config.limitBinds || {})[name] === "transfer_out" ? "transfer_out_region" : "transfer_in_region");
