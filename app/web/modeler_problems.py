@@ -25,7 +25,6 @@ def problem_json(problem: Problem, wording: ProblemWording) -> dict[str, Any]:
         "message": problem.message,
         "text": wording.text(problem),
         "detail": wording.detail(problem),
-        "hint": "",
     }
 
 

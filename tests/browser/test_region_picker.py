@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.features.cases.statuses import CASE_STATUS
 from tests.browser.conftest import LiveServer, shot
 from tests.browser.test_portal import _fill_application
 from tests.conftest import freeze
@@ -31,6 +32,6 @@ def test_choose_province_city_district_and_see_the_name(live_server: LiveServer,
     shot(page, "region-picker-chosen")
     page.click("button.primary")
     page.wait_for_load_state()
-    assert page.inner_text("#case-status") == "已受理，正在审核"
+    assert page.inner_text("#case-status") == CASE_STATUS["accepted"]
     assert "杭州市西湖区 → 绍兴市越城区" in page.inner_text("main")
     shot(page, "region-picker-case-page")

@@ -38,9 +38,9 @@ def test_a_draft_with_bpmnlint_problems_is_refused_with_them_listed_in_chinese(a
 
     checked = _json(staff, f"/modeler/drafts/{draft_id}/validate", {}, token).json
     assert not checked["ok"]
-    [problem] = [p for p in checked["problems"] if "bpmnlint" in p["text"]]
-    assert "refuse_in" in problem["text"]
-    assert problem["hint"].startswith("不符合 BPMN 建模规范（bpmnlint）")
+    [problem] = [p for p in checked["problems"] if "bpmnlint" in p["message"]]
+    assert problem["element_id"] == "refuse_in" and "refuse_in" in problem["detail"]
+    assert "不符合 BPMN 建模规范（bpmnlint）" in problem["text"]
 
     page = staff.post(
         f"/modeler/drafts/{draft_id}/deploy", data={"note": "去掉引用", "csrf_token": token}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from app.engine.parsing import Problem
+from app.features.modeling.bpmnlint_hints import bpmnlint_hint
 
 _Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
@@ -31,6 +32,11 @@ _SYNTAX = {
 # The validator's messages (app/engine/parsing.py) by shape, with their details in Chinese.
 RULES: tuple[_Rule, ...] = (
     _rule(r"^user task is not in a lane", lambda m: "人工任务不在任何泳道中（泳道即办理岗位）"),
+    _rule(
+        r"^lane has no role",
+        lambda m: "泳道没有指定办理岗位：请在泳道属性中选择岗位（泳道名称只是显示给人看的）",
+    ),
+    _rule(r"^lane role '([^']*)'", lambda m: f"泳道的办理岗位 {m[1]} 不是系统已有的岗位"),
     _rule(r"^user task has no form", lambda m: "人工任务没有指定表单"),
     _rule(r"^form (\S+) does not exist", lambda m: f"引用的表单 {m[1]} 不存在"),
     _rule(r"^form (\S+) is not valid JSON", lambda m: f"表单 {m[1]} 不是合法的 JSON"),
@@ -77,6 +83,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 def message_zh(problem: Problem) -> str:
     """The problem's message in Chinese (a message already in Chinese is kept, without paths)."""
     message = problem.message.strip()
+    if (standard := bpmnlint_hint(message)) is not None:
+        return standard
     for pattern, make in RULES:
         match = pattern.match(message)
         if match:
