@@ -29,7 +29,7 @@ from app.kernel.errors import (
     WorkflowFailed,
 )
 
-from . import schema_form
+from . import review_page, schema_form
 from .auth import backoffice, require_roles, stashed_form
 from .workspace import (
     TASK_ROLES,
@@ -154,6 +154,7 @@ def _render_task(
         reissue=_reissue_form(page.case.summary, page.documents),
         diagram_url=url_for("clerk.task_diagram", task_id=task.id),
         diagram_current=json.dumps(_current_in(page.case.open_tasks, task.process_id)),
+        **review_page.context(page),
     )
     return body, status
 

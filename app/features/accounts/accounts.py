@@ -32,6 +32,8 @@ _LIVE_SESSION = Prepared(
         _USERS.c.role,
         _USERS.c.region,
         _USERS.c.agency,
+        _USERS.c.must_change_password,
+        _SESSIONS.c.method,
     )
     .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
     .where(_SESSIONS.c.id == bindparam("digest"), _SESSIONS.c.ended_at.is_(None))
@@ -50,6 +52,9 @@ class SignedIn:
     role: str
     region: str
     agency: str
+    # A password session of an account whose password an administrator reset: only the
+    # change-password page until it is changed (an SSO session never carries it).
+    must_change_password: bool = False
 
 
 def user_named(session: Any, username: str) -> User | None:
@@ -67,7 +72,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _digest(token: str) -> str:
+def session_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -116,16 +121,10 @@ class AccountService:
                 return None
             if self.throttle is not None:
                 self.throttle.clear_account(session, username)
-            token = secrets.token_urlsafe(32)
-            started = self.wall()
-            session.add(
-                WebSession(
-                    id=_digest(token), user_id=user.id, created_at=started, last_seen_at=started
-                )
-            )
+            token = open_session(session, user, self.wall(), "password")
             audit.add("user_signed_in", user.username, now, None, remote=remote)
             audit.flush(session)
-            return token, _signed_in(user)
+            return token, signed_in(user, "password")
 
     def _audit_throttled(self, username: str, remote: str, scope: str) -> None:
         now = self.clock.now()
@@ -141,7 +140,7 @@ class AccountService:
         if not token:
             return None
         now = self.wall()
-        digest = _digest(token)
+        digest = session_digest(token)
         with self.db.engine.connect() as conn:
             found = _LIVE_SESSION.execute(conn, {"digest": digest}).rows
         if not found:
@@ -156,7 +155,16 @@ class AccountService:
                 session.execute(
                     update(WebSession).where(WebSession.id == digest).values(last_seen_at=now)
                 )
-        return SignedIn(*user)
+        user_id, username, display_name, role, region, agency, must_change, method = user
+        return SignedIn(
+            user_id,
+            username,
+            display_name,
+            role,
+            region,
+            agency,
+            must_change_password=bool(must_change) and method == "password",
+        )
 
     def sign_out(self, token: str | None, reason: str = "sign_out") -> None:
         if not token:
@@ -166,7 +174,7 @@ class AccountService:
             row = session.execute(
                 select(WebSession, User)
                 .join(User, User.id == WebSession.user_id)
-                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
+                .where(WebSession.id == session_digest(token), WebSession.ended_at.is_(None))
             ).first()
             if row is None:
                 return
@@ -192,5 +200,28 @@ class AccountService:
             audit.flush(session)
 
 
-def _signed_in(user: User) -> SignedIn:
-    return SignedIn(user.id, user.username, user.display_name, user.role, user.region, user.agency)
+def open_session(session: Any, user: User, started: datetime, method: str) -> str:
+    """A new server-side session for the user (signed in by "password" or "sso"): its token."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=session_digest(token),
+            user_id=user.id,
+            created_at=started,
+            last_seen_at=started,
+            method=method,
+        )
+    )
+    return token
+
+
+def signed_in(user: User, method: str) -> SignedIn:
+    return SignedIn(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.region,
+        user.agency,
+        must_change_password=bool(user.must_change_password) and method == "password",
+    )

@@ -80,3 +80,11 @@ def timer_labels(conn: Connection, case_id: int) -> dict[str, str]:
 def names(conn: Connection, case_id: int) -> dict[str, str]:
     """Display names by username of everyone the case's page names."""
     return dict(_NAMES.execute(conn, {"case_id": case_id}).rows)
+
+
+def names_of(conn: Connection, usernames: set[str]) -> dict[str, str]:
+    """Display names of other people a page names (a reassignment's target): rare, not prepared."""
+    if not usernames:
+        return {}
+    query = select(USERS.c.username, USERS.c.display_name).where(USERS.c.username.in_(usernames))
+    return {username: name for username, name in conn.execute(query)}

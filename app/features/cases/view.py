@@ -15,7 +15,12 @@ from app import documents
 from app.engine import scripting, state
 from app.engine.stored_data import StoredCase
 from app.features.cases import page_rows
-from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
+from app.features.cases.documents import (
+    DOCUMENT_INSURANCE,
+    PRODUCED_BY,
+    case_dates,
+    personal_inputs,
+)
 from app.features.cases.read_models import (
     CaseDetail,
     CaseSummary,
@@ -41,8 +46,16 @@ BUNDLE = "one_thing_bundle"
 STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
     (BUNDLE, "acceptance_review"): [("correction_notice", ""), ("refusal_decision", "")],
     (BUNDLE, "review"): [("completion_notice", ""), ("refusal_decision", "")],
-    (BUNDLE, "deliver_on_site"): [("completion_notice", ""), ("refusal_decision", "")],
-    (BUNDLE, "deliver_express"): [("completion_notice", ""), ("refusal_decision", "")],
+    (BUNDLE, "deliver_on_site"): [
+        ("completion_notice", ""),
+        ("refusal_decision", ""),
+        ("delivery_receipt", ""),
+    ],
+    (BUNDLE, "deliver_express"): [
+        ("completion_notice", ""),
+        ("refusal_decision", ""),
+        ("delivery_receipt", ""),
+    ],
     ("medical_transfer", "suspend_and_certify"): [("insurance_certificate", "")],
     ("medical_transfer", "contact_letter"): [
         ("insurance_certificate", ""),
@@ -142,6 +155,12 @@ class CaseViews:
             raise NotFound("任务不存在")
         detail, prefill = self._detail(task.case_id, task.task_uuid if task.is_open else None)
         wanted = STEP_DOCUMENTS.get((task.process_id, task.task_spec), [])
+        address = detail.delivery_address
+        if task.task_spec == "deliver_express" and isinstance(address, dict):
+            # The address the applicant gave: the clerk mails there unless told otherwise.
+            parts = {"address": "", "recipient": "", "phone": "", **address}
+            line = "{address}（收件人：{recipient}，电话：{phone}）".format_map(parts)
+            prefill = {"mailing_address": line, **prefill}
         return TaskPage(task, detail, prefill, self.documents(detail, wanted))
 
     def _detail(self, case_id: int, task_uuid: str | None) -> tuple[CaseDetail, dict[str, Any]]:
@@ -188,6 +207,7 @@ class CaseViews:
             missing_materials=list(data.get("missing_materials") or []),
             reasons=list(data.get("reasons") or []),
             agent=application.get("agent"),
+            delivery_address=application.get("delivery_address"),
             names=names,
             data=data,
         )
@@ -201,6 +221,10 @@ class CaseViews:
         links = []
         for kind, insurance in candidates:
             title = _document_title(kind, insurance)
+            if kind == "refusal_decision":  # after acceptance a refusal is 不予办理
+                title = documents.refusal_title(
+                    {**detail.data, "decision": detail.summary.decision}
+                )
             if not self._is_issued(detail, kind, insurance):
                 links.append(DocumentLink(kind, insurance, title, False, "本环节办理后可打印"))
                 continue
@@ -220,13 +244,19 @@ class CaseViews:
         ]
         status_kind = _STATUS_DOCUMENT.get(detail.summary.status)
         if status_kind:
-            found.insert(0, (status_kind, ""))
+            found[:0] = [(status_kind, ""), ("delivery_receipt", "")]
+        if detail.summary.accepted_at is not None:
+            found.insert(0, ("acceptance_notice", ""))
         return [k for k in found if self._is_issued(detail, *k)]
 
     def _is_issued(self, detail: CaseDetail, kind: str, insurance: str) -> bool:
         key = _ISSUED_BY.get((kind, insurance))
         if key is not None:
             return detail.data.get(key) not in (None, "")
+        if kind == "acceptance_notice":
+            return detail.summary.accepted_at is not None
+        if kind == "delivery_receipt":
+            return detail.summary.status in _STATUS_DOCUMENT
         return _STATUS_DOCUMENT.get(detail.summary.status) == kind
 
     def document_context(self, detail: CaseDetail, insurance: str = "") -> dict[str, Any]:
@@ -235,6 +265,8 @@ class CaseViews:
         context = dict(detail.data)
         context["case_number"] = summary.number
         context["issued_on"] = workdays.local_date(self.clock.now()).isoformat()
+        context.update(case_dates(summary.accepted_at, summary.committed_due, summary.legal_due))
+        context["deadlines_provisional"] = summary.deadlines_provisional
         if insurance:
             context["insurance"] = insurance
         submitted = context.get("submitted_at")
@@ -291,6 +323,9 @@ class CaseViews:
         events = page_rows.step_events(conn, case_id)
         titles = {t.task_uuid: t.title for t in tasks}
         timers = page_rows.timer_labels(conn, case_id)
+        people = {e.actor for e in events}
+        people |= {(e.data or {}).get("to_assignee") for e in events if e.kind == "task_reassigned"}
+        names.update(page_rows.names_of(conn, {p for p in people if p} - set(names)))
         steps = []
         for event in events:
             data = event.data or {}
@@ -298,8 +333,9 @@ class CaseViews:
             title = titles.get(uuid) or timers.get(uuid) or ""
             note = ""
             if event.kind == "task_reassigned":
-                to = data.get("to_assignee", "")
-                note = f"改派给 {names.get(to, to)}；理由：{data.get('reason', '')}"
+                to = data.get("to_assignee") or ""
+                where = "退回待办池" if data.get("to_pool") else f"改派给 {names.get(to, to)}"
+                note = f"{where}；理由：{data.get('reason', '')}"
             elif event.kind == "case_created":
                 title = ""  # the event's own label says it
             elif event.kind == "certificate_reissued":
