@@ -62,16 +62,17 @@ serve-scheduler: $(STAMP) ## the timer scheduler as its own process, for `make s
 
 demo-logins: $(STAMP) ## print the demo users (password for all: demo1234)
 	@echo "  Demo logins (password for all: demo1234):"
-	@$(BIN)/python -c "from app.entrypoints.demo import DEMO_USERS; [print(f'    {u[0]:<30} {u[2]}') for u in DEMO_USERS]"
+	@$(BIN)/python -c "from app.entrypoints.demo import login_lines; print(*login_lines(), sep='\n')"
 
 test: system-deps $(STAMP) $(VENDOR)/.stamp ## run the whole test suite (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check), mypy on app/ and the layer contracts (import-linter)
+lint: $(STAMP) $(VENDOR)/.stamp ## ruff (lint + format check), mypy on app/, the layer contracts (import-linter), bpmnlint on the diagrams
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
+	node_modules/.bin/bpmnlint --max-warnings 0 processes/*.bpmn
 
 format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix app tests bench

@@ -11,8 +11,10 @@ from app.features.accounts.account_admin import AccountAdmin
 from app.features.accounts.accounts import AccountService
 from app.features.accounts.api_tokens import ApiTokenService
 from app.features.accounts.login_throttle import login_throttle
+from app.features.accounts.own_password import OwnPassword
+from app.features.accounts.sso import SsoAccounts
 from app.features.audit.chain import AuditChain
-from app.features.cases import local_rules, notifier, transfer_rules
+from app.features.cases import document_checks, local_rules, notifier, transfer_rules
 from app.features.cases.caches import DatabaseOverrides, SpecCache, WorkflowCache
 from app.features.cases.certificates import CertificateService
 from app.features.cases.documents import CaseDocuments
@@ -94,10 +96,13 @@ class Backoffice:
         )
         self.account_admin = AccountAdmin(self.db, self.clock.now, self.accounts.throttle)
         self.api_tokens = ApiTokenService(self.db, self.clock)
+        self.sso = SsoAccounts(self.db, self.clock)  # links work before OIDC_ISSUER is set
+        self.own_password = OwnPassword(self.db, self.clock)
         self.audit_chain = AuditChain(self.db, self.clock)
         self.task_actions = TaskActions(self.db, self.clock)
         local_rules.install(self.cases)
         transfer_rules.install(self.cases)
+        document_checks.install(self.cases)
         self.documents = CaseDocuments(self.db, self.cases.store, self.workflows, self.clock)
         self.certificates = CertificateService(self.db, self.documents)
         self.portal = PortalService(self.cases, self.documents, self.working_calendar)

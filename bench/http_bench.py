@@ -267,6 +267,30 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+def database_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends serving this database, when the
+    server runs on this host (its processes are titled `postgres: user database ...`); None
+    for SQLite (in the server process) or a server elsewhere."""
+    if not url.startswith("postgresql"):
+        return None
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {name} " not in title:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        found = True
+    return total if found else None
+
+
 # -- the two loads --------------------------------------------------------------------------
 
 
@@ -354,9 +378,13 @@ def measure(url: str, database: str, workers: int, threads: int) -> dict[str, An
     token = api_token(url)
     with server(url, workers, threads) as (port, label, pid):
         ui_load(port, lanes, slice(0, WARMUP))  # first requests: templates, caches, pools
-        cpu = server_cpu(pid)
+        cpu, db_cpu, client_cpu = server_cpu(pid), database_cpu(url), time.process_time()
         ui = ui_load(port, lanes, slice(WARMUP, None))
         ui_cpu = server_cpu(pid) - cpu
+        # The clients share the cores with the server: their CPU counts against a target.
+        ui_client_cpu = time.process_time() - client_cpu
+        db_after = database_cpu(url)
+        ui_db_cpu = db_after - db_cpu if db_after is not None and db_cpu is not None else None
         api_load(port, token, CLIENTS * WARMUP)
         cpu = server_cpu(pid)
         api = api_load(port, token, API_APPLICATIONS)
@@ -371,6 +399,12 @@ def measure(url: str, database: str, workers: int, threads: int) -> dict[str, An
         "order": ORDER,
         "completions": completions,
         "server_cpu_ms_per_completion": round(ui_cpu * 1000 / completions, 1),
+        "client_cpu_ms_per_completion": round(ui_client_cpu * 1000 / completions, 1),
+        **(
+            {"database_cpu_ms_per_completion": round(ui_db_cpu * 1000 / completions, 1)}
+            if ui_db_cpu is not None
+            else {}
+        ),
         "api_applications_per_s": api["applications_per_s"],
         "api_p50_ms": api["p50_ms"],
         "api_p95_ms": api["p95_ms"],
@@ -382,7 +416,8 @@ def measure(url: str, database: str, workers: int, threads: int) -> dict[str, An
 @contextmanager
 def postgres_database(admin_url: str) -> Iterator[str]:
     """A fresh database beside the one BENCH_POSTGRES_URL names, dropped afterwards."""
-    name = f"bench_http_{os.getpid()}"
+    # BENCH_DB_PREFIX: several people may share one PostgreSQL server.
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'bench_http')}_{os.getpid()}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

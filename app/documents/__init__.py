@@ -17,6 +17,7 @@ from app.documents.builders import (
     build_reply_letter,
 )
 from app.documents.errors import DocumentDataError, UnknownDocumentKind
+from app.documents.notices import refusal_title
 from app.documents.regions import PROVINCE_ABBR, REGIONS, Region, certificate_number
 from app.documents.render import build, render_html, render_pdf
 
@@ -37,6 +38,7 @@ __all__ = [
     "build_refusal_decision",
     "build_reply_letter",
     "certificate_number",
+    "refusal_title",
     "render_html",
     "render_pdf",
 ]

@@ -13,6 +13,7 @@ from app.documents.notices import (
     build_correction_notice,
     build_refusal_decision,
 )
+from app.documents.receipts import build_acceptance_notice, build_delivery_receipt
 
 # Every builder takes one mapping — the case's workflow data as the services hold it (the
 # application of contracts §3 under "application", "case_number", the regions, and the task
@@ -50,6 +51,8 @@ DOCUMENT_KINDS: dict[str, str] = {
     "correction_notice": "一次性告知书",
     "refusal_decision": "不予受理决定书",
     "completion_notice": "办结通知书",
+    "acceptance_notice": "受理通知书",
+    "delivery_receipt": "送达回证",
 }
 
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
@@ -60,4 +63,6 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "correction_notice": build_correction_notice,
     "refusal_decision": build_refusal_decision,
     "completion_notice": build_completion_notice,
+    "acceptance_notice": build_acceptance_notice,
+    "delivery_receipt": build_delivery_receipt,
 }

@@ -75,7 +75,7 @@ def build_insurance_certificate(data: Mapping[str, Any]) -> dict[str, Any]:
     elif d.raw("certificate_seq") is not None:
         seq = d.integer("certificate_seq", "凭证序号", minimum=1)
         number = certificate_number(
-            insured_region.province_abbr, insured_region.name, issued_on.year, seq
+            insured_region.province_abbr, insured_region.pooling_name, issued_on.year, seq
         )
     else:
         raise DocumentDataError(

@@ -11,7 +11,7 @@ from typing import Any
 from app.documents.errors import DocumentDataError
 from app.documents.fields import Data, Money, Person, zh_date
 from app.documents.labels import CHANNEL_ZH, DEFAULT_MEDICAL_SCHEME, MEDICAL_SCHEME_ZH
-from app.documents.regions import REGIONS, Region
+from app.documents.regions import Region, known_region
 from app.documents.service_guides import ServiceGuide, guide_for
 
 _CASE_NUMBER = re.compile(r"^([0-9]{6})-([0-9]{4})-([0-9]+)$")  # app.features.cases.service
@@ -57,7 +57,8 @@ def _document_number(d: Data, paths: tuple[str, ...], issuer: Region, word: str,
     if case_region == issuer.code:
         prefix = ""
     else:
-        prefix = REGIONS[case_region].short if case_region in REGIONS else f"{case_region}-"
+        known = known_region(case_region)
+        prefix = known.short if known else f"{case_region}-"
     return f"{issuer.short}{word}〔{year}〕{prefix}{seq}号"
 
 
@@ -95,12 +96,13 @@ def _hukou_place(d: Data) -> str:
     code = d.raw("application.applicant.hukou_region")
     if code is None:
         raise DocumentDataError("application.applicant.hukou_region", "缺少户籍所在地")
-    if code not in REGIONS:
+    place = known_region(code)
+    if place is None:
         raise DocumentDataError(
-            "hukou_place",
-            f"户籍地区代码 {code} 不在文书地区表中，请提供户籍所在地名称（hukou_place）",
+            "application.applicant.hukou_region",
+            f"户籍所在地代码 {code} 不是有效的行政区划代码（GB/T 2260），无法打印户籍所在地",
         )
-    return REGIONS[code].name
+    return place.name
 
 
 def _period(d: Data, start: str, end: str, label: str) -> tuple[str, str]:

@@ -163,7 +163,7 @@ class Data:
                 amount = parse_money(value.strip())
             else:
                 # contracts §3: money is a decimal string, never a float
-                raise InvalidMoney("金额应为十进制字符串（如 1234.56），不能是浮点数")
+                raise InvalidMoney("金额应为字符串（如“1234.56”），不能是浮点数")
             if amount < 0:
                 raise InvalidMoney("金额不能为负数")
             to_capital(amount)  # fails here, with the field named, if it cannot be written

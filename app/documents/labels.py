@@ -62,6 +62,8 @@ NUMBER_WORD = {
     "correction_notice": "人社补告",
     "refusal_decision": "人社不受",
     "completion_notice": "人社办结",
+    "acceptance_notice": "人社受",
+    "delivery_receipt": "人社送",
     ("contact_letter", "medical"): "医保联",
     ("contact_letter", "pension"): "社保联",
     ("contact_letter", "unemployment"): "就业联",

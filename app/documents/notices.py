@@ -68,8 +68,19 @@ def build_correction_notice(data: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
+def refused_after_acceptance(data: Mapping[str, Any]) -> bool:
+    """A refusal made after the application was accepted (at 审核) is 不予办理; only a refusal
+    at 受理 is 不予受理."""
+    return data.get("refusal_stage") == "review" or data.get("decision") == "accepted"
+
+
+def refusal_title(data: Mapping[str, Any]) -> str:
+    return "不予办理决定书" if refused_after_acceptance(data) else "不予受理决定书"
+
+
 def build_refusal_decision(data: Mapping[str, Any]) -> dict[str, Any]:
-    """不予受理决定书 with the reasons and the remedies (seed 000 十四、二十(三)).
+    """不予受理决定书 (at 受理) or 不予办理决定书 (after acceptance, at 审核) with the reasons and
+    the remedies (seed 000 十四、二十(三)).
 
     Keys: case_number, application, issued_on, and reasons (refusal codes of contracts §4)
     and/or review_reasons (sentences written at 审核); optional refusal_stage (acceptance |
@@ -95,10 +106,12 @@ def build_refusal_decision(data: Mapping[str, Any]) -> dict[str, Any]:
         raise DocumentDataError(
             "reasons", "缺少不予受理的理由：必须说明理由（服务指南 二十、(三)）"
         )
-    number = _document_number(d, (), issuer, NUMBER_WORD["refusal_decision"], case)
+    after_acceptance = refused_after_acceptance(data)
+    word = "人社不办" if after_acceptance else NUMBER_WORD["refusal_decision"]
+    number = _document_number(d, (), issuer, word, case)
     view = _common(
         "refusal_decision",
-        "不予受理决定书",
+        refusal_title(data),
         case,
         number,
         _agency(d, "issuing_agency", issuer.agency("bureau")),
@@ -107,8 +120,8 @@ def build_refusal_decision(data: Mapping[str, Any]) -> dict[str, Any]:
         _applicant_addressee(case),
         **_submitted(d),
         reasons=texts,
-        # seed 000 十四 办结「对于审核不通过的，不予受理并告知原因」: refused at 审核, after 受理
-        at_review=d.raw("refusal_stage") == "review",
+        # Refused at 审核, after 受理: 不予办理 (seed 000 十四 办结; issue 15 §4)
+        at_review=after_acceptance,
         remedies=REMEDIES_ZH,
         review_body=d.optional_text("review_body"),
         court=d.optional_text("court"),

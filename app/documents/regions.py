@@ -7,43 +7,14 @@ from dataclasses import dataclass
 
 from app.documents.errors import DocumentDataError
 from app.documents.service_guides import agency_phone
-
-# 省、自治区、直辖市的简称, keyed by the first two digits of the 6-digit administrative
-# division code (GB/T 2260). Where a province has two 简称 the one used on licence plates
-# and in agency names is taken (贵, 云, 甘, 陕).
-PROVINCE_ABBR: dict[str, str] = {
-    "11": "京",
-    "12": "津",
-    "13": "冀",
-    "14": "晋",
-    "15": "蒙",
-    "21": "辽",
-    "22": "吉",
-    "23": "黑",
-    "31": "沪",
-    "32": "苏",
-    "33": "浙",
-    "34": "皖",
-    "35": "闽",
-    "36": "赣",
-    "37": "鲁",
-    "41": "豫",
-    "42": "鄂",
-    "43": "湘",
-    "44": "粤",
-    "45": "桂",
-    "46": "琼",
-    "50": "渝",
-    "51": "川",
-    "52": "贵",
-    "53": "云",
-    "54": "藏",
-    "61": "陕",
-    "62": "甘",
-    "63": "青",
-    "64": "宁",
-    "65": "新",
-}
+from app.rules.divisions import (
+    CITY,
+    COUNTY,
+    PROVINCE_ABBR,
+    division,
+    pooling_name,
+)
+from app.rules.regions import MUNICIPALITIES
 
 # Agency names are the region name plus these suffixes, the same wording as the demo
 # users' agencies (app.kernel.roles); seed 000 七、八 names the Yuecheng ones 人社局 (受理机构),
@@ -60,12 +31,17 @@ AGENCY_SUFFIX: dict[str, str] = {
 @dataclass(frozen=True)
 class Region:
     code: str  # 6-digit administrative division code (contracts §3)
-    name: str  # 统筹地区名称 as printed, e.g. 杭州市
+    name: str  # the division's name as printed (app.rules.divisions), e.g. 杭州市西湖区
     short: str  # 机关代字 used in default document numbers, e.g. 杭
 
     @property
     def province_abbr(self) -> str:
         return PROVINCE_ABBR[self.code[:2]]
+
+    @property
+    def pooling_name(self) -> str:
+        """统筹地区名称 (seed 003 凭证号): the city of a district, e.g. 杭州市 for 330106."""
+        return pooling_name(self.code) or self.name
 
     def phone(self, which: str) -> str | None:
         """The published phone of the region's agency of this kind (bureau | pension | medical
@@ -78,34 +54,42 @@ class Region:
         return self.name + AGENCY_SUFFIX[which]
 
 
-# The demo regions (app.entrypoints.demo.REGIONS). Their agencies' phones are data, per agency kind, in
-# processes/service_guides.json (each with the seed clause it is copied from).
+def _from_division(code: str) -> Region | None:
+    found = division(code)
+    if found is None:
+        return None
+    # 机关代字: the first character of a city's or county's own name (杭, 越, 瓯); a province or
+    # municipality uses its 简称 (沪).
+    if found.level == COUNTY or (found.level == CITY and code[:2] not in MUNICIPALITIES):
+        short = found.own_name[0]
+    else:
+        short = PROVINCE_ABBR.get(code[:2], found.own_name[0])
+    return Region(code, found.name, short)
+
+
+def known_region(code: object) -> Region | None:
+    """The region of any GB/T 2260 code the division data knows, else None."""
+    return _from_division(code) if isinstance(code, str) else None
+
+
+# The regions of this deployment (app.entrypoints.demo.REGIONS): their agencies have users,
+# and their phones are data, per agency kind, in processes/service_guides.json (each with
+# the seed clause it is copied from). Their names come from the division data like any other.
+DEPLOYMENT_CODES = ("330100", "330602", "330304")
 REGIONS: dict[str, Region] = {
-    r.code: r
-    for r in (
-        Region("330100", "杭州市", "杭"),
-        Region("330602", "绍兴市越城区", "越"),
-        Region("330304", "温州市瓯海区", "瓯"),
-    )
+    r.code: r for r in map(_from_division, DEPLOYMENT_CODES) if r is not None
 }
 
 
-# Regions outside this deployment that its documents must name: the other end of a
-# cross-province transfer (2021 通知), e.g. a 联系函 the Zhejiang transfer-in agency receives
-# or sends. Only names are known here; their agencies' phones and guides are not (blank /
-# 以办理地服务指南为准), and they are not offered as regions of this deployment.
-PEER_REGIONS: dict[str, Region] = {r.code: r for r in (Region("310100", "上海市", "沪"),)}
-
-
 def region(code: object, field: str) -> Region:
-    """The region for a code, or a DocumentDataError naming `field`."""
+    """The region for a code, or a DocumentDataError naming `field`. Any code of the division
+    data is a region a document can name (the other end of a transfer, a 户籍 place)."""
     if not isinstance(code, str) or not code:
         raise DocumentDataError(field, "缺少地区代码")
-    found = REGIONS.get(code) or PEER_REGIONS.get(code)
+    found = known_region(code)
     if found is None:
         raise DocumentDataError(
-            field,
-            f"地区代码 {code} 不在文书地区表中（app.documents.regions.REGIONS），无法打印地区名称",
+            field, f"地区代码 {code} 不是有效的行政区划代码（GB/T 2260），无法打印地区名称"
         )
     return found
 

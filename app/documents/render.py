@@ -45,7 +45,7 @@ def render_html(kind: str, context: Mapping[str, Any]) -> str:
     """A complete, self-contained HTML page of the document (its CSS inlined)."""
     view = build(kind, context)
     template = _environment().get_template(f"{kind}.html")
-    return template.render(view, css=_css(), kind_title=DOCUMENT_KINDS[kind])
+    return template.render(view, css=_css(), kind_title=view.get("title", DOCUMENT_KINDS[kind]))
 
 
 def render_pdf(kind: str, context: Mapping[str, Any]) -> bytes:

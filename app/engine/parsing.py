@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from . import state
+from .lanes import RoleLaneParser, role_problem
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -80,11 +82,14 @@ def _lint(path: Path, tree: Any, forms_dir: Path, known_processes: set[str]) -> 
     for process in processes:
         laned = {ref.text for ref in process.iterfind(".//bpmn:flowNodeRef", NS)}
         node_ids = {n.get("id") for n in process.iter() if n.get("id")}
+        for lane in process.iterfind(".//bpmn:lane", NS):
+            if (why := role_problem(lane)) is not None:
+                add(lane, why)
         for task in process.iterfind(".//bpmn:userTask", NS):
             # A task inside an embedded subprocess takes the subprocess's lane.
             ancestors = {a.get("id") for a in task.iterancestors()}
             if task.get("id") not in laned and not ancestors & laned:
-                add(task, "user task is not in a lane (the lane names the role)")
+                add(task, "user task is not in a lane (the lane's role works it)")
             prop = task.find(f".//spiffworkflow:property[@name='{FORM_PROPERTY}']", NS)
             if prop is None or not prop.get("value"):
                 add(task, "user task has no form (spiffworkflow property formJsonSchemaFilename)")
@@ -165,8 +170,14 @@ def _compile(file: str, node: Any, source: str, mode: str) -> list[Problem]:
     return []
 
 
-def validate(paths: list[Path], forms_dir: Path, deployed: set[str] | None = None) -> list[Problem]:
-    """Everything that would stop these files from being deployed; empty when they are fine."""
+def validate(
+    paths: list[Path],
+    forms_dir: Path,
+    deployed: set[str] | None = None,
+    standard: Callable[[list[Path]], list[Problem]] | None = None,
+) -> list[Problem]:
+    """Everything that would stop these files from being deployed; empty when they are fine.
+    standard: a further check of the files that are well-formed BPMN (bpmnlint)."""
     problems: list[Problem] = []
     trees: dict[Path, Any] = {}
     for path in paths:
@@ -179,6 +190,7 @@ def validate(paths: list[Path], forms_dir: Path, deployed: set[str] | None = Non
     known = set(deployed or set())
     for tree in trees.values():
         known |= {p.get("id") for p in tree.findall("bpmn:process", NS)}
+    well_formed: list[Path] = []
     for path, tree in trees.items():
         try:
             VALIDATOR.validate(tree, str(path))
@@ -186,6 +198,9 @@ def validate(paths: list[Path], forms_dir: Path, deployed: set[str] | None = Non
             problems.append(Problem(str(path), exc.line_number, exc.id, f"BPMN schema: {exc}"))
             continue
         problems.extend(_lint(path, tree, forms_dir, known))
+        well_formed.append(path)
+    if standard is not None:
+        problems.extend(standard(well_formed))
     if problems:
         return problems
     try:
@@ -200,7 +215,7 @@ def validate(paths: list[Path], forms_dir: Path, deployed: set[str] | None = Non
 
 def parse(paths: list[Path], extra_dirs: list[Path]) -> dict[str, ParsedProcess]:
     """Parse the given files (with any other files they call from extra_dirs) into specs."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = RoleLaneParser(validator=VALIDATOR)
     wanted = {p.resolve() for p in paths}
     stems = {p.stem for p in paths}
     for directory in extra_dirs:

@@ -21,7 +21,10 @@ from app.features.accounts.password_policy import MIN_LENGTH, password_problems
 from app.kernel.errors import AppError, ValidationFailed
 from app.store.db import Database
 
-users_cli = AppGroup("users", help="Staff accounts: create, disable, enable, reset-password, list.")
+users_cli = AppGroup(
+    "users",
+    help="Staff accounts: create, disable, enable, reset-password, link-sso, unlink-sso, list.",
+)
 T = TypeVar("T")
 
 
@@ -124,7 +127,8 @@ def users_enable(username: str, actor: str) -> None:
 @_stdin
 @_by
 def users_reset_password(username: str, password_stdin: bool, actor: str) -> None:
-    """Set a new password (asked for twice, hidden); the account's sessions end."""
+    """Set a new password (asked for twice, hidden); the account's sessions end and its next
+    password sign-in must change it."""
     admin = _admin()
     if not admin.exists(username):
         click.echo(f"账号 {username} 不存在，未做任何更改", err=True)
@@ -132,6 +136,28 @@ def users_reset_password(username: str, password_stdin: bool, actor: str) -> Non
     password = _password(username, password_stdin)
     _or_exit(lambda: admin.reset_password(username, password, actor))
     click.echo(f"password of {username} reset; its sessions have ended")
+
+
+@users_cli.command("link-sso")
+@click.argument("username")
+@click.argument("subject")
+@_by
+def users_link_sso(username: str, subject: str, actor: str) -> None:
+    """Let the person whose OIDC subject (`sub`) is SUBJECT sign in to USERNAME by single
+    sign-on (one account per subject; replaces the account's earlier link)."""
+    office = current_app.extensions["backoffice"]
+    link = _or_exit(lambda: office.sso.link(username, subject, actor))
+    click.echo(f"linked {link.username} to sso subject {link.subject}")
+
+
+@users_cli.command("unlink-sso")
+@click.argument("username")
+@_by
+def users_unlink_sso(username: str, actor: str) -> None:
+    """USERNAME can no longer be signed in to by single sign-on."""
+    office = current_app.extensions["backoffice"]
+    link = _or_exit(lambda: office.sso.unlink(username, actor))
+    click.echo(f"unlinked {link.username} from single sign-on")
 
 
 @users_cli.command("list")

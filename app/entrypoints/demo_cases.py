@@ -29,6 +29,14 @@ def demo_id(birth: str, serial: int, male: bool) -> str:
     return first17 + check_character(first17)
 
 
+# Where the window case of the demo is mailed (邮寄送达 needs an address).
+EXPRESS_ADDRESS = {
+    "recipient": "黄伟",
+    "phone": "13800000006",
+    "address": "浙江省绍兴市越城区解放北路100号",
+}
+
+
 def _application(index: int, **changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = json.loads(BASE_SCENARIO.read_text(encoding="utf-8"))["application"]
     application = copy.deepcopy(base)
@@ -99,7 +107,13 @@ def load_cases(backoffice: Backoffice) -> list[str]:
         run(
             "仅医疗保险，窗口申请，快递送达",
             2,
-            _application(6, insurances=["medical"], channel="window", delivery="express"),
+            _application(
+                6,
+                insurances=["medical"],
+                channel="window",
+                delivery="express",
+                delivery_address=EXPRESS_ADDRESS,
+            ),
             0,
         )
         run(

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = ROOT / "instance"
@@ -44,6 +45,42 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on through an OpenID Connect provider (authorization code + PKCE)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    scopes: str = "openid profile"
+    redirect_uri: str = ""  # empty: this app's /login/sso/callback on the requested host
+
+
+def _oidc() -> OidcSettings | None:
+    issuer = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+    if not issuer:
+        return None
+    client_id = os.environ.get("OIDC_CLIENT_ID", "").strip()
+    client_secret = os.environ.get("OIDC_CLIENT_SECRET", "").strip()
+    if not client_id or not client_secret:
+        raise ValueError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are needed too")
+    url = urlparse(issuer)
+    local = url.hostname in {"localhost", "127.0.0.1", "::1"}
+    if url.scheme != "https" and not (url.scheme == "http" and local):
+        # Tokens and the client secret travel to this address: only over TLS (localhost: tests).
+        raise ValueError(f"OIDC_ISSUER must be an https:// URL: {issuer!r}")
+    scopes = os.environ.get("OIDC_SCOPES", "openid profile").split()
+    if "openid" not in scopes:
+        raise ValueError("OIDC_SCOPES must include openid")
+    return OidcSettings(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=" ".join(scopes),
+        redirect_uri=os.environ.get("OIDC_REDIRECT_URI", "").strip(),
+    )
+
+
 @dataclass
 class Settings:
     """Resolved settings; `from_env()` documents each variable."""
@@ -73,6 +110,7 @@ class Settings:
     trusted_proxies: int = 0
     workflow_cache_size: int = 1000
     max_content_length: int = 1024 * 1024
+    oidc: OidcSettings | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -133,4 +171,8 @@ class Settings:
             # MAX_CONTENT_LENGTH: largest request body in bytes (default 1 MiB, 20× the largest
             # diagram); a larger one is answered 413 before anything reads it
             max_content_length=int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
+            # OIDC_ISSUER (unset: no single sign-on), OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+            # OIDC_SCOPES (default "openid profile"), OIDC_REDIRECT_URI (default: this app's
+            # /login/sso/callback): sign-in through the province's staff identity platform
+            oidc=_oidc(),
         )

@@ -66,9 +66,9 @@ def round_money(amount: Decimal) -> Decimal:
 def parse_money(s: str) -> Decimal:
     """'1800' / '1800.5' / '1800.50' -> Decimal('1800.50'); anything else is refused."""
     if not isinstance(s, str):
-        raise InvalidMoney("金额应为十进制字符串，不能是浮点数")
+        raise InvalidMoney("金额应为字符串（如“1234.56”），不能是浮点数")
     if not _MONEY.fullmatch(s):
-        raise InvalidMoney(f"金额格式不正确：{s!r}，应为如 1234.56 的十进制字符串")
+        raise InvalidMoney(f"金额格式不正确：{s!r}，应为如 1234.56 的金额（元，最多两位小数）")
     return Decimal(s).quantize(CENT)
 
 

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from app.kernel.errors import FieldError
 from app.rules.amounts import MONEY_PATTERN
+from app.rules.divisions import is_division
 
 REGION_PATTERN = r"^[0-9]{6}$"
 # Contains at least one visible character, on one line.
@@ -31,6 +32,14 @@ _MONEY = {"type": "string", "pattern": MONEY_PATTERN}
 MAX_MONTHS = 1200
 _MONTHS = {"type": "integer", "minimum": 0, "maximum": MAX_MONTHS}
 _FLAG = {"type": "boolean"}
+# Unemployment fields that only a person drawing benefit (领取失业保险金人员) answers: required
+# when receiving_benefit is true, left out otherwise (the forms hide them).
+_BENEFIT_FIELDS = (
+    "benefit_at_hukou",
+    "benefit_months_approved",
+    "benefit_months_paid",
+    "monthly_benefit",
+)
 
 
 def _object(properties: dict[str, Any], *, nullable: bool = False) -> dict[str, Any]:
@@ -102,21 +111,45 @@ APPLICATION_SCHEMA: dict[str, Any] = {
             },
             nullable=True,
         ),
-        "unemployment": _object(
-            {
-                "receiving_benefit": _FLAG,
-                "benefit_at_hukou": _FLAG,
-                "contribution_months_at_transfer_out": _MONTHS,
-                "benefit_months_approved": _MONTHS,
-                "benefit_months_paid": _MONTHS,
-                "monthly_benefit": _MONEY,
+        # The benefit fields apply only to a person drawing benefit (see _BENEFIT_FIELDS).
+        "unemployment": {
+            **_object(
+                {
+                    "receiving_benefit": _FLAG,
+                    "benefit_at_hukou": _FLAG,
+                    "contribution_months_at_transfer_out": _MONTHS,
+                    "benefit_months_approved": _MONTHS,
+                    "benefit_months_paid": _MONTHS,
+                    "monthly_benefit": _MONEY,
+                },
+                nullable=True,
+            ),
+            "required": ["receiving_benefit", "contribution_months_at_transfer_out"],
+            "if": {
+                "type": "object",
+                "properties": {"receiving_benefit": {"const": True}},
+                "required": ["receiving_benefit"],
             },
-            nullable=True,
-        ),
+            "then": {"required": list(_BENEFIT_FIELDS)},
+            "description": "benefit_at_hukou、benefit_months_approved、benefit_months_paid、"
+            "monthly_benefit 仅在 receiving_benefit 为 true（正在领取失业保险金）时必填",
+        },
         "pension": _object({"contribution_months": _MONTHS}, nullable=True),
         "materials": {"type": "array", "items": {"enum": list(MATERIALS)}, "uniqueItems": True},
         "channel": {"enum": ["online", "window"]},
         "delivery": {"enum": ["on_site", "electronic", "express"]},
+        # Where 邮寄/快递送达 goes (seed 000 十九、送达方式); required for express (allOf).
+        "delivery_address": _object(
+            {
+                "recipient": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 64},
+                "phone": {"type": "string", "pattern": PHONE_PATTERN},
+                "address": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 200},
+            },
+            nullable=True,
+        )
+        | {
+            "description": "邮寄送达的收件人、联系电话和收件地址；delivery 为 express 时必填",
+        },
     },
     "required": [
         "applicant",
@@ -130,7 +163,16 @@ APPLICATION_SCHEMA: dict[str, Any] = {
         "delivery",
     ],
     "additionalProperties": False,
-    "allOf": [_required_when_selected(name) for name in INSURANCES],
+    "allOf": [
+        *(_required_when_selected(name) for name in INSURANCES),
+        {
+            "if": {"properties": {"delivery": {"const": "express"}}, "required": ["delivery"]},
+            "then": {
+                "required": ["delivery_address"],
+                "properties": {"delivery_address": {"type": "object"}},
+            },
+        },
+    ],
 }
 
 
@@ -165,11 +207,19 @@ _TYPE_NAMES_ZH = {
 }
 _PATTERN_MESSAGES_ZH = {
     REGION_PATTERN: "格式不正确，应为6位行政区划代码",
-    MONEY_PATTERN: "金额格式不正确，应为如 1234.56 的十进制字符串（最多两位小数）",
+    MONEY_PATTERN: "金额格式不正确，应为如 1234.56 的金额（元，最多两位小数）",
     NAME_PATTERN: "不能为空白",
     PHONE_PATTERN: "电话号码格式不正确",
     CREDIT_CODE_PATTERN: "统一社会信用代码格式不正确",
 }
+
+
+# Why a conditionally required field is required, by the object it belongs to.
+_CONDITIONAL_REQUIRED_ZH = {
+    "": "已申请该险种，此部分必填",
+    "/unemployment": "正在领取失业保险金的，此项必填",
+}
+_EXPRESS_ADDRESS_ZH = "选择邮寄送达的，须填写收件人、联系电话和收件地址"
 
 
 def _pointer(path: Any) -> str:
@@ -185,9 +235,14 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
 
     if keyword == "required":
         conditional = "then" in error.relative_schema_path
-        message = "已申请该险种，此部分必填" if conditional else "必填项缺失"
+        message = "必填项缺失"
+        if conditional:
+            message = _CONDITIONAL_REQUIRED_ZH.get(where, "已申请该险种，此部分必填")
         return [
-            FieldError(where + _pointer([name]), message)
+            FieldError(
+                where + _pointer([name]),
+                _EXPRESS_ADDRESS_ZH if conditional and name == "delivery_address" else message,
+            )
             for name in value
             if isinstance(instance, dict) and name not in instance
         ]
@@ -203,6 +258,8 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         expected = "或".join(_TYPE_NAMES_ZH.get(t, t) for t in types)
         if where == "":
             return [FieldError("", "申请内容应为 JSON 对象")]
+        if where == "/delivery_address" and "then" in error.relative_schema_path:
+            return [FieldError(where, _EXPRESS_ADDRESS_ZH)]
         return [FieldError(where, f"类型错误，应为{expected}")]
     if keyword == "enum":
         allowed = "、".join(str(v) for v in value)
@@ -227,9 +284,23 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
 def _cross_field_errors(body: dict[str, Any], today: date | None) -> list[FieldError]:
     """Checks one field against another; only run on a body the schema accepts."""
     errors = []
+    # Any code of the division data names a place every document can print (issue 15).
+    for pointer, code in (
+        ("/applicant/hukou_region", body["applicant"]["hukou_region"]),
+        ("/transfer_out_region", body["transfer_out_region"]),
+        ("/transfer_in_region", body["transfer_in_region"]),
+    ):
+        if not is_division(code):
+            errors.append(
+                FieldError(
+                    pointer, f"{code} 不是有效的行政区划代码（GB/T 2260），请选择省、市、区县"
+                )
+            )
     unemployment = body.get("unemployment")
     if (
         isinstance(unemployment, dict)
+        and "benefit_months_paid" in unemployment
+        and "benefit_months_approved" in unemployment
         and unemployment["benefit_months_paid"] > unemployment["benefit_months_approved"]
     ):
         errors.append(

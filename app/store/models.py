@@ -206,6 +206,10 @@ class User(Base):
     region: Mapped[str] = mapped_column(String(6))
     agency: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The OIDC provider's `sub` of the person who may sign in to this account by SSO (0009).
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
+    # Set by an administrator's reset: the next password sign-in must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CaseCounter(Base):
@@ -279,6 +283,7 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    method: Mapped[str] = mapped_column(String(16), default="password")  # or "sso"
 
 
 class AuditAnchor(Base):

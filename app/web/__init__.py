@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from app.kernel.errors import AppError
 
-from . import auth, http_errors, path_limits, request_hygiene, security_headers
+from . import auth, display, http_errors, path_limits, request_hygiene, security_headers
 
 # Blueprint modules of app.web, each exposing `bp`; one line per module.
 BLUEPRINTS = [
@@ -26,6 +26,10 @@ BLUEPRINTS = [
     "modeler",
     "ops",
     "admin",
+    "regions",
+    "account",
+    "sso",
+    "admin_sso",
 ]
 
 
@@ -44,6 +48,7 @@ def register(app: Flask) -> None:
     path_limits.register(app)  # strings in the path: length and form, before any view
     security_headers.register(app)
     auth.init_app(app)
+    display.install(app)  # the `beijing` time filter and case deadlines, for every page
     # A deadline is provisional when its year's official schedule is not loaded yet.
     calendar = app.extensions["backoffice"].working_calendar
     app.jinja_env.globals["provisional_date"] = lambda d: (

@@ -14,6 +14,7 @@ from app.kernel.errors import ValidationFailed
 
 from . import labels
 from .auth import backoffice, current_user, require_roles
+from .case_data import CaseDataLabels
 from .input_hygiene import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -112,6 +113,7 @@ def export(number: str, fmt: str):
 
 def _case_page(number: str, *, status: int = 200, **extra: Any):
     view = _cases().view(number, _region())
+    data = CaseDataLabels(backoffice().forms.folder)
     payload = {
         "diagrams": [
             {
@@ -121,7 +123,8 @@ def _case_page(number: str, *, status: int = 200, **extra: Any):
             }
             for d in view.diagrams
         ],
-        "steps": view.steps,
+        # Each step's data also as (Chinese label, shown value, key) rows; the raw JSON stays.
+        "steps": [{**step, "rows": data.rows(step["data"])} for step in view.steps],
         "token_states": TOKEN_STATE,
     }
     divergence = view.replay.divergence
@@ -136,6 +139,7 @@ def _case_page(number: str, *, status: int = 200, **extra: Any):
         ),
         chain_problem=CHAIN_PROBLEM,
         labels=labels,
+        data=data,
         **extra,
     )
     headers = {"Cache-Control": "no-store"}  # a revealed ID number must not stay in a cache

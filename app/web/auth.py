@@ -115,13 +115,28 @@ def stashed_form(path: str) -> dict[str, list[str]] | None:
     return None
 
 
+def safe_next(target: str | None, role: str = "") -> str:
+    return _safe_next(target, role)
+
+
 def _safe_next(target: str | None, role: str = "") -> str:
     # Only local paths: an open redirect would let a phishing link bounce through us.
     if not target or urlparse(target).netloc or not target.startswith("/"):
-        from .workspace import workspace_url  # the workspace pages import this module
-
-        return workspace_url(role) or url_for("home.index")
+        return landing_page(role)
     return target
+
+
+# Roles whose own pages are not the workspace's: the auditor's search, the policy workbench.
+LANDING_ENDPOINTS = {"auditor": "audit.index", "policy_staff": "modeler.index"}
+
+
+def landing_page(role: str) -> str:
+    """Where a role lands after signing in: its own page, never a generic home."""
+    from .workspace import workspace_url  # the workspace pages import this module
+
+    if role in LANDING_ENDPOINTS:
+        return url_for(LANDING_ENDPOINTS[role])
+    return workspace_url(role) or url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -138,16 +153,24 @@ def login():
             error = "用户名或密码不正确"
         else:
             token, user = result
-            response = redirect(_safe_next(request.args.get("next"), user.role))
-            response.set_cookie(
-                COOKIE,
-                token,
-                httponly=True,
-                samesite="Lax",
-                secure=current_app.config.get("COOKIE_SECURE", True),
-            )
-            return response
+            return signed_in_response(token, user, request.args.get("next"))
     return render_template("login.html", error=error), (401 if error else 200)
+
+
+def signed_in_response(token: str, user: SignedIn, target: str | None) -> Any:
+    """The redirect after a sign-in (password or SSO) carrying the session cookie; a password
+    that an administrator reset leads to the change-password page first."""
+    if user.must_change_password:
+        target = url_for("account.password", next=_safe_next(target, user.role))
+    response = redirect(_safe_next(target, user.role))
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("COOKIE_SECURE", True),
+    )
+    return response
 
 
 @bp.post("/logout")

@@ -29,7 +29,7 @@ from app.kernel.errors import (
     WorkflowFailed,
 )
 
-from . import schema_form
+from . import review_page, schema_form
 from .auth import backoffice, require_roles, stashed_form
 from .workspace import (
     TASK_ROLES,
@@ -75,7 +75,7 @@ def task(task_id: int):
             deny(f"complete task {task_id} of {info.role}/{info.region}")
         return _complete(info)
     restored = stashed_form(request.path)
-    return _render_task(task_id, raw=restored, restored=restored is not None)
+    return _render_task(task_id, raw=restored, restored=restored is not None, info=info)
 
 
 def _visible_task(task_id: int) -> TaskInfo:
@@ -119,8 +119,9 @@ def _render_task(
     status: int = 200,
     conflict: str | None = None,
     restored: bool = False,
+    info: TaskInfo | None = None,
 ):
-    page = views().task_page(task_id)
+    page = views().task_page(task_id, info)
     task = page.task
     editable = task.is_open and may_work(task)
     form_fields: list[schema_form.Field] = []
@@ -153,6 +154,7 @@ def _render_task(
         reissue=_reissue_form(page.case.summary, page.documents),
         diagram_url=url_for("clerk.task_diagram", task_id=task.id),
         diagram_current=json.dumps(_current_in(page.case.open_tasks, task.process_id)),
+        **review_page.context(page),
     )
     return body, status
 

@@ -9,14 +9,22 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from app.documents.regions import REGIONS
+from app.features.intake.window import decide_at_window
 from app.kernel.errors import FieldError, ValidationFailed
 from app.rules.acceptance import REASON_TEXT_ZH, REMEDIES_ZH
+from app.rules.money_input import normalize_money
 
 from .auth import backoffice, require_roles, stashed_form
 from .schema_form import Raw, raw_from_form
 from .workspace import actor, deny, user, views
 
 bp = Blueprint("intake", __name__)
+# What the window hands the applicant with the decision (seed 000 十四、受理).
+RESULT_DOCUMENT = {
+    "accepted": ("acceptance_notice", "受理通知书（受理回执）"),
+    "correction_required": ("correction_notice", "补正材料一次性告知书"),
+    "refused": ("refusal_decision", "不予受理决定书"),
+}
 
 _DIGITS = re.compile(r"^[0-9]{1,9}$")
 INSURANCES = ("pension", "medical", "unemployment")
@@ -57,6 +65,10 @@ LABELS = {
     "pension.contribution_months": "养老保险缴费月数",
     "materials": "已提交的材料",
     "delivery": "送达方式",
+    "delivery_address": "邮寄地址",
+    "delivery_address.recipient": "收件人",
+    "delivery_address.phone": "收件人电话",
+    "delivery_address.address": "收件地址",
 }
 
 
@@ -74,6 +86,9 @@ def application_from_form(raw: Raw, region: str) -> tuple[dict[str, Any], bool]:
 
     def flag(name: str) -> bool | None:
         return {"true": True, "false": False}.get(text(name))
+
+    def money(name: str) -> str:
+        return normalize_money(text(name))
 
     def months(name: str) -> Any:
         value = text(name)
@@ -117,6 +132,11 @@ def application_from_form(raw: Raw, region: str) -> tuple[dict[str, Any], bool]:
     }
     put(application, "transfer_out_region", text("transfer_out_region"))
     put(application, "delivery", text("delivery"))
+    if application.get("delivery") == "express":
+        # Left out when nothing was typed, so that one message asks for the whole address.
+        address = section("delivery_address", {"recipient": text, "phone": text, "address": text})
+        if address:
+            application["delivery_address"] = address
     if text("agent.present") == "employer":
         application["agent"] = {
             "kind": "employer",
@@ -129,7 +149,7 @@ def application_from_form(raw: Raw, region: str) -> tuple[dict[str, Any], bool]:
                 "unsettled_expenses": flag,
                 "account_credited": flag,
                 "account_overdrawn": flag,
-                "account_balance": text,
+                "account_balance": money,
             },
         )
     if "unemployment" in insurances:
@@ -141,7 +161,7 @@ def application_from_form(raw: Raw, region: str) -> tuple[dict[str, Any], bool]:
                 "contribution_months_at_transfer_out": months,
                 "benefit_months_approved": months,
                 "benefit_months_paid": months,
-                "monthly_benefit": text,
+                "monthly_benefit": money,
             },
         )
     if "pension" in insurances:
@@ -175,8 +195,8 @@ def new():
     raw = raw_from_form(request.form)
     application, has_id_data = application_from_form(raw, me.region)
     try:
-        submitted = backoffice().applications.submit(
-            application, actor(), system_has_id_data=has_id_data
+        submitted = decide_at_window(
+            backoffice().applications, application, actor(), system_has_id_data=has_id_data
         )
     except ValidationFailed as exc:
         return _form(raw, errors=exc.errors), 422
@@ -207,6 +227,8 @@ def result(number: str):
     return render_template(
         "intake/result.html",
         result=found,
+        summary=views().summary(number),
+        document=RESULT_DOCUMENT.get(found.decision),
         reason_text=REASON_TEXT_ZH,
         remedies=REMEDIES_ZH,
     )

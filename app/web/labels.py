@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from app.documents.regions import REGIONS
+from app.features.cases import statuses
 from app.kernel.roles import ROLES
+from app.rules.divisions import name_of
 
-CASE_STATUS = {
-    "submitted": "已提交，待受理",
-    "correction_required": "一次性告知，待补正",
-    "refused": "不予受理",
-    "accepted": "已受理，办理中",
-    "in_transfer": "审核通过，转移办理中",
-    "in_review": "审核中",
-    "concluded": "办结",
-    "running": "办理中",
-    "completed": "已完成",
-}
+CASE_STATUS = statuses.CASE_STATUS  # one vocabulary for every page (features/cases/statuses)
 TASK_STATE = {
     "open": "待认领",
     "claimed": "已认领",
@@ -73,6 +64,11 @@ def label(table: dict[str, str], code: str | None) -> str:
     return table.get(code, code)
 
 
+def case_status(status: str | None, decision: str | None = None) -> str:
+    """A refusal after acceptance (at 审核) is 不予办理; only one at 受理 is 不予受理."""
+    return statuses.status_label(status, decision)
+
+
 def role_label(code: str | None) -> str:
     role = ROLES.get(code or "")
     return role.label if role else (code or "")
@@ -81,8 +77,8 @@ def role_label(code: str | None) -> str:
 def region_name(code: str | None) -> str:
     if not code:
         return ""
-    region = REGIONS.get(code)
-    return f"{region.name}（{code}）" if region else code
+    name = name_of(code)
+    return f"{name}（{code}）" if name else code
 
 
 def insurances(codes: str | list[str] | None) -> str:
@@ -94,7 +90,8 @@ def insurances(codes: str | list[str] | None) -> str:
 
 
 JINJA_FILTERS = {
-    "ws_case_status": lambda c: label(CASE_STATUS, c),
+    "ws_case_status": case_status,
+    "ws_insurance_status": lambda c: label(statuses.INSURANCE_STATUS, c),
     "ws_task_state": lambda c: label(TASK_STATE, c),
     "ws_decision_label": lambda c: label(DECISION, c),
     "ws_insurance_label": lambda c: label(INSURANCE, c),

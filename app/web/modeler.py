@@ -3,6 +3,7 @@ diffs and migration of running cases. Only policy staff edit or deploy; auditors
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -22,15 +23,20 @@ from flask import (
 from app.engine.parsing import Problem
 from app.features.modeling.bpmn_diff import FIELDS, BpmnDiffError
 from app.features.modeling.deployments import DeploymentRejected
-from app.features.modeling.drafts import ModelingService, check_form, hint
+from app.features.modeling.drafts import ModelingService, check_form
 from app.features.modeling.migration import MigrationService
+from app.features.modeling.plain_catalog import limit_texts, process_names, process_timers
+from app.features.modeling.plain_view import process_name
 from app.features.modeling.policy_scenarios import BUILT_IN
+from app.features.modeling.problem_text import ProblemWording
 from app.kernel.errors import AppError, FieldError, ValidationFailed
 from app.kernel.roles import ROLES
 from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user, require_roles
 from .input_hygiene import page_number
+from .modeler_names import process_name_filter
+from .modeler_problems import problem_json, rejected, wording_for
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 EDIT = ("policy_staff",)
@@ -40,6 +46,9 @@ VIEW = ("policy_staff", "auditor")
 @bp.app_template_filter("modeler_time")
 def _modeler_time(value: datetime | None) -> str:
     return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+bp.app_template_filter("modeler_process_name")(process_name_filter)
 
 
 def modeling() -> ModelingService:
@@ -63,23 +72,6 @@ def _int_arg(name: str, default: int = 1) -> int:
     return page_number(request.args.get(name), default)
 
 
-def _problem_json(problem: Problem) -> dict[str, Any]:
-    return {
-        "file": problem.file,
-        "line": problem.line,
-        "element_id": problem.element_id,
-        "message": problem.message,
-        "text": str(problem),
-        "hint": hint(problem),
-    }
-
-
-def _rejected(exc: DeploymentRejected) -> tuple[Response, int]:
-    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    body["problems"] = [_problem_json(p) for p in exc.problems]
-    return jsonify(body), exc.status
-
-
 # -- overview and versions -----------------------------------------------------------------
 @bp.get("/")
 @require_roles(*VIEW)
@@ -94,6 +86,7 @@ def _index(form: dict[str, str] | None = None, errors: list[Any] | None = None) 
     return render_template(
         "modeler/index.html",
         processes=service.processes(),
+        names=process_names(service),
         new_drafts=service.new_process_drafts() if can_edit else [],
         can_edit=can_edit,
         form=form or {"process_id": "", "name": ""},
@@ -125,6 +118,8 @@ def process(process_id: str):
     return render_template(
         "modeler/process.html",
         summary=known[process_id],
+        name=process_names(service).get(process_id, process_id),
+        timers=process_timers(service, process_id),
         versions=versions,
         drafts=service.drafts(process_id, _int_arg("drafts_page"), per_page=10),
         four_eyes=service.four_eyes,
@@ -197,11 +192,13 @@ def _editor(draft_id: int, problems: list[Problem] | None = None, status: int = 
         "roles": [{"code": code, "label": role.label} for code, role in ROLES.items()],
         "limits": service.limit_keys(),
         "limitBinds": service.limit_binds(),
+        "limitTexts": limit_texts(service),
     }
     return render_template(
         "modeler/editor.html",
-        hint=hint,
+        wording=wording_for(draft.bpmn_xml),
         draft=draft,
+        name=process_name(draft.bpmn_xml, draft.process_id) or draft.process_id,
         config=config,
         four_eyes=service.four_eyes,
         me=_me(),
@@ -236,7 +233,8 @@ def save_draft(draft_id: int):
 @require_roles(*EDIT)
 def validate_draft(draft_id: int):
     problems = modeling().validate_draft(draft_id)
-    return jsonify({"ok": not problems, "problems": [_problem_json(p) for p in problems]})
+    wording = wording_for(modeling().draft(draft_id).bpmn_xml)
+    return jsonify({"ok": not problems, "problems": [problem_json(p, wording) for p in problems]})
 
 
 @bp.post("/drafts/<id:draft_id>/scenarios")
@@ -245,7 +243,7 @@ def run_scenarios(draft_id: int):
     try:
         results = modeling().run_scenarios(draft_id)
     except DeploymentRejected as exc:
-        return _rejected(exc)
+        return rejected(exc, wording_for(modeling().draft(draft_id).bpmn_xml))
     return jsonify(
         {
             "ok": all(r.passed for r in results),
@@ -257,7 +255,9 @@ def run_scenarios(draft_id: int):
 @bp.get("/drafts/<id:draft_id>/forms/<name>")
 @require_roles(*EDIT)
 def draft_form(draft_id: int, name: str):
-    return jsonify(modeling().form_schema(name, draft_id))
+    # Not jsonify: it sorts keys, and a form's fields are shown in the order of its properties.
+    body = json.dumps(modeling().form_schema(name, draft_id), ensure_ascii=False)
+    return Response(body, mimetype="application/json")
 
 
 @bp.post("/forms/check")
@@ -390,6 +390,6 @@ def migrate(process_id: str):
 @bp.errorhandler(DeploymentRejected)
 def _deployment_rejected(exc: DeploymentRejected):
     if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return _rejected(exc)
+        return rejected(exc, ProblemWording(""))
     error = AppError(exc.message)
     return render_template("error.html", error=error), exc.status

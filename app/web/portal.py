@@ -27,7 +27,7 @@ from app.documents.service_guides import guide_for, load_guides
 from app.features.cases.service import Actor
 from app.features.intake.portal import RATING_LEVELS, PortalService, normalize_case_number
 from app.kernel import workdays
-from app.kernel.errors import AppError, FieldError
+from app.kernel.errors import AppError, FieldError, ValidationFailed
 
 from . import portal_form
 from .auth import backoffice
@@ -200,6 +200,10 @@ def case(number: str) -> Any:
     redirect_to = _guard(number)
     if redirect_to is not None:
         return redirect_to
+    return _case_page(number)
+
+
+def _case_page(number: str, **extra: Any) -> Any:
     portal = _portal()
     status = portal.status(number)
     supplement = (
@@ -221,6 +225,7 @@ def case(number: str) -> Any:
         tz=workdays.TZ,
         # the window that handles the case: the transfer-in region (seed 000 十三、二十三)
         guide=guide_for(status["transfer_in_region"]),
+        **extra,
     )
 
 
@@ -242,10 +247,12 @@ def rate(number: str) -> Any:
     redirect_to = _guard(number)
     if redirect_to is not None:
         return redirect_to
+    comment = request.form.get("comment", "")
     try:
-        _portal().rate(
-            number, request.form.get("level"), request.form.get("comment", ""), APPLICANT
-        )
+        _portal().rate(number, request.form.get("level"), comment, APPLICANT)
+    except ValidationFailed as exc:
+        # What is missing is said next to the rating form, with the comment kept.
+        return _case_page(number, rating_errors=exc.errors, rating_comment=comment), 422
     except AppError as exc:
         errors = getattr(exc, "errors", None)
         flash("；".join(e.message for e in errors) if errors else exc.message, "error")

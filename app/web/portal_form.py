@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from app.kernel.errors import FieldError
 from app.rules.application_schema import validate_application
 from app.rules.id_number import InvalidIdNumber, normalize_id_number, parse_id_number
+from app.rules.money_input import normalize_money
 
 from .input_hygiene import unstorable
 
@@ -55,6 +56,7 @@ TEXT_FIELDS = (
     "agent.credit_code",
     "delivery",
 )
+MONEY_FIELDS = ("medical.account_balance", "unemployment.monthly_benefit")
 SECTION_FIELDS = {
     section: [
         f for f in (*YES_NO_FIELDS, *INTEGER_FIELDS, *TEXT_FIELDS) if f.startswith(section + ".")
@@ -108,6 +110,19 @@ def application_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         }
     else:
         body["agent"] = None
+    if body.get("delivery") == "express":
+        address = {
+            key: form.get(f"delivery_address.{key}", "").strip()
+            for key in ("recipient", "phone", "address")
+        }
+        address = {key: value for key, value in address.items() if value}
+        if address:  # else one message asks for the whole address
+            body["delivery_address"] = address
+    for name in MONEY_FIELDS:
+        part, _, key = name.partition(".")
+        found = body.get(part)
+        if isinstance(found, dict) and isinstance(found.get(key), str):
+            found[key] = normalize_money(found[key])  # 3,456.78 as people write it
     body["materials"] = []  # online: 网上办理，无需申请材料 (seed 000 十二、十四)
     body["channel"] = "online"
     return body

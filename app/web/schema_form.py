@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from app.features.cases.forms import validate_against
 from app.kernel.errors import FieldError
+from app.rules.money_input import MONEY_FIELD_PATTERNS, normalize_money
 
 Raw = dict[str, list[str]]  # what a form posts: name -> values, as strings
 RADIO_MAX = 4  # enums with more options than this become a drop-down
@@ -173,6 +174,8 @@ def parse(schema: Mapping[str, Any], raw: Raw) -> tuple[dict[str, Any], list[Fie
             lines = [line.strip() for v in values for line in v.splitlines() if line.strip()]
             if lines:
                 data[name] = lines
+        elif first and prop.get("pattern") in MONEY_FIELD_PATTERNS:
+            data[name] = normalize_money(first)  # 3,456.78 is an amount as people write it
         elif first:
             data[name] = first
     return data, errors

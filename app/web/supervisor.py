@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from app.features.cases.task_actions import POOL
 from app.features.worklist.worklist import WorklistQuery
 from app.kernel.errors import Conflict, FieldError, Forbidden, ValidationFailed
 
@@ -57,7 +58,7 @@ def reassign(task_id: int):
         return _form(info, to, reason, conflict=exc.message), 409
     except Forbidden as exc:
         deny(exc.message)
-    flash(f"“{info.title}”已改派。")
+    flash(f"“{info.title}”已退回待办池。" if to == POOL else f"“{info.title}”已改派。")
     return redirect(url_for("supervisor.index"))
 
 
@@ -77,6 +78,7 @@ def _form(
         task=fresh,
         summary=views().summary_by_id(info.case_id),
         users=task_actions().assignable_users(info.id),
+        pool=POOL,
         assignee=assignee,
         reason=reason,
         errors=by_field,

@@ -12,9 +12,9 @@ from app.features.cases.task_actions import TaskActions
 from app.features.cases.view import CaseSummary, CaseViews, TaskInfo
 from app.features.worklist.supervision import SupervisionService
 from app.features.worklist.worklist import Owner, Thresholds, WorklistService
-from app.kernel.workdays import TZ
 
 from .auth import backoffice, current_user
+from .display import beijing
 from .labels import JINJA_FILTERS, ROLE_INSURANCE
 
 # Roles that work tasks (lanes of the diagrams) and so have a worklist.
@@ -151,9 +151,5 @@ def install(app: Flask) -> None:
 
 
 def _local_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant in Asia/Shanghai (the agencies' time), or a date as is."""
-    if value is None:
-        return ""
-    if hasattr(value, "astimezone") and getattr(value, "tzinfo", None) is not None:
-        return str(value.astimezone(TZ).strftime(fmt))
-    return str(value.strftime("%Y-%m-%d")) if hasattr(value, "strftime") else str(value)
+    """An instant in Asia/Shanghai (the agencies' time), or a date as is (display.beijing)."""
+    return beijing(value, fmt)

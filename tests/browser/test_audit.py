@@ -43,7 +43,13 @@ def test_auditor_walks_through_a_finished_case(page: Any, live_server: LiveServe
     assert f"第 {middle} / {len(steps)} 步" in title and "✔ 与记录一致" in title
     assert "流程已结束" not in page.inner_text("#step-tokens")
     assert "时限届满" in page.inner_text("#step-timers")  # the bundle limits still run
+    # The case data in words: Chinese labels, Beijing times; the raw JSON one click away.
+    data = page.inner_text("#step-rows")
+    assert "办件编号\t330602-2026-000006" in data and "受理时间\t2026-11-10 09:00:00" in data
+    assert "case_number" not in data and "T01:00:00+00:00" not in data
+    page.click("#step-raw summary")
     assert '"case_number": "330602-2026-000006"' in page.inner_text("#step-data")
+    assert "<dt" not in page.inner_text("#timeline") and "受理决定" in page.inner_text("#timeline")
     assert page.locator(f"#event-{steps[middle - 1].seq}.current").count() == 1
     # The top diagram shows where the case stands (the running 办理 subprocess at least).
     assert page.locator(".djs-element.audit-active").count() >= 1

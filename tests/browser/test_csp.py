@@ -36,7 +36,7 @@ def test_bpmn_pages_render_under_the_policy(page: Any, live_server: LiveServer) 
     policy = page.request.get(f"{live_server.url}/modeler/").headers["content-security-policy"]
     assert "script-src 'self'" in policy
     page.goto(f"{live_server.url}/modeler/")
-    page.click("text=medical_transfer")
+    page.click("a:text-is('基本医疗保险关系转移接续')")
     page.select_option("select[name=source]", "working")
     page.click("text=新建草稿并编辑")
     page.wait_for_selector("body[data-modeler-ready='1']")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.entrypoints.demo import load_users
+from app.entrypoints.demo import demo_name, load_users
 from app.kernel.config import ROOT
 from tests.browser.conftest import LiveServer, shot, sign_in, wait_until
 from tests.conftest import settings_for
@@ -41,7 +41,7 @@ def workbench(database_url: str, make_app: Any, tmp_path: Path) -> Iterator[Live
 def _open_draft(page: Any, server: LiveServer) -> None:
     sign_in(page, server, "policy_staff_330602")
     page.goto(f"{server.url}/modeler/")
-    page.click(f"text={MEDICAL}")
+    page.click("a:text-is('基本医疗保险关系转移接续')")  # processes by their Chinese names
     page.select_option("select[name=source]", "working")
     page.click("text=新建草稿并编辑")
     page.wait_for_selector("body[data-modeler-ready='1']")
@@ -94,7 +94,7 @@ def test_policy_officer_changes_a_limit_tests_deploys_and_sees_the_diff(
     page.wait_for_selector("text=已部署 medical_transfer 第 2 版")
     versions = page.inner_text("#versions")
     assert "第 2 版" in versions and "越城区承诺：联系函10个工作日内发出" in versions
-    assert "policy_staff_330602" in versions
+    assert demo_name("policy_staff_330602") in versions  # the deployer, by name
 
     new_case = medical_case(office)
     assert case_row(office, new_case).pinned[MEDICAL] != case_row(office, old_case).pinned[MEDICAL]
@@ -130,9 +130,11 @@ def test_validation_errors_show_on_the_diagram_and_forms_have_a_live_preview(
     page.click("#validate")
     page.wait_for_selector("#problems li")
     problem = page.inner_text("#problems li")
-    assert problem.startswith("processes/medical_transfer.bpmn:")
-    assert "f_out_transferred: Python syntax error" in problem
-    assert "Python 表达式或脚本有语法错误" in problem
+    # In Chinese, naming the step, without a file path; the validator's words one click away.
+    assert problem.startswith("「已办结转出」：条件、时限或脚本的 Python 写法有误")
+    assert "processes/" not in problem and ".bpmn" not in problem
+    page.click("#problems li details summary")
+    assert "f_out_transferred: Python syntax error" in page.inner_text("#problems li")
     assert (
         page.locator(".djs-element.has-problem[data-element-id='f_out_transferred']").count() == 1
     )
@@ -145,6 +147,7 @@ def test_validation_errors_show_on_the_diagram_and_forms_have_a_live_preview(
     page.click("#prop-form-edit")
     page.wait_for_selector("#form-preview h4:text-is('审核并发出联系函')")
     assert page.locator("#form-preview [data-field='medical_eligible']").count() == 1
+    page.click("#form-advanced summary")  # the JSON Schema is the advanced view
     text = page.input_value("#form-text").replace("审核并发出联系函", "审核并发出《联系函》", 1)
     page.fill("#form-text", text)
     page.wait_for_selector("#form-preview h4:text-is('审核并发出《联系函》')")
@@ -155,7 +158,7 @@ def test_validation_errors_show_on_the_diagram_and_forms_have_a_live_preview(
     shot(page, "modeler_form_editor")
     page.click("#save")
     page.wait_for_selector("#status.error")
-    assert "forms/medical_transfer.contact_letter.json" in page.inner_text("#status")
+    assert "表单 medical_transfer.contact_letter.json" in page.inner_text("#status")
 
 
 def test_properties_panel_writes_lanes_forms_and_call_targets_as_standard_bpmn(

@@ -56,11 +56,9 @@ def _fill_application(page: Any) -> None:
     page.check('input[name="medical.account_overdrawn"][value="no"]')
     page.fill('input[name="medical.account_balance"]', "1234.56")
     page.check('input[name="unemployment.receiving_benefit"][value="no"]')
-    page.check('input[name="unemployment.benefit_at_hukou"][value="no"]')
     page.fill('input[name="unemployment.contribution_months_at_transfer_out"]', "30")
-    page.fill('input[name="unemployment.benefit_months_approved"]', "12")
-    page.fill('input[name="unemployment.benefit_months_paid"]', "3")
-    page.fill('input[name="unemployment.monthly_benefit"]', "1800.00")
+    # Not drawing benefit: the benefit questions do not apply and stay hidden.
+    assert page.locator('input[name="unemployment.benefit_months_approved"]').is_hidden()
     page.fill('input[name="pension.contribution_months"]', "96")
     page.check('input[name="delivery"][value="electronic"]')
 
@@ -84,7 +82,7 @@ def test_apply_follow_download_and_rate(
     page.wait_for_load_state()
 
     number = page.inner_text("#case-number")
-    assert page.inner_text("#case-status") == "已受理，正在审核"
+    assert page.inner_text("#case-status") == "已受理，办理中"
     assert "2026-10-15 前" in page.inner_text("#committed")
     assert "已受理，承诺于2026年10月15日前办结" in page.inner_text("#messages")
     shot(page, "portal-decision")

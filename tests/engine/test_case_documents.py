@@ -58,7 +58,8 @@ def test_refused_case_offers_the_refusal_decision_only(backoffice: Backoffice) -
     application = scenario("bundle_all_three_success")["application"]
     application["status"]["retired"] = True
     number = backoffice.applications.submit(application, Actor("p", "applicant")).case_number
-    assert _kinds(backoffice, number) == {("refusal_decision", None)}
+    # The decision, and the 送达回证 that goes with it; nothing about a transfer.
+    assert _kinds(backoffice, number) == {("refusal_decision", None), ("delivery_receipt", None)}
     html = backoffice.documents.issue(number, "refusal_decision", None, "html", "clerk")
     assert "行政复议" in html and "六个月" in html or "6个月" in html
     with pytest.raises(NotFound):

@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from lxml import etree
 
 from app.bootstrap import Backoffice
+from app.engine.lanes import lane_role
 from app.entrypoints.scheduler import TimerScheduler
 from app.features.cases.service import Actor
 from app.kernel import workdays
@@ -183,8 +184,7 @@ def _lane_side(tree: Any) -> dict[str, str]:
     """transfer_out for nodes in an *_out_clerk lane, transfer_in for other agency lanes."""
     sides = {}
     for lane in tree.iter(f"{_BPMN}lane"):
-        name = lane.get("name", "")
-        side = "transfer_out" if name.endswith("_out_clerk") else "transfer_in"
+        side = "transfer_out" if lane_role(lane).endswith("_out_clerk") else "transfer_in"
         for ref in lane.iter(f"{_BPMN}flowNodeRef"):
             sides[ref.text] = side
     return sides

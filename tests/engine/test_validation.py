@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.bootstrap import Backoffice
+from app.engine import parsing
+from app.engine.bpmnlint import BpmnLint
+from app.kernel.config import ROOT
 from app.store.models import ProcessVersion
 from tests.conftest import settings_for
 
@@ -24,24 +28,28 @@ GOOD = """<?xml version="1.0" encoding="UTF-8"?>
   id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="{pid}" isExecutable="true">
     <bpmn:laneSet id="LaneSet_1">
-      <bpmn:lane id="Lane_1" name="window_clerk">
+      <bpmn:lane id="Lane_1" name="受理窗口">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="role" value="window_clerk" />
+        </spiffworkflow:properties></bpmn:extensionElements>
         <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
         <bpmn:flowNodeRef>check</bpmn:flowNodeRef>
         <bpmn:flowNodeRef>done</bpmn:flowNodeRef>
       </bpmn:lane>
     </bpmn:laneSet>
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="check" name="核对">
       <bpmn:extensionElements><spiffworkflow:properties>
         <spiffworkflow:property name="formJsonSchemaFilename" value="{form}" />
       </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="done" name="结束"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check" />
     <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="{target}" />
   </bpmn:process>
   <bpmndi:BPMNDiagram id="d1"><bpmndi:BPMNPlane id="p1" bpmnElement="{pid}">
+    <bpmndi:BPMNShape id="s_lane" bpmnElement="Lane_1" isHorizontal="true"><dc:Bounds x="40" y="40" width="420" height="160" /></bpmndi:BPMNShape>
     <bpmndi:BPMNShape id="s_start" bpmnElement="start"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
     <bpmndi:BPMNShape id="s_check" bpmnElement="check"><dc:Bounds x="200" y="80" width="100" height="80" /></bpmndi:BPMNShape>
     <bpmndi:BPMNShape id="s_done" bpmnElement="done"><dc:Bounds x="360" y="100" width="36" height="36" /></bpmndi:BPMNShape>
@@ -100,6 +108,9 @@ def test_valid_file_deploys_and_prints_version(
         ("no_form", "check", "form"),
         ("bad_condition", "f2", "Python syntax error"),
         ("no_lane", "check", "lane"),
+        ("no_role", "Lane_1", "lane has no role"),
+        ("unknown_role", "Lane_1", "not a known role"),
+        ("not_standard", "start", "bpmnlint no-disconnected"),
     ],
 )
 def test_bad_diagram_is_rejected_and_nothing_deployed(
@@ -127,6 +138,12 @@ def test_bad_diagram_is_rejected_and_nothing_deployed(
         )
     elif mutation == "no_lane":
         text = text.replace("<bpmn:flowNodeRef>check</bpmn:flowNodeRef>", "")
+    elif mutation == "no_role":
+        text = text.replace('name="role" value="window_clerk"', 'name="note" value="window_clerk"')
+    elif mutation == "not_standard":  # runs as it is; only bpmnlint sees the missing reference
+        text = text.replace("<bpmn:outgoing>f1</bpmn:outgoing>", "")
+    elif mutation == "unknown_role":
+        text = text.replace('value="window_clerk"', 'value="windows_clerk"')
     path.write_text(text)
     app = make_app(_settings_with_forms(database_url, forms))
     backoffice: Backoffice = app.extensions["backoffice"]
@@ -138,3 +155,25 @@ def test_bad_diagram_is_rejected_and_nothing_deployed(
     assert any(m["id"] == element and fragment in m["message"] for m in lines if m), result.output
     assert all(m["file"] == str(path) and int(m["line"]) > 0 for m in lines if m), result.output
     assert _versions(backoffice) == before
+
+
+def test_a_lane_label_is_for_people_and_its_role_property_says_who_works_it(
+    tmp_path: Path, forms: Path
+) -> None:
+    """Renaming a lane changes no task's role; changing the role property does."""
+    path = _write(tmp_path)
+    path.write_text(path.read_text().replace('name="受理窗口"', 'name="综合受理窗口（新名称）"'))
+    assert parsing.validate([path], forms, set()) == []
+    spec = parsing.parse([path], extra_dirs=[])["probe"]
+    assert json.loads(spec.spec_json)["spec"]["task_specs"]["check"]["lane"] == "window_clerk"
+    path.write_text(path.read_text().replace('value="window_clerk"', 'value="reviewer"'))
+    spec = parsing.parse([path], extra_dirs=[])["probe"]
+    assert json.loads(spec.spec_json)["spec"]["task_specs"]["check"]["lane"] == "reviewer"
+
+
+def test_bpmnlint_that_cannot_run_is_a_problem_not_a_pass(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    assert BpmnLint(ROOT).check([path]) == []
+    [problem] = BpmnLint(ROOT, node=str(tmp_path / "no-node")).check([path])
+    assert problem.file == str(path) and problem.line == 1
+    assert problem.message.startswith("bpmnlint could not run: Node.js (node) not found")

@@ -43,14 +43,34 @@ def node(root: Any, element_id: str) -> Any:
 
 
 def remove_element(root: Any, element_id: str) -> None:
-    """Remove a flow element with its lane reference and its diagram shape or edge."""
+    """Remove a flow element with its lane reference, the nodes' incoming/outgoing references
+    to it (a flow) and its diagram shape or edge."""
     target = node(root, element_id)
     target.getparent().remove(target)
-    for ref in root.iterfind(".//bpmn:flowNodeRef", NS):
+    for ref in root.xpath("//bpmn:flowNodeRef | //bpmn:incoming | //bpmn:outgoing", namespaces=NS):
         if ref.text == element_id:
             ref.getparent().remove(ref)
     for di in root.xpath(f"//*[@bpmnElement='{element_id}']"):
         di.getparent().remove(di)
+
+
+def retarget(root: Any, flow_id: str, target_id: str) -> None:
+    """Point a sequence flow at another node, moving its incoming reference along."""
+    flow = node(root, flow_id)
+    for ref in node(root, flow.get("targetRef")).iterfind("bpmn:incoming", NS):
+        if ref.text == flow_id:
+            ref.getparent().remove(ref)
+    flow.set("targetRef", target_id)
+    new = node(root, target_id)
+    ref = new.makeelement(f"{BPMN}incoming")
+    ref.text = flow_id
+    anchor = new.find("bpmn:incoming", NS)
+    if anchor is None:
+        anchor = new.find("bpmn:outgoing", NS)
+    if anchor is not None:
+        anchor.addprevious(ref)
+    else:
+        new.append(ref)
 
 
 def versions(office: Backoffice, process_id: str) -> int:

@@ -76,8 +76,8 @@ def test_called_element_of_a_call_activity_inside_a_subprocess() -> None:
 
 
 def test_added_and_removed_elements() -> None:
-    end = '<bpmn:endEvent id="end_escalated" name="督办完毕" />'
-    new = MEDICAL.replace(end, end + '<bpmn:task id="extra" name="新增步骤" />')
+    end = "</bpmn:laneSet>"
+    new = MEDICAL.replace(end, end + '<bpmn:task id="extra" name="新增步骤" />', 1)
     new = edit(new, lambda root: remove_element(root, "f_escalate_end"))
     result = diff(MEDICAL, new)
     assert [(c.element_id, c.type) for c in result.removed] == [("f_escalate_end", "sequenceFlow")]

@@ -14,7 +14,13 @@ from app.features.modeling.migration import MigrationService
 from app.store.models import Timer
 from tests.conftest import current_clock, freeze
 from tests.helpers import case_row, complete, events, events_of_kind, scenario, tasks, timers
-from tests.modeling.support import edit, medical_case, node, remove_element, shorter_contact_letter
+from tests.modeling.support import (
+    edit,
+    medical_case,
+    remove_element,
+    retarget,
+    shorter_contact_letter,
+)
 from tests.processes.driver import (
     MEDICAL_CONTACT_OK,
     MEDICAL_CORRECT_LETTER,
@@ -112,9 +118,9 @@ def test_migration_refuses_cases_with_a_live_token_or_a_record_on_a_removed_task
 
     def without_correct_letter(xml: str) -> str:
         def change(root: Any) -> None:
+            retarget(root, "f_out_letter_correction", "gw_letter_sent_merge")
             remove_element(root, "correct_letter")
             remove_element(root, "f_correct_letter_resend")
-            node(root, "f_out_letter_correction").set("targetRef", "letter_sent")
 
         return edit(xml, change)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.entrypoints.demo import load_users
+from app.entrypoints.demo import demo_name, load_users
 from tests.conftest import freeze, settings_for
 from tests.helpers import case_row
 from tests.modeling.support import medical_case, shorter_contact_letter, versions
@@ -159,15 +159,14 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(app: Any) -> None:
     )
     text = page.get_data(as_text=True)
     assert page.status_code == 422
-    assert (
-        "processes/medical_transfer.bpmn:" in text
-        and "f_contact_refuse: Python syntax error" in text
-    )
+    problems = text.split('id="problems"', 1)[1].split("</ul>", 1)[0]
+    # In Chinese, naming the step; no file path; the validator's words one click away.
+    assert "Python 写法有误" in problems and "processes/" not in problems
+    assert ".bpmn" not in problems and "f_contact_refuse: Python syntax error" in problems
     scenarios = _json(staff, f"/modeler/drafts/{draft_id}/scenarios", {}, token)
-    assert (
-        scenarios.status_code == 422
-        and "Python syntax error" in scenarios.json["problems"][0]["text"]
-    )
+    assert scenarios.status_code == 422
+    shown = scenarios.json["problems"][0]["text"]
+    assert "Python 写法有误" in shown and "processes/" not in shown
     assert versions(office, MEDICAL) == 1
 
     assert staff.get("/modeler/drafts/999999").status_code == 404
@@ -211,7 +210,7 @@ def test_four_eyes_on_the_web(database_url: str, folders: tuple[Path, Path], mak
     ok = author.post(f"/modeler/drafts/{draft_id}/deploy", data={"note": "n", "csrf_token": token})
     assert ok.status_code == 302
     listing = author.get(f"/modeler/processes/{MEDICAL}").get_data(as_text=True)
-    assert "policy_staff_330100" in listing
+    assert demo_name("policy_staff_330100") in listing  # the approver, by name
 
 
 def test_policy_staff_create_a_new_process_and_deploy_it_as_version_1(app: Any) -> None:

@@ -48,7 +48,16 @@ def application(**changes: Any) -> dict[str, Any]:
             result[key] = {**result[key], **value}
         else:
             result[key] = value
+    if result.get("delivery") == "express" and "delivery_address" not in changes:
+        result["delivery_address"] = EXPRESS_ADDRESS  # required for 邮寄送达
     return result
+
+
+EXPRESS_ADDRESS = {
+    "recipient": "张三",
+    "phone": "13800000000",
+    "address": "浙江省绍兴市越城区人民中路1号",
+}
 
 
 def local(iso: str) -> datetime:

@@ -421,7 +421,7 @@ def test_review_not_passed_refuses_the_case_with_reasons_and_still_delivers(
     assert "transfer_results" not in data
     assert local(data["delivered_at"]) == local("2026-09-29T15:00:00+08:00")
     kinds = [ref.kind for ref in backoffice.documents.available(d.number)]
-    assert kinds == ["refusal_decision"]
+    assert kinds == ["refusal_decision", "acceptance_notice", "delivery_receipt"]
     html = str(backoffice.documents.issue(d.number, "refusal_decision", None, "html", "t"))
     assert "申请表签名与本人不符" in html and "行政复议" in html and "经审核" in html
     status = backoffice.portal.status(d.number)
@@ -482,7 +482,10 @@ def test_refusal_at_acceptance_is_delivered_within_the_delivery_limit(
     assert (row.role, row.region) == ("window_clerk", "330602")
     timer = d.timer(kind)
     assert (timer.start_at, timer.working_days) == (local("2026-09-29T11:00:00+08:00"), 0)
-    assert [ref.kind for ref in backoffice.documents.available(d.number)] == ["refusal_decision"]
+    assert [ref.kind for ref in backoffice.documents.available(d.number)] == [
+        "refusal_decision",
+        "delivery_receipt",
+    ]
 
     check_runs_out_at_end_of(d, kind, "2026-09-29", working_days=0)
     [escalation] = d.tasks("escalate_delivery")
@@ -915,7 +918,11 @@ def test_review_refused_before_transfer_scenario(backoffice: Backoffice) -> None
     assert d.timer("timer_deliver_express").cancelled_at == local("2026-09-28T14:00:00+08:00")
     progress = backoffice.portal.status(d.number)["insurances"]
     assert {p["status"] for p in progress} == {"not_handled"}
-    assert [ref.kind for ref in backoffice.documents.available(d.number)] == ["refusal_decision"]
+    assert [ref.kind for ref in backoffice.documents.available(d.number)] == [
+        "refusal_decision",
+        "acceptance_notice",
+        "delivery_receipt",
+    ]
 
 
 def test_refused_at_window_delivered_on_site_scenario(backoffice: Backoffice) -> None:
@@ -936,7 +943,10 @@ def test_refused_at_window_delivered_on_site_scenario(backoffice: Backoffice) ->
     assert case.completed_at == local("2026-09-29T09:30:00+08:00")
     assert d.statuses() == ["running", "submitted", "refused"]
     assert d.timers("timer_committed") == d.timers("timer_legal") == []
-    assert [ref.kind for ref in backoffice.documents.available(d.number)] == ["refusal_decision"]
+    assert [ref.kind for ref in backoffice.documents.available(d.number)] == [
+        "refusal_decision",
+        "delivery_receipt",
+    ]
 
 
 # -- defects found in app/ (all fixed): regression tests -----------------------------------------

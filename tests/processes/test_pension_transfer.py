@@ -98,7 +98,7 @@ def test_man_over_50_at_a_non_hukou_place_gets_a_temporary_account(backoffice: B
     [pension] = backoffice.portal.status(d.number)["insurances"]
     assert (
         pension["text"]
-        == "基本养老保险关系保留在原参保地310100，已在绍兴市越城区建立临时基本养老保险缴费账户"
+        == "基本养老保险关系保留在原参保地上海市，已在绍兴市越城区建立临时基本养老保险缴费账户"
     )
 
 

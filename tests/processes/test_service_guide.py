@@ -21,6 +21,8 @@ def test_hangzhou_window_service_guide_scenario(backoffice: Backoffice) -> None:
         ("contact_letter", "unemployment"),
         ("reply_letter", "unemployment"),
         ("completion_notice", None),
+        ("acceptance_notice", None),
+        ("delivery_receipt", None),
     ]
     notice = backoffice.documents.issue(number, "completion_notice", None, "html", "c")
     assert isinstance(notice, str)

@@ -477,6 +477,8 @@ def test_cross_province_benefit_recipient_cause_scenario(backoffice: Backoffice)
         ("contact_letter", "unemployment"),
         ("reply_letter", "unemployment"),
         ("completion_notice", None),
+        ("acceptance_notice", None),
+        ("delivery_receipt", None),
     ]
     html = backoffice.documents.issue(
         result.case_number, "contact_letter", "unemployment", "html", "c"

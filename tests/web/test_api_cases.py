@@ -27,7 +27,7 @@ def test_status_follows_the_case_from_acceptance_to_conclusion(
 
     accepted = api.get(f"/api/cases/{number}").get_json()
     # 审核 comes first (seed 000 十四): accepted, under review, nothing transferred yet.
-    assert accepted["status"] == "accepted" and accepted["status_text"] == "已受理，正在审核"
+    assert accepted["status"] == "accepted" and accepted["status_text"] == "已受理，办理中"
     assert accepted["applicant"] == {"name": "张三", "id_number_masked": "330602********1231"}
     assert accepted["deadlines"] == {
         "committed": "2026-10-15",
@@ -35,7 +35,8 @@ def test_status_follows_the_case_from_acceptance_to_conclusion(
         "provisional": False,
     }
     assert accepted["working_days_left"] == 9
-    assert accepted["warnings"] == [] and accepted["documents"] == []
+    assert accepted["warnings"] == []
+    assert [d["kind"] for d in accepted["documents"]] == ["acceptance_notice"]  # 受理通知书
     waiting = _by_insurance(accepted)
     assert {p["status"] for p in waiting.values()} == {"not_started"}
     assert {p["text"] for p in waiting.values()} == {"审核通过后开始办理"}
@@ -44,7 +45,7 @@ def test_status_follows_the_case_from_acceptance_to_conclusion(
     complete(api.backoffice, number, STEPS[0])
     reviewed = api.get(f"/api/cases/{number}").get_json()
     assert reviewed["status"] == "in_transfer"
-    assert reviewed["status_text"] == "审核通过，各险种正在办理转移接续"
+    assert reviewed["status_text"] == "审核通过，转移接续办理中"
     parts = _by_insurance(reviewed)
     assert {p["status"] for p in parts.values()} == {"in_progress"}
     assert "绍兴市越城区社保中心" in parts["pension"]["text"]

@@ -99,6 +99,8 @@ def stressed(draw: Any) -> Any:
         st.lists(st.sampled_from(["pension", "medical", "unemployment"]), unique=True)
     )
     body["delivery"] = draw(st.sampled_from(["on_site", "electronic", "express"]))
+    if body["delivery"] == "express":
+        body["delivery_address"] = {"recipient": "张三", "phone": "13800000000", "address": "某地"}
     body["channel"] = draw(st.sampled_from(["online", "window"]))
     body["materials"] = draw(
         st.lists(st.sampled_from(["id_card", "application_form", "stamped_id_copy"]), unique=True)

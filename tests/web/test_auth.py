@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.entrypoints.demo import load_users
+from app.entrypoints.demo import demo_name, load_users
 from tests.conftest import settings_for
 from tests.helpers import events_of_kind
 
@@ -36,13 +36,13 @@ def test_sign_in_sign_out_and_failed_attempt_is_audited(database_url: str, make_
     assert ok.status_code == 302
     cookie = client.get_cookie("sit_session")
     assert cookie is not None and cookie.http_only
-    assert "绍兴市越城区 审核" in client.get("/").get_data(as_text=True)
+    assert demo_name("reviewer_330602") in client.get("/").get_data(as_text=True)
 
     out = client.post("/logout", data={"csrf_token": _csrf(client, "/")})
     assert out.status_code == 302
     # The old cookie value no longer opens a session, even if a client kept it.
     client.set_cookie("sit_session", cookie.value)
-    assert "绍兴市越城区 审核" not in client.get("/").get_data(as_text=True)
+    assert demo_name("reviewer_330602") not in client.get("/").get_data(as_text=True)
 
 
 def test_post_without_csrf_token_is_rejected(database_url: str, make_app: Any) -> None:

@@ -171,8 +171,12 @@ def test_badge_in_a_year_without_a_loaded_schedule_is_provisional() -> None:
     year = max(workdays.loaded_years()) + 2
     created = datetime.fromisoformat(f"{year}-03-02T09:00:00+08:00")
     due = datetime.fromisoformat(f"{year}-03-20T23:59:59+08:00")
-    shown = badge(due, created, created + timedelta(days=1), Thresholds())
+    shown = badge(due, created, created + timedelta(days=1), Thresholds(), provisional=True)
     assert shown.provisional and "暂定" in shown.text
+    # A date not computed provisionally (e.g. a fixed-duration timer) is not 暂定 even in such
+    # a year; only the count through that year is an estimate (约).
+    exact = badge(due, created, created + timedelta(days=1), Thresholds())
+    assert not exact.provisional and "暂定" not in exact.text and "约 " in exact.text
 
 
 def test_worklist_page_shows_the_tiers_configured(database_url: str, make_app: Any) -> None:

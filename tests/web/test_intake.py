@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.features.cases.service import Actor
 from app.store.models import AuditEvent, Case, CaseInput
 from tests.conftest import freeze
 from tests.helpers import events_of_kind, tasks
@@ -79,14 +80,18 @@ def test_window_intake_produces_the_contract_json_and_decides_at_once(
     # Exactly the JSON an online application carries, with the window channel.
     assert _start_data(office, number)["application"] == application(channel="window")
     result = clerk.get(response.location).get_data(as_text=True)
-    assert "系统审查结果：予以受理" in result
-    (review,) = tasks(office, number, "open")
-    assert (review.task_spec, review.role, review.region) == (
-        "acceptance_review",
-        "window_clerk",
-        "330602",
-    )
-    assert f"/tasks/{review.id}" in result
+    assert "受理审查结果：予以受理" in result
+    # One step: the 受理审查 is recorded with the submission, by the clerk, as the rules decided.
+    (review,) = tasks(office, number, "completed")
+    assert (review.task_spec, review.completed_by) == ("acceptance_review", "window_clerk_330602")
+    assert "acceptance_review" not in [t.task_spec for t in tasks(office, number, "open")]
+    assert f"/cases/{number}/documents/acceptance_notice" in result
+    receipt = clerk.get(f"/cases/{number}/documents/acceptance_notice")
+    assert receipt.status_code == 200
+    text = receipt.get_data(as_text=True)
+    assert "受理通知书" in text and number in text and "张三" in text
+    assert "基本养老保险" in text or "养老保险" in text
+    assert "承诺办结时限" in text and "法定办结时限" in text and "电子文件网上送达" in text
 
 
 def test_missing_material_gives_the_one_time_notice(database_url: str, make_app: Any) -> None:
@@ -113,7 +118,7 @@ def test_refusal_states_reasons_and_remedies(database_url: str, make_app: Any) -
     clerk = Staff(app, "window_clerk_330602")
     response = clerk.post("/intake", {**FORM, "status.retired": "true"})
     result = clerk.get(response.location).get_data(as_text=True)
-    assert "系统审查结果：不予受理" in result
+    assert "受理审查结果：不予受理" in result
     assert "退休人员不予办理" in result and "行政复议" in result
 
 
@@ -209,8 +214,13 @@ def test_the_clerk_cannot_accept_a_retiree_at_the_window(database_url: str, make
     office = office_of(app)
     freeze(START)
     clerk = Staff(app, "window_clerk_330602")
-    response = clerk.post("/intake", {**FORM, "status.retired": "true", "delivery": "on_site"})
-    number = response.location.rsplit("/", 1)[1]
+    # A window case whose 受理审查 is open (the intake page now records it in one step).
+    number = office.applications.submit(
+        application(
+            channel="window", delivery="on_site", status__retired=True, materials=["id_card"]
+        ),
+        Actor("window_clerk_330602", "window_clerk", "330602"),
+    ).case_number
     (review,) = tasks(office, number, "open")
     events = _events(office)
 

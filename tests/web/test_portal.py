@@ -125,7 +125,7 @@ def test_refusal_shows_reasons_remedies_and_the_decision_document(
     api = api_app(database_url, make_app)
     response = apply(api.client, **{"status.retired": "yes"})
     page = api.client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "不予受理（办理）决定" in page and "退休人员不予办理" in page
+    assert "不予受理决定" in page and "不予办理决定" not in page and "退休人员不予办理" in page
     assert "六十日内" in page and "六个月内" in page
     link = re.search(r'href="(/portal/cases/[^"]+/documents/refusal_decision\.pdf)"', page)
     assert link is not None

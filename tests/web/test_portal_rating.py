@@ -34,6 +34,8 @@ def _follow(api: ApiApp, number: str) -> tuple[Any, str]:
 
 def _rate(client: Any, number: str, token: str, **form: str) -> str:
     response = client.post(f"/portal/cases/{number}/rating", data={**form, "csrf_token": token})
+    if response.status_code == 422:  # incomplete: the page again, saying what is missing
+        return str(response.get_data(as_text=True))
     assert response.status_code == 302
     return client.get(f"/portal/cases/{number}").get_data(as_text=True)
 
@@ -52,6 +54,9 @@ def test_rating_only_after_conclusion_and_only_once(database_url: str, make_app:
     page = client.get(f"/portal/cases/{number}").get_data(as_text=True)
     assert "已办结" in page and 'name="level"' in page and "办结通知书（PDF）" in page
 
+    empty = _rate(client, number, token, comment="很好")
+    assert "评价未提交" in empty and "评价等级：请选择1至5星的评价等级" in empty
+    assert ">很好</textarea>" in empty  # the comment typed is kept
     bad = _rate(client, number, token, level="9")
     assert "请选择1至5星的评价等级" in bad
     too_long = _rate(client, number, token, level="4", comment="好" * 501)

@@ -155,12 +155,14 @@ class AccountAdmin:
             return _info(user)
 
     def reset_password(self, username: str, password: str, actor: str) -> None:
-        """A new password; the account's sessions end and its failed sign-ins are forgotten."""
+        """A new password, to be changed at the next password sign-in; the account's sessions
+        end and its failed sign-ins are forgotten."""
         _check_password(password, username)
         now = self.now()
         with self.db.transaction() as session:
             user = _existing(session, username)
             user.password_hash = generate_password_hash(password)
+            user.must_change_password = True  # the administrator knows it: the user changes it
             ended = _end_sessions(session, user.id, now)
             if self.throttle is not None:
                 self.throttle.clear_account(session, user.username)

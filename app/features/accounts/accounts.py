@@ -7,9 +7,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.features.accounts.login_throttle import LoginThrottle, SignInThrottled
@@ -17,7 +17,27 @@ from app.kernel.clock import Clock
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import User, WebSession
+from app.store.prepared import Prepared
 
+_SESSIONS = cast(Table, WebSession.__table__)
+_USERS = cast(Table, User.__table__)
+# Every request asks this: one prebuilt Core statement (app.store.prepared), not an ORM join.
+_LIVE_SESSION = Prepared(
+    select(
+        _SESSIONS.c.last_seen_at,
+        _USERS.c.active,
+        _USERS.c.id,
+        _USERS.c.username,
+        _USERS.c.display_name,
+        _USERS.c.role,
+        _USERS.c.region,
+        _USERS.c.agency,
+        _USERS.c.must_change_password,
+        _SESSIONS.c.method,
+    )
+    .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+    .where(_SESSIONS.c.id == bindparam("digest"), _SESSIONS.c.ended_at.is_(None))
+)
 # Checked against when the username is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -32,6 +52,9 @@ class SignedIn:
     role: str
     region: str
     agency: str
+    # A password session of an account whose password an administrator reset: only the
+    # change-password page until it is changed (an SSO session never carries it).
+    must_change_password: bool = False
 
 
 def user_named(session: Any, username: str) -> User | None:
@@ -49,7 +72,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def _digest(token: str) -> str:
+def session_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -98,16 +121,10 @@ class AccountService:
                 return None
             if self.throttle is not None:
                 self.throttle.clear_account(session, username)
-            token = secrets.token_urlsafe(32)
-            started = self.wall()
-            session.add(
-                WebSession(
-                    id=_digest(token), user_id=user.id, created_at=started, last_seen_at=started
-                )
-            )
+            token = open_session(session, user, self.wall(), "password")
             audit.add("user_signed_in", user.username, now, None, remote=remote)
             audit.flush(session)
-            return token, _signed_in(user)
+            return token, signed_in(user, "password")
 
     def _audit_throttled(self, username: str, remote: str, scope: str) -> None:
         now = self.clock.now()
@@ -123,27 +140,31 @@ class AccountService:
         if not token:
             return None
         now = self.wall()
-        with self.db.sessions() as session:
-            row = session.execute(
-                select(WebSession, User)
-                .join(User, User.id == WebSession.user_id)
-                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
-            ).first()
-        if row is None:
+        digest = session_digest(token)
+        with self.db.engine.connect() as conn:
+            found = _LIVE_SESSION.execute(conn, {"digest": digest}).rows
+        if not found:
             return None
-        web_session, user = row
-        if now - web_session.last_seen_at > self.idle_timeout or not user.active:
+        last_seen_at, active, *user = found[0]
+        if now - last_seen_at > self.idle_timeout or not active:
             self.sign_out(token, reason="idle")
             return None
-        if now - web_session.last_seen_at > timedelta(minutes=1):
+        if now - last_seen_at > timedelta(minutes=1):
             # Touch at most once a minute: a write per request would serialise every page view.
             with self.db.transaction() as session:
                 session.execute(
-                    update(WebSession)
-                    .where(WebSession.id == web_session.id)
-                    .values(last_seen_at=now)
+                    update(WebSession).where(WebSession.id == digest).values(last_seen_at=now)
                 )
-        return _signed_in(user)
+        user_id, username, display_name, role, region, agency, must_change, method = user
+        return SignedIn(
+            user_id,
+            username,
+            display_name,
+            role,
+            region,
+            agency,
+            must_change_password=bool(must_change) and method == "password",
+        )
 
     def sign_out(self, token: str | None, reason: str = "sign_out") -> None:
         if not token:
@@ -153,7 +174,7 @@ class AccountService:
             row = session.execute(
                 select(WebSession, User)
                 .join(User, User.id == WebSession.user_id)
-                .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
+                .where(WebSession.id == session_digest(token), WebSession.ended_at.is_(None))
             ).first()
             if row is None:
                 return
@@ -179,5 +200,28 @@ class AccountService:
             audit.flush(session)
 
 
-def _signed_in(user: User) -> SignedIn:
-    return SignedIn(user.id, user.username, user.display_name, user.role, user.region, user.agency)
+def open_session(session: Any, user: User, started: datetime, method: str) -> str:
+    """A new server-side session for the user (signed in by "password" or "sso"): its token."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=session_digest(token),
+            user_id=user.id,
+            created_at=started,
+            last_seen_at=started,
+            method=method,
+        )
+    )
+    return token
+
+
+def signed_in(user: User, method: str) -> SignedIn:
+    return SignedIn(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.region,
+        user.agency,
+        must_change_password=bool(user.must_change_password) and method == "password",
+    )

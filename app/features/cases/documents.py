@@ -5,17 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from app.documents import DOCUMENT_KINDS, DocumentDataError, build, render_html, render_pdf
+from app.documents import (
+    DOCUMENT_KINDS,
+    DocumentDataError,
+    build,
+    refusal_title,
+    render_html,
+    render_pdf,
+)
+from app.documents.receipts import DELIVERED_BY_STATUS
 from app.features.cases.caches import WorkflowCache
 from app.features.cases.repository import CaseStore, read_case
 from app.features.cases.service import PERSONAL_INPUT
+from app.kernel import workdays
 from app.kernel.clock import Clock
 from app.kernel.errors import NotFound
 from app.store.audit_log import AuditBuffer
-from app.store.db import Database
+from app.store.db import Database, connection_of
 from app.store.models import AuditEvent, Case, CaseInput
+from app.store.prepared import Prepared
 
 # (kind, insurance) pairs a case may produce; availability is "its data is complete".
 CANDIDATES: tuple[tuple[str, str | None], ...] = (
@@ -29,6 +39,8 @@ CANDIDATES: tuple[tuple[str, str | None], ...] = (
     ("reply_letter", "unemployment"),
     ("insurance_certificate", None),
     ("completion_notice", None),
+    ("acceptance_notice", None),
+    ("delivery_receipt", None),
 )
 # The step that produces a document must have happened: its form field marks it.
 PRODUCED_BY: dict[tuple[str, str | None], str] = {
@@ -80,7 +92,15 @@ class CaseDocuments:
             personal = personal_inputs(session, case_id)
         self.workflows.put(case_id, entry)  # reading does not change it: keep it hot
         extra = {"certificate_reissues": reissued} if reissued else {}
-        return {**data, **personal, **extra, "case_number": number, "issued_on": self.clock.now()}
+        return {
+            **data,
+            **personal,
+            **extra,
+            **case_dates(case.accepted_at, case.committed_due, case.legal_due),
+            "deadlines_provisional": bool(case.deadlines_provisional),
+            "case_number": number,
+            "issued_on": self.clock.now(),
+        }
 
     def available(self, number: str) -> list[DocumentRef]:
         context = self.context(number)
@@ -93,6 +113,10 @@ class CaseDocuments:
                 continue
             if kind == "completion_notice" and status != "concluded":
                 continue
+            if kind == "acceptance_notice" and not context.get("accepted_on"):
+                continue
+            if kind == "delivery_receipt" and status not in DELIVERED_BY_STATUS:
+                continue
             belongs = insurance or DOCUMENT_INSURANCE.get(kind)
             if belongs and belongs not in context.get("insurances", []):
                 continue
@@ -103,7 +127,8 @@ class CaseDocuments:
                 build(kind, {**context, "insurance": insurance} if insurance else context)
             except DocumentDataError:
                 continue
-            title = DOCUMENT_KINDS[kind] + (f"（{INSURANCE_ZH[insurance]}）" if insurance else "")
+            base = refusal_title(context) if kind == "refusal_decision" else DOCUMENT_KINDS[kind]
+            title = base + (f"（{INSURANCE_ZH[insurance]}）" if insurance else "")
             refs.append(DocumentRef(kind, insurance, title))
         return refs
 
@@ -130,6 +155,18 @@ class CaseDocuments:
         return output
 
 
+def case_dates(accepted_at: Any, committed: Any, legal: Any) -> dict[str, Any]:
+    """The case row's dates as the 受理通知书 prints them (local dates, ISO strings)."""
+    found: dict[str, Any] = {}
+    if accepted_at is not None:
+        found["accepted_on"] = workdays.local_date(accepted_at).isoformat()
+    if committed is not None:
+        found["committed_due"] = committed.isoformat()
+    if legal is not None:
+        found["legal_due"] = legal.isoformat()
+    return found
+
+
 def certificate_reissues(session: Any, case_id: int) -> list[dict[str, Any]]:
     """The case's 参保(合)凭证 re-issues, oldest first: [{on, reason, by}] (printed on it)."""
     rows = session.execute(
@@ -142,15 +179,19 @@ def certificate_reissues(session: Any, case_id: int) -> list[dict[str, Any]]:
     ]
 
 
+# Read by every task page: prebuilt (app.store.prepared).
+_PERSONAL_INPUTS = Prepared(
+    select(CaseInput.data)
+    .where(CaseInput.case_id == bindparam("case_id"), CaseInput.kind == PERSONAL_INPUT)
+    .order_by(CaseInput.id)
+)
+
+
 def personal_inputs(session: Any, case_id: int) -> dict[str, Any]:
     """The x-personal fields the case's task forms recorded outside the workflow, latest last
     (app.features.cases.service); documents print them (e.g. the household head's ID number)."""
-    rows = session.execute(
-        select(CaseInput.data)
-        .where(CaseInput.case_id == case_id, CaseInput.kind == PERSONAL_INPUT)
-        .order_by(CaseInput.id)
-    ).scalars()
+    rows = _PERSONAL_INPUTS.execute(connection_of(session), {"case_id": case_id}).rows
     merged: dict[str, Any] = {}
-    for row in rows:
+    for (row,) in rows:
         merged.update(row.get("data") or {})
     return merged

@@ -113,9 +113,11 @@ def _status_text(case: Any) -> str:
             head + "需要补正材料。请在办件进度页面查看《补正材料一次性告知书》，一次补齐全部材料。"
         )
     if status == "refused":
+        # After acceptance (a refusal at 审核) it is 不予办理.
+        word = "不予办理" if getattr(case, "decision", None) == "accepted" else "不予受理"
         return (
-            head + "不予受理（办理）。理由及救济途径（60日内申请行政复议或6个月内提起行政诉讼）"
-            "详见办件进度页面的《不予受理决定书》。"
+            head + f"{word}。理由及救济途径（60日内申请行政复议或6个月内提起行政诉讼）"
+            f"详见办件进度页面的《{word}决定书》。"
         )
     if status == "in_transfer":
         return head + "已通过审核，各险种的转移接续手续正在办理。"

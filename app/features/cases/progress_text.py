@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.documents.regions import REGIONS
 from app.features.cases.snapshot import CaseSnapshot
+from app.features.cases.statuses import CASE_STATUS, status_label
+from app.rules.divisions import name_of
 
-STATUS_ZH = {
-    "running": "已提交",
-    "submitted": "已提交，正在受理审查",
-    "correction_required": "需要补正材料",
-    "refused": "不予受理（办理）",
-    "accepted": "已受理，正在办理",
-    # From the diagram version that reviews before the transfers (seed 000 十四): in_transfer
-    # follows a passed review; in_review (review after the transfers) is only reached by cases
-    # on earlier versions.
-    "in_transfer": "审核通过，各险种正在办理转移接续",
-    "in_review": "各险种已办理完毕，正在审核",
-    "concluded": "已办结",
-    "completed": "已办结",
-}
+STATUS_ZH = CASE_STATUS  # the one vocabulary (statuses.py): the portal says what staff see
 INSURANCE_ZH = {
     "pension": "企业职工基本养老保险",
     "medical": "基本医疗保险",
@@ -70,7 +58,6 @@ STEP_ZH = {
 }
 
 
-ACCEPTED_IN_REVIEW = "已受理，正在审核"
 BUNDLE = "one_thing_bundle"
 
 
@@ -79,17 +66,14 @@ def _review_open(snap: CaseSnapshot) -> bool:
 
 
 def status_text(snap: CaseSnapshot) -> str:
-    """The case's status in plain Chinese; an accepted case whose 审核 is open says so (seed
-    000 十四: the review comes before the transfers)."""
+    """The case's status in plain Chinese: the same label every page shows (statuses.py);
+    the stage bar and the open steps say where in the handling it is."""
     status = str(snap.case.status)
-    if status == "accepted" and _review_open(snap):
-        return ACCEPTED_IN_REVIEW
-    return STATUS_ZH.get(status, status)
+    return status_label(status, str(snap.case.decision))
 
 
 def region_name(code: str) -> str:
-    region = REGIONS.get(code)
-    return region.name if region else code
+    return name_of(code) or code
 
 
 def insurance_progress(snap: CaseSnapshot, insurance: str) -> dict[str, Any]:

@@ -87,6 +87,8 @@ class CaseDetail:
     missing_materials: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     agent: dict[str, Any] | None = None
+    # 邮寄送达: recipient, phone, address from the application (contracts §3 delivery_address)
+    delivery_address: dict[str, Any] | None = None
     names: dict[str, str] = field(default_factory=dict)  # username -> display name
     # The merged workflow data: holds the full ID number, so it is for documents only and
     # is never put on a page as such.

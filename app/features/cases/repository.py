@@ -63,6 +63,9 @@ class CaseRecord:
 
 
 StatusWriter = Callable[[Connection, CaseRecord, AuditBuffer, datetime], None]
+# A check of the new status against the case's data (e.g. no 办结 without its documents): it
+# raises to stop the use case, before anything of it is committed.
+StatusCheck = Callable[[Connection, CaseRecord, AuditBuffer, datetime, dict[str, Any]], None]
 
 
 def read_case(session: Tx, case_id: int) -> CaseRecord | None:
@@ -92,6 +95,7 @@ class CaseStore:
         # Called inside the transaction of every use case that changed a case's status (after
         # its deadlines are set): e.g. the applicant's message, in the same commit as the change.
         self.status_writers: list[StatusWriter] = []
+        self.status_checks: list[StatusCheck] = []
 
     def load(self, session: Tx, case: CaseRecord, cached: CachedWorkflow | None) -> CachedWorkflow:
         """The case's workflow: the cached one if still current, else restored from its parts."""
@@ -155,6 +159,10 @@ class CaseStore:
         opened = self._sync_tasks(session, case, entry, audit, now, waiting)
         self._sync_case(case, entry, audit, now, touched)
         if case.status != status_before:
+            if self.status_checks:
+                data = self.engine.case_data(workflow)
+                for check in self.status_checks:
+                    check(conn, case, audit, now, data)
             for writer in self.status_writers:
                 writer(conn, case, audit, now)
         audit.record_state(self.engine.state_hash(chain.from_iterable(entry.logical.values())))

@@ -35,6 +35,7 @@ from app.store.models import Case, Timer
 # Lets a service add what only it can compute (e.g. a new acceptance decision on resubmission).
 # A task hook sees the task's data before, the submitted form and the use case's instant.
 TaskHook = Callable[[dict[str, Any], dict[str, Any], datetime], dict[str, Any]]
+StepCheck = Callable[[dict[str, Any], dict[str, Any], datetime], None]
 PERSONAL_INPUT = "personal"  # case_input kind of the x-personal fields of task forms
 
 
@@ -87,6 +88,9 @@ class CaseService(ProvisionalDeadlines):
         self.bundle_process = bundle_process
         self.listeners: list[Callable[[], None]] = []
         self.task_hooks: dict[tuple[str, str], TaskHook] = {}
+        # Checks of what a step issues (its documents), not of what it decides: they raise to
+        # refuse the step and return nothing; a replay does not run them.
+        self.step_checks: dict[tuple[str, str], StepCheck] = {}
         self.timer_leases = TimerLeases(db, self._fire_case, self.clock.now)
 
     def _changed(self) -> None:
@@ -203,6 +207,9 @@ class CaseService(ProvisionalDeadlines):
             if hook is not None:
                 before = self.engine.task_data(entry.workflow, task["task_uuid"])
                 submitted.update(hook(before, dict(data), now))
+            check = self.step_checks.get((task["process_id"], task["task_spec"]))
+            if check is not None:  # with the x-personal fields, which a replay does not have
+                check(self.engine.task_data(entry.workflow, task["task_uuid"]), submitted, now)
             derived = sorted(k for k in submitted if k not in data)  # recomputed on replay
             # Personal data a form marks x-personal (e.g. a third person's ID number) stays out
             # of the workflow and the audit log: kept once as a case input, its hash logged.

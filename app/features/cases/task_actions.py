@@ -18,6 +18,7 @@ from app.store.db import Database
 from app.store.models import HumanTask, User
 
 REASON_MAX = 500
+POOL = "__pool__"  # 退回待办池: the reassignment target that makes a claimed task unclaimed
 _T = cast(Table, HumanTask.__table__)
 
 
@@ -67,7 +68,8 @@ class TaskActions:
             _audit(session, "task_released", actor, task, now)
 
     def reassign(self, task_id: int, to_username: str, reason: str, actor: Actor) -> None:
-        """督办改派: a supervisor of the task's region gives it to another clerk of its lane."""
+        """督办改派: a supervisor of the task's region gives it to another clerk of its lane, or
+        (to POOL) returns a claimed task to the pool, unclaimed, for the lane to claim again."""
         now = self.clock.now()
         reason = (reason or "").strip()
         errors = []
@@ -76,13 +78,20 @@ class TaskActions:
         elif len(reason) > REASON_MAX:
             errors.append(FieldError("reason", f"改派理由：不得超过 {REASON_MAX} 个字"))
         if not to_username:
-            errors.append(FieldError("assignee", "改派给：请选择经办人"))
+            errors.append(FieldError("assignee", "改派给：请选择经办人或退回待办池"))
         with self.db.transaction() as session:
             task = _read(session, task_id)
             if actor.role != "supervisor" or actor.region != task.region:
                 raise Forbidden("只有该任务所在地区的督办人员可以改派")
             if task.state not in ("open", "claimed"):
                 raise Conflict(_taken_message(session, task))
+            if to_username == POOL:
+                if task.state != "claimed":
+                    errors.append(FieldError("assignee", "改派给：该任务无人认领，已在待办池中"))
+                if errors:
+                    raise ValidationFailed("改派信息填写有误，请按提示修改", errors)
+                self._to_pool(session, task, reason, actor, now)
+                return
             target = None
             if to_username:
                 target = user_named(session, to_username)
@@ -116,16 +125,38 @@ class TaskActions:
                 reason=reason,
             )
 
+    def _to_pool(self, session: Any, task: Any, reason: str, actor: Actor, now: Any) -> None:
+        changed = _changed(
+            session,
+            update(_T)
+            .where(_T.c.id == task.id, _T.c.state == "claimed", _assignee_is(task.assignee))
+            .values(state="open", assignee=None, claimed_at=None),
+        )
+        if changed != 1:
+            raise Conflict("该任务刚被他人认领或办理，请刷新后查看最新状态")
+        _audit(
+            session,
+            "task_reassigned",
+            actor,
+            task,
+            now,
+            from_assignee=task.assignee,
+            to_assignee=None,
+            to_pool=True,
+            reason=reason,
+        )
+
     def assignable_users(self, task_id: int) -> list[tuple[str, str]]:
-        """(username, display name) of the active clerks who may take over a task."""
+        """(username, display name) of the other active clerks of the task's role and region
+        (its current assignee left out), by name."""
         with self.db.sessions() as session:
             task = _read(session, task_id)
             rows = session.execute(
                 select(User.username, User.display_name)
                 .where(User.role == task.role, User.region == task.region, User.active.is_(True))
-                .order_by(User.username)
+                .order_by(User.display_name, User.username)
             ).all()
-        return [(r.username, r.display_name) for r in rows]
+        return [(r.username, r.display_name) for r in rows if r.username != task.assignee]
 
 
 def _changed(session: Any, statement: Any) -> int:
@@ -156,7 +187,7 @@ def _display(session: Any, username: str | None) -> str:
     name = session.execute(
         select(User.display_name).where(User.username == username)
     ).scalar_one_or_none()
-    return f"{name}（{username}）" if name else username
+    return name or username  # people are named, never shown by their login
 
 
 def _taken_message(session: Any, task: Any) -> str:

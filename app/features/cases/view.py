@@ -1,7 +1,7 @@
 """What a clerk sees of one case: summary, materials, previous steps, current position, documents.
 
-Unlike the worklist this may restore the case's workflow (one case, one page), read-only and
-outside the hot cache, so that viewing never competes with a use case for a cached entry."""
+Unlike the worklist this reads the case's workflow data (one case, one page): from the hot
+cache's workflow when current, else from the stored parts without restoring the workflow."""
 
 from __future__ import annotations
 
@@ -12,8 +12,15 @@ from typing import Any
 from sqlalchemy import select
 
 from app import documents
-from app.engine import scripting
-from app.features.cases.documents import DOCUMENT_INSURANCE, PRODUCED_BY, personal_inputs
+from app.engine import scripting, state
+from app.engine.stored_data import StoredCase
+from app.features.cases import page_rows
+from app.features.cases.documents import (
+    DOCUMENT_INSURANCE,
+    PRODUCED_BY,
+    case_dates,
+    personal_inputs,
+)
 from app.features.cases.read_models import (
     CaseDetail,
     CaseSummary,
@@ -30,26 +37,25 @@ from app.features.cases.repository import read_case
 from app.features.cases.service import CaseService
 from app.kernel import workdays
 from app.kernel.errors import NotFound
+from app.store import case_rows
 from app.store.db import Database
-from app.store.models import AuditEvent, Case, CaseInput, HumanTask, ProcessVersion, Timer, User
+from app.store.models import Case, CaseInput, HumanTask, ProcessVersion
 
 BUNDLE = "one_thing_bundle"
-STEP_EVENTS = (
-    "case_created",
-    "task_completed",
-    "task_claimed",
-    "task_released",
-    "task_reassigned",
-    "timer_fired",
-    "case_completed",
-    "certificate_reissued",
-)
 # Documents a step produces or works from, (process id, task id) -> [(kind, insurance)].
 STEP_DOCUMENTS: dict[tuple[str, str], list[tuple[str, str]]] = {
     (BUNDLE, "acceptance_review"): [("correction_notice", ""), ("refusal_decision", "")],
     (BUNDLE, "review"): [("completion_notice", ""), ("refusal_decision", "")],
-    (BUNDLE, "deliver_on_site"): [("completion_notice", ""), ("refusal_decision", "")],
-    (BUNDLE, "deliver_express"): [("completion_notice", ""), ("refusal_decision", "")],
+    (BUNDLE, "deliver_on_site"): [
+        ("completion_notice", ""),
+        ("refusal_decision", ""),
+        ("delivery_receipt", ""),
+    ],
+    (BUNDLE, "deliver_express"): [
+        ("completion_notice", ""),
+        ("refusal_decision", ""),
+        ("delivery_receipt", ""),
+    ],
     ("medical_transfer", "suspend_and_certify"): [("insurance_certificate", "")],
     ("medical_transfer", "contact_letter"): [
         ("insurance_certificate", ""),
@@ -92,9 +98,8 @@ class CaseViews:
 
     # -- rows only -------------------------------------------------------------------------
     def task(self, task_id: int) -> TaskInfo | None:
-        with self.db.sessions() as session:
-            row = session.get(HumanTask, task_id)
-            return _task_info(row) if row is not None else None
+        with self.db.engine.connect() as conn:
+            return page_rows.task(conn, task_id)
 
     def summary(self, number: str) -> CaseSummary | None:
         with self.db.sessions() as session:
@@ -143,54 +148,66 @@ class CaseViews:
     def detail(self, case_id: int) -> CaseDetail:
         return self._detail(case_id, None)[0]
 
-    def task_page(self, task_id: int) -> TaskPage:
-        task = self.task(task_id)
+    def task_page(self, task_id: int, task: TaskInfo | None = None) -> TaskPage:
+        """The task's page; `task` is its row when the caller has just read it."""
+        task = task or self.task(task_id)
         if task is None:
             raise NotFound("任务不存在")
         detail, prefill = self._detail(task.case_id, task.task_uuid if task.is_open else None)
         wanted = STEP_DOCUMENTS.get((task.process_id, task.task_spec), [])
+        address = detail.delivery_address
+        if task.task_spec == "deliver_express" and isinstance(address, dict):
+            # The address the applicant gave: the clerk mails there unless told otherwise.
+            parts = {"address": "", "recipient": "", "phone": "", **address}
+            line = "{address}（收件人：{recipient}，电话：{phone}）".format_map(parts)
+            prefill = {"mailing_address": line, **prefill}
         return TaskPage(task, detail, prefill, self.documents(detail, wanted))
 
     def _detail(self, case_id: int, task_uuid: str | None) -> tuple[CaseDetail, dict[str, Any]]:
         """The case with its merged data, and the data of one of its open tasks (the form's
-        starting values); the workflow is restored once for both."""
-        with self.db.sessions() as session:
-            case = session.get(Case, case_id)
-            if case is None:
-                raise NotFound("办件不存在")
+        starting values)."""
+        # One connection, Core statements (app.features.cases.page_rows): one snapshot.
+        with self.db.engine.connect() as conn:
+            case = self._case(conn, case_id)
             summary = _summary(case)
-            tasks = list(
-                session.execute(
-                    select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
-                ).scalars()
-            )
-            people = {t.assignee for t in tasks} | {t.completed_by for t in tasks}
-            names = self._names(session, people)
-            steps = self._steps(session, case_id, tasks, names)
-            # Read through the hot cache, as a use case does (taken, so no writer shares it
-            # meanwhile; put back after reading): the page before a completion warms the
-            # entry the completion and the page after it reuse, instead of three restores.
-            entry = self.cases.store.load(
-                session, self._case(session, case_id), self.cases.workflows.take(case_id)
-            )
-            personal = personal_inputs(session, case_id)
-        engine = self.cases.engine
-        try:
-            # Running subprocesses hold what their steps recorded so far (e.g. a letter number).
-            data = {**engine.case_data(entry.workflow), **personal}
-            task_data = engine.task_data(entry.workflow, task_uuid) if task_uuid else {}
-        finally:
-            self.cases.workflows.put(case_id, entry)  # reading did not change it
+            tasks = page_rows.tasks(conn, case_id)
+            names = page_rows.names(conn, case_id)
+            steps = self._steps(conn, case_id, tasks, names)
+            personal = personal_inputs(conn, case_id)
+            # The hot cache's workflow if it is current (taken, so no writer shares it meanwhile;
+            # put back after reading); else the data straight from the stored parts: restoring
+            # the workflow costs more than the rest of the page, and with several server
+            # processes the completion that follows often goes to another one anyway.
+            entry = self.cases.workflows.take(case_id)
+            stored = None
+            if entry is None or entry.version != case.version:
+                raw = case_rows.read_state(conn, case_id)
+                stored = StoredCase({key: state.loads(value) for key, value in raw.items()})
+        if stored is not None:
+            if entry is not None:
+                self.cases.workflows.put(case_id, entry)  # stale: the next use case replaces it
+            data = {**stored.case_data(), **personal}
+            task_data = stored.task_data(task_uuid) if task_uuid else {}
+        else:
+            assert entry is not None
+            engine = self.cases.engine
+            try:
+                # Running subprocesses hold what their steps recorded so far (a letter number).
+                data = {**engine.case_data(entry.workflow), **personal}
+                task_data = engine.task_data(entry.workflow, task_uuid) if task_uuid else {}
+            finally:
+                self.cases.workflows.put(case_id, entry)  # reading did not change it
         application = data.get("application") or {}
         detail = CaseDetail(
             summary=summary,
             steps=steps,
-            open_tasks=[_task_info(t) for t in tasks if t.state in ("open", "claimed")],
+            open_tasks=[t for t in tasks if t.is_open],
             delivery=str(application.get("delivery", data.get("delivery", ""))),
             materials=list(application.get("materials", [])),
             missing_materials=list(data.get("missing_materials") or []),
             reasons=list(data.get("reasons") or []),
             agent=application.get("agent"),
+            delivery_address=application.get("delivery_address"),
             names=names,
             data=data,
         )
@@ -204,6 +221,10 @@ class CaseViews:
         links = []
         for kind, insurance in candidates:
             title = _document_title(kind, insurance)
+            if kind == "refusal_decision":  # after acceptance a refusal is 不予办理
+                title = documents.refusal_title(
+                    {**detail.data, "decision": detail.summary.decision}
+                )
             if not self._is_issued(detail, kind, insurance):
                 links.append(DocumentLink(kind, insurance, title, False, "本环节办理后可打印"))
                 continue
@@ -223,13 +244,19 @@ class CaseViews:
         ]
         status_kind = _STATUS_DOCUMENT.get(detail.summary.status)
         if status_kind:
-            found.insert(0, (status_kind, ""))
+            found[:0] = [(status_kind, ""), ("delivery_receipt", "")]
+        if detail.summary.accepted_at is not None:
+            found.insert(0, ("acceptance_notice", ""))
         return [k for k in found if self._is_issued(detail, *k)]
 
     def _is_issued(self, detail: CaseDetail, kind: str, insurance: str) -> bool:
         key = _ISSUED_BY.get((kind, insurance))
         if key is not None:
             return detail.data.get(key) not in (None, "")
+        if kind == "acceptance_notice":
+            return detail.summary.accepted_at is not None
+        if kind == "delivery_receipt":
+            return detail.summary.status in _STATUS_DOCUMENT
         return _STATUS_DOCUMENT.get(detail.summary.status) == kind
 
     def document_context(self, detail: CaseDetail, insurance: str = "") -> dict[str, Any]:
@@ -238,6 +265,8 @@ class CaseViews:
         context = dict(detail.data)
         context["case_number"] = summary.number
         context["issued_on"] = workdays.local_date(self.clock.now()).isoformat()
+        context.update(case_dates(summary.accepted_at, summary.committed_due, summary.legal_due))
+        context["deadlines_provisional"] = summary.deadlines_provisional
         if insurance:
             context["insurance"] = insurance
         submitted = context.get("submitted_at")
@@ -288,30 +317,15 @@ class CaseViews:
             raise NotFound("办件不存在")
         return record
 
-    def _names(self, session: Any, usernames: set[str | None]) -> dict[str, str]:
-        wanted = {u for u in usernames if u}
-        if not wanted:
-            return {}
-        rows = session.execute(
-            select(User.username, User.display_name).where(User.username.in_(wanted))
-        )
-        return {username: name for username, name in rows}
-
     def _steps(
-        self, session: Any, case_id: int, tasks: list[HumanTask], names: dict[str, str]
+        self, conn: Any, case_id: int, tasks: list[TaskInfo], names: dict[str, str]
     ) -> list[Step]:
-        events = session.execute(
-            select(AuditEvent.at, AuditEvent.actor, AuditEvent.kind, AuditEvent.data)
-            .where(AuditEvent.case_id == case_id, AuditEvent.kind.in_(STEP_EVENTS))
-            .order_by(AuditEvent.seq)
-        ).all()
+        events = page_rows.step_events(conn, case_id)
         titles = {t.task_uuid: t.title for t in tasks}
-        timers = dict(
-            session.execute(select(Timer.task_uuid, Timer.label).where(Timer.case_id == case_id))
-            .tuples()
-            .all()
-        )
-        names.update(self._names(session, {e.actor for e in events} - set(names)))
+        timers = page_rows.timer_labels(conn, case_id)
+        people = {e.actor for e in events}
+        people |= {(e.data or {}).get("to_assignee") for e in events if e.kind == "task_reassigned"}
+        names.update(page_rows.names_of(conn, {p for p in people if p} - set(names)))
         steps = []
         for event in events:
             data = event.data or {}
@@ -319,8 +333,9 @@ class CaseViews:
             title = titles.get(uuid) or timers.get(uuid) or ""
             note = ""
             if event.kind == "task_reassigned":
-                to = data.get("to_assignee", "")
-                note = f"改派给 {names.get(to, to)}；理由：{data.get('reason', '')}"
+                to = data.get("to_assignee") or ""
+                where = "退回待办池" if data.get("to_pool") else f"改派给 {names.get(to, to)}"
+                note = f"{where}；理由：{data.get('reason', '')}"
             elif event.kind == "case_created":
                 title = ""  # the event's own label says it
             elif event.kind == "certificate_reissued":

@@ -39,6 +39,7 @@ COMMENT_MAX = 500
 FINISHED = ("concluded", "refused", "completed")
 # Documents addressed to the applicant; letters and tables between agencies are not theirs.
 APPLICANT_DOCUMENTS = (
+    "acceptance_notice",
     "correction_notice",
     "refusal_decision",
     "completion_notice",

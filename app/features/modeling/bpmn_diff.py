@@ -7,6 +7,8 @@ from typing import Any
 
 from lxml import etree
 
+from app.engine.lanes import lane_role
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
@@ -133,9 +135,11 @@ def describe(xml: str | bytes) -> dict[str, dict[str, str]]:
     for process in root.iterfind("bpmn:process", NS):
         lane_of: dict[str, str] = {}
         for lane in process.iterfind(".//bpmn:lane", NS):
-            result[lane.get("id")] = {"type": "lane", "name": lane.get("name", "")}
+            # A lane's label is for people; who works its tasks is its role property.
+            role = lane_role(lane)
+            result[lane.get("id")] = {"type": "lane", "name": lane.get("name", ""), "lane": role}
             for ref in lane.iterfind("bpmn:flowNodeRef", NS):
-                lane_of[(ref.text or "").strip()] = lane.get("name", "")
+                lane_of[(ref.text or "").strip()] = role
         _describe_container(process, process.get("id"), "", lane_of, messages, result)
     return result
 

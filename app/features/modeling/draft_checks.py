@@ -11,42 +11,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.engine import parsing
+from app.engine.bpmnlint import BpmnLint
 from app.engine.parsing import Problem
 from app.features.modeling import draft_forms
 from app.features.modeling.deployments import DeploymentRejected, DeploymentService
 from app.features.modeling.draft_forms import check_form
 from app.features.modeling.policy_scenarios import ScenarioLibrary, ScenarioOutcome, run_in_sandbox
 from app.features.modeling.process_catalog import DraftView, ProcessCatalog
+from app.kernel.config import ROOT
 from app.store.models import ProcessVersion
-
-# Chinese explanations of the validator's messages (which stay as they are: they are the
-# `processes validate` contract), by the start of the message.
-HINTS = (
-    ("malformed XML", "XML 格式错误：标签未闭合、不匹配或含非法字符"),
-    ("cannot read file", "无法读取流程文件"),
-    ("BPMN schema", "不符合 BPMN 2.0 规范"),
-    ("no process with id", "流程 ID 必须与文件名一致"),
-    ("user task is not in a lane", "人工任务不在任何泳道中（泳道名称即办理岗位）"),
-    ("user task has no form", "人工任务没有指定表单（表单文件属性 formJsonSchemaFilename）"),
-    ("form ", "引用的表单文件不存在或不是合法的 JSON"),
-    ("sourceRef", "顺序流的起点指向了不存在的元素"),
-    ("targetRef", "顺序流的终点指向了不存在的元素（悬空的顺序流）"),
-    ("Python syntax error", "Python 表达式或脚本有语法错误"),
-    ("sequence flow has no diagram edge", "顺序流缺少图形（BPMN DI），其他建模工具无法显示"),
-    ("element has no diagram shape", "元素缺少图形（BPMN DI），其他建模工具无法显示"),
-    (
-        "timer must call",
-        "时限须写作 deadline(起算时点, 工作日数)、limit_deadline(起算时点, 时限名, 地区) 或 month_deadline(起算时点, 月数)，或以天计的期限如 'P7D'",
-    ),
-    ("called process", "调用的流程尚未发布，也不在 processes/ 中"),
-)
-
-
-def hint(problem: Problem) -> str:
-    """A Chinese explanation of a validation problem for the workbench."""
-    if problem.file.startswith("forms/"):
-        return "表单（JSON Schema）有误"
-    return next((text for prefix, text in HINTS if problem.message.startswith(prefix)), "")
 
 
 class DraftChecks(ProcessCatalog):
@@ -119,7 +92,9 @@ class DraftChecks(ProcessCatalog):
                 p.element_id,
                 p.message.replace(str(path), shown),
             )
-            for p in parsing.validate([path], forms, self.deployments.deployed_ids())
+            for p in parsing.validate(
+                [path], forms, self.deployments.deployed_ids(), BpmnLint(ROOT).check
+            )
         ]
         users = draft_forms.form_users(draft.bpmn_xml)
         for name, schema in draft.forms.items():

@@ -19,7 +19,7 @@ from typing import Any
 
 from app.features.modeling import bpmn_diff, draft_forms
 from app.features.modeling.deployments import Deployed, DeploymentRejected, DeploymentService
-from app.features.modeling.draft_checks import DraftChecks, hint
+from app.features.modeling.draft_checks import DraftChecks
 from app.features.modeling.draft_editing import DraftEditing
 from app.features.modeling.draft_forms import check_form
 from app.features.modeling.policy_scenarios import SCENARIOS_DIR, ScenarioLibrary, ScenarioOutcome
@@ -30,7 +30,7 @@ from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import ProcessDraft
 
-__all__ = ["ModelingService", "ScenarioOutcome", "check_form", "hint"]
+__all__ = ["ModelingService", "ScenarioOutcome", "check_form"]
 
 # The baseline a new process's draft is compared with: nothing.
 EMPTY_DEFINITIONS = '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
@@ -153,6 +153,7 @@ class ModelingService(DraftEditing, DraftChecks):
                     note,
                     actor,
                     expect_latest={draft.process_id: draft.base_version or 0},
+                    standard=False,  # bpmnlint ran in _validate just above
                 )
             except BaseException:
                 for path in written:

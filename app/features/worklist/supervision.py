@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from app.features.worklist.case_deadlines import CaseDeadline, case_deadlines
 from app.features.worklist.worklist import (
     Badge,
     DeadlineQueries,
@@ -22,6 +23,7 @@ from app.kernel.roles import ROLES
 from app.store.models import Case, HumanTask
 
 PER_PAGE = 20
+DECIDED = ("concluded", "completed", "refused")
 TASK_ROLES = [
     code for code in ROLES if code not in ("applicant", "policy_staff", "auditor", "admin")
 ]
@@ -38,6 +40,7 @@ class FlaggedCase:
     warned: bool
     overdue: bool
     open_steps: list[str]
+    deadlines: list[CaseDeadline] = field(default_factory=list)  # with 暂定 and lateness
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Dashboard:
 class SupervisionService(DeadlineQueries):
     def flagged_cases(self, region: str, page: int = 1) -> tuple[list[FlaggedCase], bool]:
         """Open cases of the region past their committed (warned) or legal (overdue) limit."""
+        now = self.clock.now()
         offset = (max(page, 1) - 1) * PER_PAGE
         with self.db.sessions() as session:
             cases = list(
@@ -101,6 +105,16 @@ class SupervisionService(DeadlineQueries):
                 warned=bool(c.warned),
                 overdue=bool(c.overdue),
                 open_steps=steps.get(c.id, []),
+                deadlines=case_deadlines(
+                    status=c.status,
+                    accepted_at=c.accepted_at,
+                    committed=c.committed_due,
+                    legal=c.legal_due,
+                    flagged=bool(c.deadlines_provisional),
+                    completed_at=c.completed_at,
+                    now=now,
+                    calendar=self.calendar,
+                ),
             )
             for c in cases[:PER_PAGE]
         ]
@@ -152,7 +166,13 @@ class SupervisionService(DeadlineQueries):
         with self.db.sessions() as session:
             by_status = session.execute(
                 select(Case.status, func.count())
-                .where(Case.transfer_in_region == region, Case.completed_at.is_(None))
+                .where(
+                    Case.transfer_in_region == region,
+                    Case.completed_at.is_(None),
+                    # 在办: a decided case (办结 or refused) awaiting only its delivery is not
+                    # in hand any more.
+                    Case.status.not_in(DECIDED),
+                )
                 .group_by(Case.status)
                 .order_by(func.count().desc())
             ).all()

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, and_, func, select
 
+from app.features.worklist.case_deadlines import CaseDeadline, case_deadlines
 from app.kernel import workdays
 from app.kernel.clock import Clock
 from app.store.db import Database
@@ -112,6 +113,12 @@ class WorkItem:
     transfer_out_region: str
     transfer_in_region: str
     badge: Badge
+    deadlines: list[CaseDeadline] = field(default_factory=list)  # the case's committed, legal
+
+    @property
+    def late(self) -> bool:
+        """Red: the step or the case is past a deadline."""
+        return self.badge.level == "overdue" or any(d.late_days is not None for d in self.deadlines)
 
 
 @dataclass
@@ -159,19 +166,21 @@ def badge(
     if due_at is None:
         return Badge("none", "无环节时限")
     today, due_day = workdays.local_date(now), workdays.local_date(due_at)
+    # 暂定 marks a provisional date only (the row's flag: computed without its year's
+    # schedule); a count that merely runs through a year not loaded is marked 约 instead.
     suffix = "（暂定）" if provisional else ""
     if now > due_at:
         late, guessed = _between(due_day, today, calendar)
-        text = f"已超期 {late} 个工作日" if late else "已超期"
-        return Badge("overdue", text + suffix, -late, provisional or guessed)
+        about = "约 " if guessed else ""
+        text = f"已超期 {about}{late} 个工作日" if late else "已超期"
+        return Badge("overdue", text + suffix, -late, provisional)
     remaining, guessed = _between(today, due_day, calendar)
-    total, guessed_total = _between(workdays.local_date(created_at), due_day, calendar)
-    flagged = provisional or guessed or guessed_total
-    suffix = "（暂定）" if flagged else ""
+    total, _ = _between(workdays.local_date(created_at), due_day, calendar)
     used_share = (total - remaining) / total if total > 0 else 1.0
     warn = remaining <= thresholds.warn_days_left or used_share >= thresholds.warn_used_ratio
-    text = "今日到期" if remaining == 0 else f"剩余 {remaining} 个工作日"
-    return Badge("warn" if warn else "ok", text + suffix, remaining, flagged)
+    about = "约 " if guessed else ""
+    text = "今日到期" if remaining == 0 else f"剩余 {about}{remaining} 个工作日"
+    return Badge("warn" if warn else "ok", text + suffix, remaining, provisional)
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -195,6 +204,11 @@ _COLUMNS = (
     _C.c.insurances,
     _C.c.transfer_out_region,
     _C.c.transfer_in_region,
+    _C.c.accepted_at,
+    _C.c.committed_due,
+    _C.c.legal_due,
+    _C.c.deadlines_provisional,
+    _C.c.completed_at,
 )
 
 
@@ -343,6 +357,16 @@ class WorklistService(DeadlineQueries):
                 self.thresholds,
                 bool(row.due_provisional),
                 self.calendar,
+            ),
+            deadlines=case_deadlines(
+                status=row.status,
+                accepted_at=row.accepted_at,
+                committed=row.committed_due,
+                legal=row.legal_due,
+                flagged=bool(row.deadlines_provisional),
+                completed_at=row.completed_at,
+                now=now,
+                calendar=self.calendar,
             ),
         )
 

@@ -84,6 +84,12 @@ EXTRA: dict[str, dict[str, Any]] = {
             "unemployment": "completed",
         }
     },
+    "acceptance_notice": {
+        "accepted_on": "2026-03-05",
+        "committed_due": "2026-03-18",
+        "legal_due": "2026-05-12",
+    },
+    "delivery_receipt": {"status": "concluded"},
 }
 
 

@@ -44,6 +44,8 @@ def test_every_kind_has_a_title_a_builder_and_a_template() -> None:
             "correction_notice",
             "refusal_decision",
             "completion_notice",
+            "acceptance_notice",
+            "delivery_receipt",
         }
     )
     for kind in DOCUMENT_KINDS:
@@ -609,12 +611,19 @@ def test_every_kind_needs_the_applicant_name_and_a_valid_id_number(kind: str) ->
     assert "校验码" in e.value.message_zh
 
 
-def test_a_region_outside_the_table_is_named() -> None:
+def test_a_region_outside_the_deployment_is_printed_by_its_name() -> None:
     data = case_data("refusal_decision")
     data["application"]["transfer_out_region"] = "110101"
+    assert build("refusal_decision", data)["region_out"] == "北京市东城区"
+
+
+def test_a_code_the_division_data_does_not_know_is_named() -> None:
+    data = case_data("refusal_decision")
+    data["application"]["transfer_out_region"] = "339999"
     with pytest.raises(DocumentDataError) as e:
         render_html("refusal_decision", data)
     assert e.value.field == "application.transfer_out_region"
+    assert "不是有效的行政区划代码" in e.value.message_zh
 
 
 @pytest.mark.parametrize("kind", sorted(DOCUMENT_KINDS))

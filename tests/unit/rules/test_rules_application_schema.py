@@ -143,7 +143,7 @@ def test_field_errors(changes, expected):
 
 
 MONEY = "/medical/account_balance"
-MONEY_MESSAGE = "金额格式不正确，应为如 1234.56 的十进制字符串（最多两位小数）"
+MONEY_MESSAGE = "金额格式不正确，应为如 1234.56 的金额（元，最多两位小数）"
 
 
 @pytest.mark.parametrize("good", ["0", "0.5", "0.50", "1234.56", "999999999999.99"])

@@ -176,6 +176,8 @@ def well_formed_applications(draw):
         "channel": draw(st.sampled_from(["online", "window"])),
         "delivery": draw(st.sampled_from(["on_site", "electronic", "express"])),
     }
+    if body["delivery"] == "express":
+        body["delivery_address"] = {"recipient": "张三", "phone": "13800000000", "address": "某地"}
     return body
 
 

@@ -67,6 +67,16 @@
     });
     if (!step.timers.length) timers.appendChild(text("li", "无计时", "muted"));
     document.getElementById("step-data").textContent = JSON.stringify(step.data, null, 2);
+    var rows = document.querySelector("#step-rows tbody");
+    rows.replaceChildren();
+    (step.rows || []).forEach(function (r) {
+      var tr = document.createElement("tr");
+      var th = text("td", r[0]);
+      th.title = r[2];
+      tr.appendChild(th);
+      tr.appendChild(text("td", r[1]));
+      rows.appendChild(tr);
+    });
     document.querySelectorAll("#timeline tr.current").forEach(function (row) {
       row.classList.remove("current");
     });

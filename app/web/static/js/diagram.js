@@ -3,6 +3,32 @@
 (function () {
   "use strict";
 
+  // Below this scale the 11-12px labels of the diagram cannot be read without zooming.
+  var READABLE = 1;
+
+  // The whole diagram when it is readable so; else readable size, centred on the current steps.
+  function focus(canvas, elements) {
+    canvas.zoom("fit-viewport");
+    if (!elements.length || canvas.zoom() >= READABLE) {
+      return;
+    }
+    var left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+    elements.forEach(function (element) {
+      left = Math.min(left, element.x);
+      top = Math.min(top, element.y);
+      right = Math.max(right, element.x + (element.width || 0));
+      bottom = Math.max(bottom, element.y + (element.height || 0));
+    });
+    var outer = canvas.viewbox().outer;
+    var width = outer.width / READABLE, height = outer.height / READABLE;
+    canvas.viewbox({
+      x: (left + right) / 2 - width / 2,
+      y: (top + bottom) / 2 - height / 2,
+      width: width,
+      height: height,
+    });
+  }
+
   function show(container) {
     var current = [];
     try {
@@ -23,13 +49,16 @@
         return viewer.importXML(xml).then(function () {
           var canvas = viewer.get("canvas");
           var registry = viewer.get("elementRegistry");
-          canvas.zoom("fit-viewport");
           var shown = current.filter(function (id) {
             return registry.get(id);
           });
           shown.forEach(function (id) {
             canvas.addMarker(id, "current-step");
           });
+          focus(canvas, shown.map(function (id) {
+            return registry.get(id);
+          }));
+          container.setAttribute("data-zoom", String(Math.round(canvas.zoom() * 100) / 100));
           container.setAttribute("data-highlighted", shown.join(" "));
           container.setAttribute("data-ready", "true");
         });

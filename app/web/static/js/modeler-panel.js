@@ -30,6 +30,7 @@
     ],
   };
   const FORM_PROPERTY = "formJsonSchemaFilename";
+  const ROLE_PROPERTY = "role";
   const TYPE_LABELS = {
     "bpmn:UserTask": "人工任务",
     "bpmn:ScriptTask": "脚本任务",
@@ -58,6 +59,8 @@
     ["timeCycle", "循环（timeCycle）"],
   ];
   const DEADLINE = /^deadline\(\s*([A-Za-z_]\w*)\s*,\s*(?:(\d+)|limit\(\s*['"]([^'"]+)['"]\s*,\s*([A-Za-z_]\w*)\s*\))\s*\)$/;
+  // The limits.json name a timer reads: deadline(x, limit('KEY', ...)) or limit_deadline(x, 'KEY', ...).
+  const LIMIT_NAME = /^(?:deadline\(\s*[A-Za-z_]\w*\s*,\s*limit\(|limit_deadline\(\s*[A-Za-z_]\w*\s*,)\s*['"]([^'"]+)['"]/;
   const REGION_VARS = [
     ["transfer_in_region", "转入地（transfer_in_region）"],
     ["transfer_out_region", "转出地（transfer_out_region）"],
@@ -142,15 +145,51 @@
       return null;
     }
 
+    // Where in the lane the element can sit without covering another shape (bpmnlint's
+    // no-overlapping-elements): the lane's middle first, then its top and bottom, then further
+    // left and right along the lane.
+    function freeSpot(element, lane) {
+      const gap = 15;
+      const others = registry.filter((e) => e !== element && !e.waypoints && e.type !== "label"
+        && !["bpmn:Lane", "bpmn:Participant", "bpmn:Collaboration", "bpmn:Process"].includes(e.type)
+        && !(e.di && e.di.isExpanded) && !(element.attachers || []).includes(e));
+      const clear = (x, y) => others.every((o) =>
+        x + element.width + gap <= o.x || o.x + o.width + gap <= x
+        || y + element.height + gap <= o.y || o.y + o.height + gap <= y);
+      const rows = [
+        lane.y + lane.height / 2 - element.height / 2,
+        lane.y + gap + 10,
+        lane.y + lane.height - element.height - gap - 10,
+      ].filter((y) => y >= lane.y && y + element.height <= lane.y + lane.height);
+      for (let step = 0; step <= 20; step += 1) {
+        const shift = (step % 2 ? 1 : -1) * Math.ceil(step / 2) * (element.width + 2 * gap);
+        const x = element.x + shift;
+        if (x < lane.x + 40) continue;
+        const y = rows.find((row) => clear(x, row));
+        if (y !== undefined) return { x: x, y: y };
+      }
+      return { x: element.x, y: rows[0] === undefined ? element.y : rows[0] };
+    }
+
     function moveToLane(element, lane) {
-      const dy = Math.round(lane.y + lane.height / 2 - (element.y + element.height / 2));
-      modeling.moveElements([element], { x: 0, y: dy });
+      const spot = freeSpot(element, lane);
+      modeling.moveElements([element], { x: Math.round(spot.x - element.x), y: Math.round(spot.y - element.y) });
       if (laneOf(element) !== lane) modeling.updateLaneRefs([element], lanes());
     }
 
     function roleLabel(code) {
       const role = config.roles.find((r) => r.code === code);
-      return role ? role.label + "（" + code + "）" : code || "（未命名）";
+      return role ? role.label + "（" + code + "）" : code || "（未指定岗位）";
+    }
+
+    // A lane's name is its label for people; the role working its tasks is a property.
+    function laneRole(lane) {
+      return propertyOf(lane.businessObject, ROLE_PROPERTY);
+    }
+
+    function laneLabel(lane) {
+      const name = lane.businessObject.name || "（未命名泳道）";
+      return name + "（" + (laneRole(lane) || "未指定岗位") + "）";
     }
 
     function laneSection(element) {
@@ -160,10 +199,10 @@
       const select = h("select", { id: "prop-lane" });
       select.disabled = readonly;
       if (!lane) select.appendChild(h("option", { value: "", text: "（不在任何泳道中）" }));
-      options(select, all.map((l) => [l.id, roleLabel(l.businessObject.name)]), lane && lane.id);
+      options(select, all.map((l) => [l.id, laneLabel(l)]), lane && lane.id);
       select.addEventListener("change", () => moveToLane(element, registry.get(select.value)));
       return section("泳道 / 办理岗位", [
-        row("所在泳道", select, "泳道名称即岗位代码；任务只对该岗位、对应地区的工作人员可见"),
+        row("所在泳道", select, "泳道的办理岗位决定谁能办理；任务只对该岗位、对应地区的工作人员可见"),
       ]);
     }
 
@@ -171,11 +210,11 @@
       const select = h("select", { id: "prop-lane-role" });
       select.disabled = readonly;
       const codes = config.roles.map((r) => [r.code, r.label + "（" + r.code + "）"]);
-      const name = element.businessObject.name || "";
-      if (!config.roles.some((r) => r.code === name)) codes.unshift([name, name || "（未命名）"]);
-      options(select, codes, name);
-      select.addEventListener("change", () => modeling.updateProperties(element, { name: select.value }));
-      return section("泳道岗位", [row("岗位", select)]);
+      const role = laneRole(element);
+      if (!config.roles.some((r) => r.code === role)) codes.unshift([role, role ? role + "（未知岗位）" : "（请选择岗位）"]);
+      options(select, codes, role);
+      select.addEventListener("change", () => setProperty(element, ROLE_PROPERTY, select.value));
+      return section("泳道岗位", [row("办理岗位（role）", select, "泳道名称可随意修改，不影响谁能办理")]);
     }
 
     // -- forms (spiffworkflow:properties) -------------------------------------------------
@@ -184,13 +223,21 @@
       return ext && (ext.values || []).find((v) => v.$type === "spiffworkflow:Properties");
     }
 
-    function formOf(bo) {
+    function propertyOf(bo, name) {
       const props = spiffProperties(bo);
-      const prop = props && (props.properties || []).find((p) => p.name === FORM_PROPERTY);
+      const prop = props && (props.properties || []).find((p) => p.name === name);
       return prop ? prop.value : "";
     }
 
+    function formOf(bo) {
+      return propertyOf(bo, FORM_PROPERTY);
+    }
+
     function setForm(element, value) {
+      setProperty(element, FORM_PROPERTY, value);
+    }
+
+    function setProperty(element, name, value) {
       const bo = element.businessObject;
       let ext = bo.extensionElements;
       if (!ext) {
@@ -202,11 +249,11 @@
         props = moddle.create("spiffworkflow:Properties", { properties: [] });
         modeling.updateModdleProperties(element, ext, { values: (ext.values || []).concat([props]) });
       }
-      const prop = (props.properties || []).find((p) => p.name === FORM_PROPERTY);
+      const prop = (props.properties || []).find((p) => p.name === name);
       if (prop) {
         modeling.updateModdleProperties(element, prop, { value: value });
       } else {
-        const created = moddle.create("spiffworkflow:Property", { name: FORM_PROPERTY, value: value });
+        const created = moddle.create("spiffworkflow:Property", { name: name, value: value });
         modeling.updateModdleProperties(element, props, {
           properties: (props.properties || []).concat([created]),
         });
@@ -252,8 +299,24 @@
         row("类型", kindSelect),
         row("表达式（Python）", expression, "工作日时限写作 deadline(起算时点, 工作日数) 或 deadline(起算时点, limit('时限名', 地区))，地区须为该时限约束的一方（limits.json binds）；“n个月内”写作 month_deadline(起算时点, n)（民法典 第二百零一至二百零三条），不得用 'P1M'"),
       ];
+      parts.unshift(h("p", { id: "prop-timer-limit-text", class: "limit-text", text: "时限：" + limitText(body) }));
       if (kind === "timeDate") parts.push(deadlineHelper(element, definition, body));
       return section("时限（工作日）", parts);
+    }
+
+    // The limit in words, as policy staff say it: "15 个工作日（medical.transfer_in，瓯海区 15）".
+    function limitText(body) {
+      const texts = config.limitTexts || {};
+      const expr = body.trim();
+      const named = LIMIT_NAME.exec(expr);
+      if (named) return texts[named[1]] || "时限表中没有 " + named[1];
+      const fixed = DEADLINE.exec(expr);
+      if (fixed && fixed[2]) return fixed[2] + " 个工作日（固定，不随地区变化）";
+      const months = /^month_deadline\([^,]+,\s*(\d+)\s*\)$/.exec(expr);
+      if (months) return months[1] + " 个月（到期日为休息日的顺延）";
+      const period = /^['"]?P(\d+)D['"]?$/.exec(expr);
+      if (period) return period[1] + " 个自然日";
+      return "（见表达式）";
     }
 
     function deadlineHelper(element, definition, body) {
@@ -263,7 +326,8 @@
       const byDays = h("input", { type: "radio", name: "prop-timer-mode", id: "prop-timer-mode-days", value: "days" });
       byDays.checked = Boolean(match[2]);
       byLimit.checked = !byDays.checked;
-      const key = options(h("select", { id: "prop-timer-limit" }), config.limits.map((k) => [k, k]), match[3]);
+      const texts = config.limitTexts || {};
+      const key = options(h("select", { id: "prop-timer-limit" }), config.limits.map((k) => [k, texts[k] || k]), match[3]);
       if (match[3] && !config.limits.includes(match[3])) options(key, [[match[3], match[3] + "（limits.json 中没有）"]], match[3]);
       // A limit binds one side's agency (limits.json "binds"): preselect that side's region.
       const boundRegion = (name) => ((config.limitBinds || {})[name] === "transfer_out" ? "transfer_out_region" : "transfer_in_region");

@@ -71,7 +71,7 @@
     const { xml } = await modeler.saveXML({ format: true });
     const res = await post(config.saveUrl, { xml: xml, forms: editedForms, token: token });
     if (!res.ok) {
-      const details = (res.data.errors || []).map((e) => e.field + "：" + e.message);
+      const details = (res.data.errors || []).map((e) => String(e.field).replace(/^forms\//, "表单 ") + "：" + e.message);
       setStatus([res.data.message || "保存失败"].concat(details).join("；"), true);
       return false;
     }
@@ -105,14 +105,20 @@
       const item = document.createElement("li");
       item.textContent = problem.text;
       item.dataset.elementId = problem.element_id || "";
-      if (problem.hint) {
-        const hintText = document.createElement("span");
-        hintText.className = "hint";
-        hintText.textContent = "（" + problem.hint + "）";
-        item.appendChild(hintText);
+      if (problem.detail) {
+        // The validator's own words stay one click away for whoever edits the XML by hand.
+        const detail = document.createElement("details");
+        detail.className = "detail";
+        const summaryLine = document.createElement("summary");
+        summaryLine.textContent = "技术细节";
+        const code = document.createElement("code");
+        code.textContent = problem.detail;
+        detail.appendChild(summaryLine);
+        detail.appendChild(code);
+        item.appendChild(detail);
       }
       problemsList.appendChild(item);
-      markProblem(problem.element_id, problem.message);
+      markProblem(problem.element_id, problem.text);
     });
     if (problems.length) {
       summary.innerHTML = "";
@@ -227,11 +233,12 @@
     fillFormSelect();
     formSelect.value = name;
     formText.value = textValue;
-    checkForm(false);
+    checkForm(false, true);
   }
 
   let serverCheck = null;
-  function checkForm(changed) {
+  // fromText: the JSON text is what changed (or was loaded), so the field list is redrawn.
+  function checkForm(changed, fromText) {
     formErrors.innerHTML = "";
     if (!openForm) return;
     const errors = [];
@@ -244,6 +251,7 @@
     if (schema) {
       window.SchemaForm.quickCheck(schema).forEach((e) => errors.push(e));
       window.SchemaForm.render(schema, preview);
+      if (fromText) fieldList.render(schema);
     }
     errors.forEach((e) => {
       const li = document.createElement("li");
@@ -272,7 +280,15 @@
   }
 
   formSelect.addEventListener("change", () => loadForm(formSelect.value));
-  formText.addEventListener("input", () => checkForm(true));
+  formText.addEventListener("input", () => checkForm(true, true));
+  // The field list edits the parsed schema; the text follows it, the same JSON as before.
+  const fieldList = new window.FieldList(document.getElementById("form-fields"), {
+    readonly: !config.editable,
+    onChange: (schema) => {
+      formText.value = JSON.stringify(schema, null, 2);
+      checkForm(true, false);
+    },
+  });
   document.getElementById("new-form").addEventListener("click", () => {
     const input = document.getElementById("new-form-name");
     const name = input.value.trim();
