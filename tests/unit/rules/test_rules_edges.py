@@ -93,11 +93,11 @@ def test_a_region_without_tiers_or_source_reads_as_none_configured(tmp_path: Pat
     [
         (lambda: round_money(1.5), TypeError, "金额必须是 Decimal"),  # type: ignore[arg-type]
         (lambda: round_money(Decimal("NaN")), InvalidMoney, "金额必须是有限数"),
-        (lambda: parse_money(1.5), InvalidMoney, "金额应为十进制字符串，不能是浮点数"),  # type: ignore[arg-type]
+        (lambda: parse_money(1.5), InvalidMoney, "金额应为字符串（如“1234.56”），不能是浮点数"),  # type: ignore[arg-type]
         (
             lambda: parse_money("1,5"),
             InvalidMoney,
-            "金额格式不正确：'1,5'，应为如 1234.56 的十进制字符串",
+            "金额格式不正确：'1,5'，应为如 1234.56 的金额（元，最多两位小数）",
         ),
         (lambda: to_capital(Decimal("-1")), InvalidMoney, "大写金额不能为负数"),
         (lambda: to_capital(Decimal("1e20")), InvalidMoney, "金额过大，无法转换为大写"),
