@@ -4,18 +4,12 @@ free port, a clerk signing in over HTTP and seeing the worklist, then a clean st
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,87 +17,31 @@ from sqlalchemy import func, select
 
 from app.bootstrap import Backoffice
 from app.entrypoints.demo import DEMO_PASSWORD, demo_name, load_users
-from app.kernel.config import ROOT
 from app.store.models import User
 from tests.conftest import current_clock, settings_for
-
-START_TIMEOUT = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.deploy.gunicorn_support import Gunicorn, started_gunicorn
+from tests.deploy.gunicorn_support import get as _get
 
 
-@dataclass
-class Gunicorn:
-    process: subprocess.Popen[bytes]
-    base: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def workers(self) -> list[int]:
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        return [int(child) for child in children]
-
-
-def _get(url: str, opener: urllib.request.OpenerDirector | None = None) -> tuple[int, str]:
+def _healthy(server: Gunicorn) -> bool:
     try:
-        with (opener or urllib.request.build_opener()).open(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+        return _get(server.base + "/healthz")[0] == 200
+    except OSError:
+        return False
 
 
 @pytest.fixture
 def gunicorn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Gunicorn, str]]:
     url: str = request.getfixturevalue(request.param)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
+    settings = {
         "DATABASE_URL": url,
-        "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "SECRET_KEY": "gunicorn-test-key",
         "COOKIE_SECURE": "0",
         "SCHEDULER": "1",  # must be ignored: web workers never host the scheduler
     }
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = Gunicorn(process, f"http://127.0.0.1:{port}", log)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert process.poll() is None, f"gunicorn exited:\n{server.output()}"
-            try:
-                if _get(server.base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"no /healthz within 20 s:\n{server.output()}"
-            time.sleep(0.2)
+    with started_gunicorn(settings, tmp_path, _healthy) as server:
         yield server, url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _sign_in(base: str, username: str, password: str) -> tuple[int, str]:

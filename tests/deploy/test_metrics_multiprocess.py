@@ -20,7 +20,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from app.kernel.config import ROOT
-from tests.deploy.test_gunicorn import START_TIMEOUT, Gunicorn, _free_port, _get
+from tests.deploy.gunicorn_support import START_TIMEOUT, Gunicorn, started_gunicorn
+from tests.deploy.gunicorn_support import get as _get
 
 COUNT = re.compile(
     r'^sitransfer_http_request_duration_seconds_count\{method="GET",route="/healthz",'
@@ -35,41 +36,18 @@ def multiproc_gunicorn(database_url: str, tmp_path: Path) -> Iterator[tuple[Guni
     metrics_dir.mkdir()
     # A previous run's file: summed into this run's figures unless the master wipes it.
     (metrics_dir / "histogram_4242.db").write_bytes(b"\0" * 64)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
+    settings = {
         "DATABASE_URL": database_url,
-        "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "SECRET_KEY": "metrics-test-key",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = Gunicorn(process, f"http://127.0.0.1:{port}", log)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while len(_worker_pids(server)) < 2 or not all(_ready(server, metrics_dir)):
-            assert process.poll() is None, f"gunicorn exited:\n{server.output()}"
-            assert time.monotonic() < deadline, f"workers not up in time:\n{server.output()}"
-            time.sleep(0.2)
+
+    def both_workers_up(server: Gunicorn) -> bool:
+        return len(_worker_pids(server)) >= 2 and all(_ready(server, metrics_dir))
+
+    with started_gunicorn(settings, tmp_path, both_workers_up) as server:
         yield server, metrics_dir
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _worker_pids(server: Gunicorn) -> list[int]:

@@ -106,14 +106,7 @@ class TaskActions:
             assert target is not None
             if task.assignee == target.username:
                 raise Conflict(f"该任务已由 {target.display_name} 认领，无需改派")
-            changed = _changed(
-                session,
-                update(_T)
-                .where(_T.c.id == task_id, _T.c.state == task.state, _assignee_is(task.assignee))
-                .values(state="claimed", assignee=target.username, claimed_at=now),
-            )
-            if changed != 1:
-                raise Conflict("该任务刚被他人认领或办理，请刷新后查看最新状态")
+            _move_claim(session, task, state="claimed", assignee=target.username, claimed_at=now)
             _audit(
                 session,
                 "task_reassigned",
@@ -126,14 +119,7 @@ class TaskActions:
             )
 
     def _to_pool(self, session: Any, task: Any, reason: str, actor: Actor, now: Any) -> None:
-        changed = _changed(
-            session,
-            update(_T)
-            .where(_T.c.id == task.id, _T.c.state == "claimed", _assignee_is(task.assignee))
-            .values(state="open", assignee=None, claimed_at=None),
-        )
-        if changed != 1:
-            raise Conflict("该任务刚被他人认领或办理，请刷新后查看最新状态")
+        _move_claim(session, task, state="open", assignee=None, claimed_at=None)
         _audit(
             session,
             "task_reassigned",
@@ -157,6 +143,18 @@ class TaskActions:
                 .order_by(User.display_name, User.username)
             ).all()
         return [(r.username, r.display_name) for r in rows if r.username != task.assignee]
+
+
+def _move_claim(session: Any, task: Any, **values: Any) -> None:
+    """Changes who holds a task only if nobody claimed, released or completed it meanwhile."""
+    changed = _changed(
+        session,
+        update(_T)
+        .where(_T.c.id == task.id, _T.c.state == task.state, _assignee_is(task.assignee))
+        .values(**values),
+    )
+    if changed != 1:
+        raise Conflict("该任务刚被他人认领或办理，请刷新后查看最新状态")
 
 
 def _changed(session: Any, statement: Any) -> int:
