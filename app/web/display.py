@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app, g
 
 from app.features.accounts.people import NON_STAFF, display_names
-from app.features.worklist.case_deadlines import CaseDeadline, case_deadlines, provisional_flags
+from app.features.worklist.case_deadlines import CaseDeadline, provisional_flags, row_deadlines
 from app.kernel.workdays import TZ
 
 MINUTES = "%Y-%m-%d %H:%M"
@@ -37,16 +37,7 @@ def beijing(value: Any, fmt: str = MINUTES) -> str:
 def deadlines_of(summary: Any) -> list[CaseDeadline]:
     """The committed and legal dates of a case summary (or row), as of the runtime's now."""
     office = current_app.extensions["backoffice"]
-    return case_deadlines(
-        status=summary.status,
-        accepted_at=summary.accepted_at,
-        committed=summary.committed_due,
-        legal=summary.legal_due,
-        flagged=bool(summary.deadlines_provisional),
-        completed_at=summary.completed_at,
-        now=office.clock.now(),
-        calendar=office.working_calendar,
-    )
+    return row_deadlines(summary, office.clock.now(), office.working_calendar)
 
 
 def status_flags(status: dict[str, Any]) -> tuple[bool, bool]:

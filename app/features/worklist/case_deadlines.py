@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from app.kernel import workdays
 
@@ -111,4 +112,27 @@ def case_deadlines(
     return found
 
 
-__all__ = ["HANDLING", "CaseDeadline", "case_deadlines", "provisional_flags", "working_days_late"]
+def row_deadlines(
+    row: Any, now: datetime, calendar: workdays.WorkingCalendar
+) -> list[CaseDeadline]:
+    """case_deadlines of anything carrying a case row's columns (a row, a summary)."""
+    return case_deadlines(
+        status=row.status,
+        accepted_at=row.accepted_at,
+        committed=row.committed_due,
+        legal=row.legal_due,
+        flagged=bool(row.deadlines_provisional),
+        completed_at=row.completed_at,
+        now=now,
+        calendar=calendar,
+    )
+
+
+__all__ = [
+    "HANDLING",
+    "CaseDeadline",
+    "case_deadlines",
+    "provisional_flags",
+    "row_deadlines",
+    "working_days_late",
+]

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from app.features.worklist.case_deadlines import CaseDeadline, case_deadlines
+from app.features.worklist.case_deadlines import CaseDeadline, row_deadlines
 from app.features.worklist.worklist import (
     Badge,
     DeadlineQueries,
@@ -105,16 +105,7 @@ class SupervisionService(DeadlineQueries):
                 warned=bool(c.warned),
                 overdue=bool(c.overdue),
                 open_steps=steps.get(c.id, []),
-                deadlines=case_deadlines(
-                    status=c.status,
-                    accepted_at=c.accepted_at,
-                    committed=c.committed_due,
-                    legal=c.legal_due,
-                    flagged=bool(c.deadlines_provisional),
-                    completed_at=c.completed_at,
-                    now=now,
-                    calendar=self.calendar,
-                ),
+                deadlines=row_deadlines(c, now, self.calendar),
             )
             for c in cases[:PER_PAGE]
         ]

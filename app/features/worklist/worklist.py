@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, and_, func, select
 
-from app.features.worklist.case_deadlines import CaseDeadline, case_deadlines
+from app.features.worklist.case_deadlines import CaseDeadline, row_deadlines
 from app.kernel import workdays
 from app.kernel.clock import Clock
 from app.store.db import Database
@@ -358,16 +358,7 @@ class WorklistService(DeadlineQueries):
                 bool(row.due_provisional),
                 self.calendar,
             ),
-            deadlines=case_deadlines(
-                status=row.status,
-                accepted_at=row.accepted_at,
-                committed=row.committed_due,
-                legal=row.legal_due,
-                flagged=bool(row.deadlines_provisional),
-                completed_at=row.completed_at,
-                now=now,
-                calendar=self.calendar,
-            ),
+            deadlines=row_deadlines(row, now, self.calendar),
         )
 
 
