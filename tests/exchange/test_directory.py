@@ -28,9 +28,24 @@ def test_longest_prefix_wins_and_the_hub_takes_the_rest(tmp_path: Path) -> None:
         _write(
             tmp_path,
             [
-                {"regions": ["33"], "endpoint": "http://zj", "public_key": _key(), "name": "浙江省"},
-                {"regions": ["3301"], "endpoint": "http://hz", "public_key": _key(), "name": "杭州市"},
-                {"regions": ["*"], "endpoint": "http://hub", "public_key": _key(), "name": "全国平台"},
+                {
+                    "regions": ["33"],
+                    "endpoint": "http://zj",
+                    "public_key": _key(),
+                    "name": "浙江省",
+                },
+                {
+                    "regions": ["3301"],
+                    "endpoint": "http://hz",
+                    "public_key": _key(),
+                    "name": "杭州市",
+                },
+                {
+                    "regions": ["*"],
+                    "endpoint": "http://hub",
+                    "public_key": _key(),
+                    "name": "全国平台",
+                },
                 {"regions": ["44"], "public_key": _key(), "name": "广东（经平台）"},
             ],
         )

@@ -193,7 +193,7 @@ class HealthChecks:
             outbox = dict(
                 session.execute(
                     select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-                ).tuples()
+                ).all()
             )
         return Figures(
             due_unfired=due_unfired,
