@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select, text
 from app.features.cases.timer_leases import wall_now
 from app.kernel.config import Settings
 from app.store.db import Database
-from app.store.exchange_rows import FAILED, PENDING, OutboxMessage
+from app.store.exchange_rows import FAILED, PENDING, OutboxMessage, outbox_counts
 from app.store.migrate import alembic_config
 from app.store.models import AuditHead, Case, HumanTask, SchedulerHeartbeat, Timer
 
@@ -190,11 +190,7 @@ class HealthChecks:
                 select(func.count()).where(HumanTask.state == "completed")
             ).scalar_one()
             newest = session.execute(select(func.max(SchedulerHeartbeat.beat_at))).scalar()
-            outbox = dict(
-                session.execute(
-                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-                ).all()
-            )
+            outbox = outbox_counts(session)
         return Figures(
             due_unfired=due_unfired,
             cases_by_status=by_status,
