@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy import ColumnElement, Index, Integer, String, Text, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .models import Base
@@ -73,6 +73,15 @@ class Claimed:
     attempts: int
 
 
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Due, pending, and not held by a live claim (the lease, on real time)."""
+    return (
+        OutboxMessage.status == PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+    )
+
+
 def claim_due(
     session: Session, now: datetime, holder: str, lease_until: datetime, batch: int
 ) -> list[Claimed]:
@@ -83,11 +92,7 @@ def claim_due(
         select(
             OutboxMessage.id, OutboxMessage.envelope, OutboxMessage.endpoint, OutboxMessage.attempts
         )
-        .where(
-            OutboxMessage.status == PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-        )
+        .where(*_claimable(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.created_at)
         .limit(batch)
         .with_for_update(skip_locked=True)
@@ -104,15 +109,7 @@ def claim_due(
 def any_due(session: Session, now: datetime) -> bool:
     """A read first, so an idle poll never takes SQLite's write lock."""
     return (
-        session.execute(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.status == PENDING,
-                OutboxMessage.next_attempt_at <= now,
-                or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-            )
-            .limit(1)
-        ).first()
+        session.execute(select(OutboxMessage.id).where(*_claimable(now)).limit(1)).first()
         is not None
     )
 

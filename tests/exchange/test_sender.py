@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from app.bootstrap import Backoffice
-from app.features.exchange.sender import Sender
+from app.features.exchange.sender import Outcome, Sender
 from app.store.exchange_rows import OutboxMessage
 from app.store.models import AuditEvent
 from tests.conftest import settings_for
@@ -248,3 +248,8 @@ def test_a_claimed_letter_is_not_sent_by_a_second_sender_until_the_lease_ends(
     assert second.claim() == []  # the lease guard: not sent twice
     wall.at += timedelta(seconds=backoffice.exchange.settings.lease_seconds + 1)
     assert {c.id for c in second.claim()} == {c.id for c in claimed}  # taken over
+    # The first sender wakes up late: its outcome no longer counts, the new holder's does.
+    assert not first.record(claimed[0], Outcome("retry", "超时"))
+    assert second.record(claimed[0], Outcome("sent"))
+    assert row(backoffice, claimed[0].id).status == "sent"
+    assert kinds(backoffice) == ["message_sent"]

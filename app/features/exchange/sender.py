@@ -102,11 +102,12 @@ class Sender:
                 outcome = deliver(
                     letter.endpoint, letter.envelope.encode("utf-8"), self.settings.timeout_seconds
                 )
-                if self._record(letter, outcome):
+                if self.record(letter, outcome):
                     sent += outcome.status == "sent"
         return sent
 
-    def _record(self, letter: Claimed, outcome: Outcome) -> bool:
+    def record(self, letter: Claimed, outcome: Outcome) -> bool:
+        """Write a delivery's outcome (and its audit event) while the claim is still ours."""
         attempts = letter.attempts + 1
         wall, now = self.wall(), self.now()
         head = json.loads(letter.envelope)
