@@ -68,14 +68,16 @@ class Sender:
         *,
         wall: Callable[[], datetime] = wall_now,
         holder: str | None = None,
-        batch: int = 10,
+        batch: int | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.now = now  # the app clock, for the audit events
         self.wall = wall  # real time: leases and retries are about networks and processes
         self.holder = holder or process_id()
-        self.batch = batch
+        # A claim must outlive its deliveries: a batch is what half the lease can send even
+        # when every peer times out, so no other sender takes a letter over mid-batch.
+        self.batch = batch or max(1, int(settings.lease_seconds // (2 * settings.timeout_seconds)))
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed try: base·2^(n-1), capped."""
