@@ -126,3 +126,9 @@ def test_size_limit_duplicate_keys_and_non_objects() -> None:
     assert "JSON 对象" in _reasons([GOOD])[""]
     assert "JSON" in _reasons(b"\xff\xfe")[""]
     assert "JSON" in _reasons(b'{"payload": NaN}')[""]
+
+
+def test_deep_nesting_and_lone_surrogates_are_422_not_a_crash() -> None:
+    assert "嵌套" in _reasons(b'{"payload":' + b"[" * 2000 + b"]" * 2000 + b"}")[""]
+    body = json.dumps({**GOOD, "payload": {"x": "\ud800"}}).encode()
+    assert "UTF-8" in _reasons(body)[""]

@@ -100,9 +100,17 @@ def parse(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Envelope:
         )
     except (UnicodeDecodeError, ValueError) as exc:
         raise _invalid([FieldError("", f"不是合法的 JSON（{exc}）")]) from None
+    except RecursionError:
+        raise _invalid([FieldError("", "JSON 嵌套过深")]) from None
     if not isinstance(data, dict):
         raise _invalid([FieldError("", "信封必须是 JSON 对象")])
-    return from_dict(data, require_signature=True)
+    envelope = from_dict(data, require_signature=True)
+    try:
+        envelope.canonical()
+    except UnicodeEncodeError:
+        # "\ud800" is valid JSON but no UTF-8: such a letter has no canonical bytes to sign.
+        raise _invalid([FieldError("", "含有无法以 UTF-8 表示的字符（孤立代理项）")]) from None
+    return envelope
 
 
 def from_dict(data: dict[str, Any], *, require_signature: bool) -> Envelope:
