@@ -24,6 +24,8 @@ from app.features.cases.progress_text import insurance_progress
 from app.features.cases.service import CaseService
 from app.features.cases.snapshot import snapshot
 from app.features.cases.task_actions import TaskActions
+from app.features.exchange.receiver import MessageHandler
+from app.features.exchange.service import Exchange
 from app.features.intake.applications import ApplicationService
 from app.features.intake.portal import PortalService
 from app.features.modeling.calendar import CalendarService
@@ -38,11 +40,16 @@ from app.store.simulation_time import StoredTime
 
 
 def build(
-    settings: Settings, *, clock: Clock | None = None, messages: Notifier | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    messages: Notifier | None = None,
+    exchange_handler: MessageHandler | None = None,
 ) -> Backoffice:
     """The runtime for one database: `clock` defaults to the deployment's (see Backoffice),
-    `messages` (how applicants are told of status changes) to the outbox table."""
-    return Backoffice(settings, clock=clock, messages=messages)
+    `messages` (how applicants are told of status changes) to the outbox table,
+    `exchange_handler` (what a letter from another deployment does) to refusing them all."""
+    return Backoffice(settings, clock=clock, messages=messages, exchange_handler=exchange_handler)
 
 
 def deployment_clock(settings: Settings, db: Database) -> Clock:
@@ -66,6 +73,7 @@ class Backoffice:
         *,
         clock: Clock | None = None,
         messages: Notifier | None = None,
+        exchange_handler: MessageHandler | None = None,
     ) -> None:
         self.settings = settings
         self.db = Database(settings.database_url)
@@ -111,6 +119,8 @@ class Backoffice:
         )
         # Status changes -> messages to the applicant (the outbox table unless given an adapter).
         notifier.install(self.cases, messages)
+        # Letters to and from other deployments (docs/exchange.md).
+        self.exchange = Exchange(settings.exchange, self.db, self.clock, exchange_handler)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:
         """Called after a use case that may have armed timers commits (the scheduler re-arms)."""

@@ -73,6 +73,7 @@ COMMAND_MODULES = [
     "app.entrypoints.cli_scenarios",
     "app.entrypoints.cli_users",
     "app.entrypoints.cli_backup",
+    "app.entrypoints.cli_exchange",
 ]
 
 

@@ -14,6 +14,7 @@ from app.features.cases.timer_leases import Heartbeat, process_id
 log = logging.getLogger(__name__)
 WAKE_JOB = "wake-at-earliest-timer"
 LEASE_JOB = "wake-at-lease-expiry"
+SEND_JOB = "send-letters"
 
 
 class TimerScheduler:
@@ -53,6 +54,17 @@ class TimerScheduler:
             coalesce=True,
             max_instances=1,
         )
+        if self.backoffice.exchange.sends:
+            # Letters to other deployments: the outbox is the queue, like the timer table.
+            self.scheduler.add_job(
+                self.send_letters,
+                "interval",
+                seconds=self.backoffice.settings.exchange.poll_seconds,
+                id=SEND_JOB,
+                misfire_grace_time=None,
+                coalesce=True,
+                max_instances=1,
+            )
         self.scheduler.start()
         self.backoffice.on_timers_changed(self.rearm)
         self.backoffice.clock.on_change(self._on_clock_moved)
@@ -76,6 +88,13 @@ class TimerScheduler:
             self.heartbeat.beat()
         except Exception:  # logged, and /readyz reports the stale heartbeat
             log.exception("scheduler %s could not write its heartbeat", self.id)
+
+    def send_letters(self) -> int:
+        try:
+            return self.backoffice.exchange.sender.send_due()
+        except Exception:  # the database may be away; the next poll tries again
+            log.exception("sending letters failed")
+            return 0
 
     def _on_clock_moved(self, _now: datetime) -> None:
         self.rearm()

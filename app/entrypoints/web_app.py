@@ -11,12 +11,17 @@ from flask import Flask
 
 from app.bootstrap import Backoffice
 from app.entrypoints.tuning import tune_collector
+from app.features.exchange.receiver import MessageHandler
 from app.kernel.clock import Clock
 from app.kernel.config import Settings
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    exchange_handler: MessageHandler | None = None,
+    **overrides: Any,
 ) -> Flask:
     tune_collector()  # process-wide: the entry point's business, not a runtime's
     settings = settings or Settings.from_env()
@@ -36,7 +41,7 @@ def create_app(
     )
     app.config.update(overrides)
     settings.simulation = bool(app.config["SIMULATION"])
-    backoffice = Backoffice(settings, clock=clock)
+    backoffice = Backoffice(settings, clock=clock, exchange_handler=exchange_handler)
     app.extensions["backoffice"] = backoffice
 
     from app.web import register as register_web

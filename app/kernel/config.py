@@ -81,6 +81,74 @@ def _oidc() -> OidcSettings | None:
     )
 
 
+@dataclass(frozen=True)
+class ExchangeSettings:
+    """Letters between deployments (docs/exchange.md); `_exchange()` documents each variable."""
+
+    regions: tuple[str, ...] = ()  # region prefixes served here; () = every region, no exchange
+    mode: str = "peer"  # "peer" or "hub" (a relay between peers, the national platform's role)
+    name: str = ""  # this deployment's name in the receipts it signs as a hub
+    directory: Path | None = None
+    private_key: Path | None = None
+    max_attempts: int = 8
+    backoff_seconds: float = 2.0
+    backoff_max_seconds: float = 600.0
+    timeout_seconds: float = 10.0
+    poll_seconds: float = 2.0
+    lease_seconds: float = 60.0
+    max_bytes: int = 256 * 1024
+    ready_pending_seconds: float = 600.0
+
+
+def _regions(raw: str) -> tuple[str, ...]:
+    regions = tuple(r.strip() for r in raw.split(",") if r.strip())
+    for region in regions:
+        if not (region.isascii() and region.isdigit() and 2 <= len(region) <= 6):
+            raise ValueError(f"REGIONS: {region!r} is not a region prefix of 2-6 digits")
+    return regions
+
+
+def _path(name: str) -> Path | None:
+    raw = os.environ.get(name, "").strip()
+    return Path(raw) if raw else None
+
+
+def _exchange() -> ExchangeSettings:
+    mode = os.environ.get("EXCHANGE_MODE", "peer").strip() or "peer"
+    if mode not in {"peer", "hub"}:
+        raise ValueError(f"EXCHANGE_MODE must be peer or hub: {mode!r}")
+    env = os.environ.get
+    return ExchangeSettings(
+        # REGIONS: comma-separated region prefixes this deployment serves (e.g. 330602,3301);
+        # empty (default): it serves every region and exchanges no letters
+        regions=_regions(env("REGIONS", "")),
+        # EXCHANGE_MODE: peer (default) or hub (relays letters between peers by to_region)
+        mode=mode,
+        # EXCHANGE_NAME: this deployment's name, written into the receipts a hub signs
+        name=env("EXCHANGE_NAME", "").strip(),
+        # EXCHANGE_DIRECTORY: the peer directory (JSON file); unset: no peers known
+        directory=_path("EXCHANGE_DIRECTORY"),
+        # EXCHANGE_PRIVATE_KEY: this deployment's Ed25519 key (PEM; `flask exchange keygen`)
+        private_key=_path("EXCHANGE_PRIVATE_KEY"),
+        # EXCHANGE_MAX_ATTEMPTS: deliveries tried before a letter is marked failed (default 8)
+        max_attempts=int(env("EXCHANGE_MAX_ATTEMPTS", "8")),
+        # EXCHANGE_BACKOFF_SECONDS / EXCHANGE_BACKOFF_MAX_SECONDS: the wait after the n-th
+        # failed try is base * 2**(n-1), capped (defaults 2 s and 600 s)
+        backoff_seconds=float(env("EXCHANGE_BACKOFF_SECONDS", "2")),
+        backoff_max_seconds=float(env("EXCHANGE_BACKOFF_MAX_SECONDS", "600")),
+        # EXCHANGE_TIMEOUT_SECONDS: one delivery's HTTP timeout (default 10 s)
+        timeout_seconds=float(env("EXCHANGE_TIMEOUT_SECONDS", "10")),
+        # EXCHANGE_POLL_SECONDS: how often a scheduler looks for letters due to be sent
+        poll_seconds=float(env("EXCHANGE_POLL_SECONDS", "2")),
+        # EXCHANGE_LEASE_SECONDS: a letter claimed by a sender that died is taken over after this
+        lease_seconds=float(env("EXCHANGE_LEASE_SECONDS", "60")),
+        # EXCHANGE_MAX_BYTES: largest envelope accepted or queued (default 256 KiB)
+        max_bytes=int(env("EXCHANGE_MAX_BYTES", str(256 * 1024))),
+        # READY_EXCHANGE_PENDING_SECONDS: /readyz fails while a letter waits longer than this
+        ready_pending_seconds=float(env("READY_EXCHANGE_PENDING_SECONDS", "600")),
+    )
+
+
 @dataclass
 class Settings:
     """Resolved settings; `from_env()` documents each variable."""
@@ -111,6 +179,7 @@ class Settings:
     workflow_cache_size: int = 1000
     max_content_length: int = 1024 * 1024
     oidc: OidcSettings | None = None
+    exchange: ExchangeSettings = field(default_factory=lambda: ExchangeSettings())
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -175,4 +244,5 @@ class Settings:
             # OIDC_SCOPES (default "openid profile"), OIDC_REDIRECT_URI (default: this app's
             # /login/sso/callback): sign-in through the province's staff identity platform
             oidc=_oidc(),
+            exchange=_exchange(),
         )

@@ -30,6 +30,7 @@ BLUEPRINTS = [
     "account",
     "sso",
     "admin_sso",
+    "exchange",
 ]
 
 

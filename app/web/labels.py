@@ -89,7 +89,16 @@ def insurances(codes: str | list[str] | None) -> str:
     return "、".join(label(INSURANCE, c) for c in items if c)
 
 
+# Letter types of contracts §10 (an unknown type shows as sent).
+LETTER_TYPE = {
+    "contact_letter": "联系函",
+    "transfer_info": "参保(合)凭证/信息表",
+    "reply": "复函",
+    "funds_notice": "资金划转通知",
+}
+
 JINJA_FILTERS = {
+    "ws_letter_type": lambda c: label(LETTER_TYPE, c),
     "ws_case_status": case_status,
     "ws_insurance_status": lambda c: label(statuses.INSURANCE_STATUS, c),
     "ws_task_state": lambda c: label(TASK_STATE, c),

@@ -41,6 +41,12 @@ PATH_STRINGS: dict[str, PathString] = {
     "name": PathString(
         "表单名称", re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}"), "如 流程.任务.json"
     ),
+    # the envelope id of a letter between deployments (contracts §10)
+    "message_id": PathString(
+        "函件编号",
+        re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+        "小写 UUID，如 6f1c2a4e-8b3d-4e5f-9a01-23456789abcd",
+    ),
 }
 ANY_STRING = PathString("路径参数", re.compile(r"[^\x00-\x1f\x7f]{1,200}"), "至多 200 个字符")
 # Converters whose values are not plain names: static file paths, and the integer ids that

@@ -136,6 +136,7 @@ def nav_links() -> list[tuple[str, str]]:
     if me.role == "supervisor":
         links.append((url_for("supervisor.index"), "督办"))
         links.append((url_for("supervisor.dashboard"), "统计"))
+        links.append((url_for("exchange.failed"), "函件交换"))
         links.append((url_for("supervisor.ratings"), "好差评"))
     return links
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select, text
 from app.features.cases.timer_leases import wall_now
 from app.kernel.config import Settings
 from app.store.db import Database
+from app.store.exchange_rows import FAILED, PENDING, OutboxMessage, outbox_counts
 from app.store.migrate import alembic_config
 from app.store.models import AuditHead, Case, HumanTask, SchedulerHeartbeat, Timer
 
@@ -51,6 +52,7 @@ class Figures:
     audit_events: int
     task_completions: int
     newest_heartbeat_age: float | None
+    outbox_by_status: dict[str, int] = field(default_factory=dict)
 
 
 class HealthChecks:
@@ -78,6 +80,7 @@ class HealthChecks:
                 if "schema" in result.checks and result.checks["schema"] == OK:
                     self._scheduler(conn, result)
                     self._timers(conn, result)
+                    self._letters(conn, result)
         except Exception as exc:  # any failure to reach the database is the answer itself
             if "database" not in result.checks:
                 result.fail("database", f"数据库无法连接（{type(exc).__name__}）")
@@ -144,6 +147,29 @@ class HealthChecks:
             f"（最早到期 {oldest.isoformat() if oldest else '?'}）",
         )
 
+    def _letters(self, conn: Connection, result: Readiness) -> None:
+        """Letters to other deployments that failed, or wait too long (a peer is down)."""
+        limit = self.wall() - timedelta(seconds=self.settings.exchange.ready_pending_seconds)
+        failed = conn.execute(
+            select(func.count()).where(OutboxMessage.status == FAILED)
+        ).scalar_one()
+        waiting, oldest = conn.execute(
+            select(func.count(), func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.status == PENDING, OutboxMessage.created_at < limit
+            )
+        ).one()
+        if not failed and not waiting:
+            result.checks["letters"] = OK
+            return
+        if failed:
+            result.fail("letters", f"{failed} 封函件发送失败，请在“函件交换”页面处理")
+        if waiting:
+            result.fail(
+                "letters",
+                f"{waiting} 封函件等待发送超过 {self.settings.exchange.ready_pending_seconds:.0f} 秒"
+                f"（最早生成于 {oldest.isoformat() if oldest else '?'}）",
+            )
+
     # -- figures for /metrics ------------------------------------------------------------
     def figures(self) -> Figures:
         now, wall = self.now(), self.wall()
@@ -164,10 +190,12 @@ class HealthChecks:
                 select(func.count()).where(HumanTask.state == "completed")
             ).scalar_one()
             newest = session.execute(select(func.max(SchedulerHeartbeat.beat_at))).scalar()
+            outbox = outbox_counts(session)
         return Figures(
             due_unfired=due_unfired,
             cases_by_status=by_status,
             audit_events=audit,
             task_completions=completions,
             newest_heartbeat_age=(wall - newest).total_seconds() if newest else None,
+            outbox_by_status=outbox,
         )

@@ -62,6 +62,14 @@ class RuntimeCollector(Collector):
         )
         completions.add_metric([], figures.task_completions)
         yield completions
+        outbox = GaugeMetricFamily(
+            f"{PREFIX}_exchange_outbox",
+            "Letters to other deployments in the outbox by status (pending, sent, failed)",
+            labels=["status"],
+        )
+        for status in ("pending", "sent", "failed"):
+            outbox.add_metric([status], figures.outbox_by_status.get(status, 0))
+        yield outbox
         if figures.newest_heartbeat_age is not None:
             beat = GaugeMetricFamily(
                 f"{PREFIX}_scheduler_heartbeat_age_seconds",

@@ -1,0 +1,1 @@
+"""Signed letters between deployments: envelope, keys, peer directory, outbox, sender, receiver."""
