@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import scripting, state
+from .collaboration import Participant, deployed_process
 from .timers import ClockedScriptEngine
 
 
@@ -369,6 +370,9 @@ def _process_id(part: Any) -> str:
     that contains it; a call activity's subprocess is a process of its own."""
     while part.parent_task_id is not None:
         parent_task = part.top_workflow.get_task_from_id(part.parent_task_id)
+        if isinstance(parent_task.task_spec, Participant):
+            # A transfer-out participant is versioned with (and named by) its file's process.
+            return deployed_process(str(part.spec.name), message_start=True)
         if isinstance(parent_task.task_spec, CallActivity):
             break
         part = parent_task.workflow
