@@ -9,10 +9,13 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.defaults import CallActivity
 from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition as SpiffMessageEventDefinition,
 )
+
+from app.kernel.errors import Conflict
 
 from . import state
 
@@ -91,6 +94,7 @@ def out_only(subprocess_specs: dict[str, Any]) -> Any:
     """The top spec of a workflow holding only the transfer-out participants (all
     message-started): what a transfer-out agency's deployment runs for a letter."""
     spec = BpmnProcessSpec(OUT_ONLY)
+    spec.start.connect(spec.end)  # a start task needs an output; the end waits for all
     names = sorted(n for n, s in subprocess_specs.items() if message_started(s))
     _add_participants(spec, names)
     return spec
@@ -142,6 +146,18 @@ def take_outgoing(workflow: Any) -> list[OutgoingMessage]:
     return result
 
 
-def incoming_event(name: str, payload: dict[str, Any], correlations: dict[str, Any]) -> Any:
-    """A message from elsewhere, as SpiffWorkflow's catch events compare it (by name)."""
-    return BpmnEvent(SpiffMessageEventDefinition(name), payload=payload, correlations=correlations)
+class NotAwaited(Conflict):
+    """A message from elsewhere that nothing in the workflow waits for; nothing changed."""
+
+    code = "message_not_awaited"
+
+
+def deliver(
+    workflow: Any, name: str, payload: dict[str, Any], correlations: dict[str, Any]
+) -> None:
+    """Catch a message from elsewhere (its catch events compare it by name and correlation)."""
+    event = BpmnEvent(SpiffMessageEventDefinition(name), payload=payload, correlations=correlations)
+    try:
+        workflow.send_event(event)
+    except WorkflowException as exc:
+        raise NotAwaited(f"办件当前不等待此消息：{name}") from exc
