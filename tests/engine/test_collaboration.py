@@ -128,8 +128,9 @@ def test_letters_between_two_workflows_end_as_the_local_run(specs: SpecSet) -> N
     [info] = there.take_outgoing(out)
     assert info.name == "pension_transfer_info"
     assert (info.payload["from_region"], info.payload["to_region"]) == ("330100", "330602")
-    assert info.payload["pension_individual_account_amount"] == (
-        PENSION_OUT_OK["pension_individual_account_amount"]
+    assert (
+        info.payload["pension_individual_account_amount"]
+        == (PENSION_OUT_OK["pension_individual_account_amount"])
     )
     assert out.completed
 
