@@ -20,7 +20,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import scripting, state
+from . import collaboration, scripting, state
+from .collaboration import Participant, deployed_process
 from .timers import ClockedScriptEngine
 
 
@@ -74,11 +75,17 @@ class Engine:
     `functions` are the diagram functions of one runtime (its calendar and limits table):
     each Backoffice and each replay that needs another calendar builds its own Engine."""
 
-    def __init__(self, functions: scripting.ScriptFunctions) -> None:
+    def __init__(
+        self,
+        functions: scripting.ScriptFunctions,
+        deliver_locally: collaboration.DeliverLocally | None = None,
+    ) -> None:
         self.functions = functions
         self.script_engine = ClockedScriptEngine(
             TaskDataEnvironment(functions.environment()), functions.clock
         )
+        # None: every message is for a participant in the same workflow (one deployment).
+        self.deliver_locally = deliver_locally
 
     # -- creating and restoring ---------------------------------------------------------
     def new_workflow(self, specs: SpecSet, data: dict[str, Any]) -> BpmnWorkflow:
@@ -88,13 +95,39 @@ class Engine:
         # The start task's children inherit its data when they become ready.
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
+        self._route(workflow)
+        return workflow
+
+    def new_out_workflow(self, specs: SpecSet) -> BpmnWorkflow:
+        """Only the transfer-out participants of a pinned set, each started by its letter
+        (`deliver`): what a transfer-out agency's own deployment runs for a transfer."""
+        top, subs = collaboration.out_only(specs.subprocess_specs), specs.subprocess_specs
+        workflow = BpmnWorkflow(top, subs, script_engine=self.script_engine)
+        self._route(workflow)
         return workflow
 
     def restore(self, specs: SpecSet, top: dict[str, Any], parts: dict[str, Any]) -> BpmnWorkflow:
         workflow = state.restore(specs.top, specs.subprocess_specs, top, parts)
         # The script engine is not serialized: re-attach it after loading.
         workflow.script_engine = self.script_engine
+        self._route(workflow)
         return workflow
+
+    def _route(self, workflow: BpmnWorkflow) -> None:
+        if self.deliver_locally is not None:
+            collaboration.attach_routing(workflow, self.deliver_locally)
+
+    # -- letters between deployments ----------------------------------------------------
+    @staticmethod
+    def take_outgoing(workflow: BpmnWorkflow) -> list[collaboration.OutgoingMessage]:
+        """The messages thrown for another deployment since the last call."""
+        return collaboration.take_outgoing(workflow)
+
+    def deliver(self, workflow: BpmnWorkflow, name: str, payload: Any, correlations: Any) -> None:
+        """Catch a message from another deployment, then step until the workflow waits.
+        Raises collaboration.NotAwaited (a 409) when nothing in the workflow waits for it."""
+        collaboration.deliver(workflow, name, payload, correlations)
+        self.run(workflow)
 
     # -- running -------------------------------------------------------------------------
     def run(self, workflow: BpmnWorkflow) -> None:
@@ -369,6 +402,9 @@ def _process_id(part: Any) -> str:
     that contains it; a call activity's subprocess is a process of its own."""
     while part.parent_task_id is not None:
         parent_task = part.top_workflow.get_task_from_id(part.parent_task_id)
+        if isinstance(parent_task.task_spec, Participant):
+            # A transfer-out participant is versioned with (and named by) its file's process.
+            return deployed_process(str(part.spec.name), message_start=True)
         if isinstance(parent_task.task_spec, CallActivity):
             break
         part = parent_task.workflow

@@ -17,6 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from . import state
+from .collaboration import message_started
 from .lanes import RoleLaneParser, role_problem
 
 NS = {
@@ -230,6 +231,13 @@ def parse(paths: list[Path], extra_dirs: list[Path]) -> dict[str, ParsedProcess]
         process_id = path.stem
         spec = parser.get_spec(process_id)
         embedded, calls = _subprocesses(parser, spec)
+        # The file's message-started participants (a transfer's transfer-out agency) are
+        # versioned with the file's process: stored with it, pinned with it.
+        for participant in _participants(parser, xml, process_id):
+            embedded[participant.name] = participant
+            more, more_calls = _subprocesses(parser, participant)
+            embedded.update(more)
+            calls |= more_calls
         payload = {
             "spec": state.spec_to_dict(spec),
             "embedded": {name: state.spec_to_dict(s) for name, s in embedded.items()},
@@ -260,3 +268,17 @@ def _subprocesses(parser: Any, spec: Any) -> tuple[dict[str, Any], set[str]]:
                 embedded[task_spec.spec] = sub
                 pending.append(sub)
     return embedded, calls
+
+
+def _participants(parser: Any, xml: str, process_id: str) -> list[Any]:
+    """The other executable processes of a file that start on a message only."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    found = []
+    for process in root.findall("bpmn:process", NS):
+        other = process.get("id")
+        if other == process_id or process.get("isExecutable") != "true":
+            continue
+        spec = parser.get_spec(other)
+        if message_started(spec):
+            found.append(spec)
+    return found

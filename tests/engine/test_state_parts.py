@@ -10,6 +10,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.engine import state, timers
+from app.engine.collaboration import compose, message_started
 from app.engine.host import Engine, SpecSet
 from app.engine.scripting import LimitTable, ScriptFunctions
 from app.features.intake.applications import start_data
@@ -35,11 +36,14 @@ def test_incremental_dump_matches_spiffworkflow_and_restores_at_every_step(name:
     freeze("2026-09-28T09:00:00+08:00")
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_files([str(p) for p in sorted((ROOT / "processes").glob("*.bpmn"))])
-    specs = SpecSet(
-        parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle")
+    top, subs = parser.get_spec("one_thing_bundle"), parser.get_subprocess_specs("one_thing_bundle")
+    # The transfer-out participants, started by the transfers' letters.
+    subs.update(
+        {n: s for n in parser.get_process_ids() if message_started(s := parser.get_spec(n))}
     )
-    for spec in [specs.top, *specs.subprocess_specs.values()]:
+    for spec in [top, *subs.values()]:
         timers.clock_parsed_spec(spec)
+    specs = SpecSet(compose(top, subs), subs)
     engine = Engine(
         ScriptFunctions(
             WorkingCalendar(), LimitTable(ROOT / "processes" / "limits.json"), current_clock()

@@ -258,13 +258,14 @@ def test_transfer_out_limit_counts_from_the_day_the_letter_arrives(backoffice: B
     # 15 working days after Friday 10-09: make-up Saturday 10-10 counts, 10-29 is the 15th.
     check_runs_out_at_end_of(d, "timer_transfer_out", "2026-10-29", working_days=15)
 
-    [escalation] = d.tasks("escalate_step", "open")
-    assert escalation.role == "supervisor"
+    # The transfer-out agency's limit: its supervision is in the transfer-out participant.
+    [escalation] = d.tasks("escalate_step_out", "open")
+    assert (escalation.process_id, escalation.role) == (PENSION, "supervisor")
     assert [t.state for t in d.tasks("transfer_out")] == ["open"]
     d.complete(PENSION, "transfer_out", PENSION_OUT_OK)
+    # The transfer-out agency's part ended: its unanswered escalation is closed with it.
+    assert [t.state for t in d.tasks("escalate_step_out")] == ["cancelled"]
     d.complete(PENSION, "transfer_in", PENSION_IN_OK)
-    # The pension transfer ended: its unanswered escalation is closed with it.
-    assert [t.state for t in d.tasks("escalate_step")] == ["cancelled"]
     assert not [name for name in d.open_names() if name.startswith(PENSION)]
 
 

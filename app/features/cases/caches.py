@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.engine.collaboration import compose
 from app.engine.host import SpecSet, load_spec_payload
 from app.engine.release import release
 from app.engine.state import TaskDicts
@@ -38,7 +39,7 @@ class SpecCache:
             spec, sub_embedded = self._version(db_session, version_id)
             subprocess_specs[spec.name] = spec
             subprocess_specs.update(sub_embedded)
-        result = SpecSet(top, subprocess_specs)
+        result = SpecSet(compose(top, subprocess_specs), subprocess_specs)
         with self._lock:
             self._sets[key] = result
         return result

@@ -1,0 +1,163 @@
+"""Transfers as collaborations: message-started participants, their routing and letters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.defaults import CallActivity
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    MessageEventDefinition as SpiffMessageEventDefinition,
+)
+
+from app.kernel.errors import Conflict
+
+from . import state
+
+# A transfer's second participant (the transfer-out agency) is the process `<file stem>_out`:
+# it is stored with, and versioned as, the file's process (the file stem).
+OUT_SUFFIX = "_out"
+# The process id of a workflow that holds only transfer-out participants (a transfer-out
+# agency's own deployment, started by a letter from elsewhere).
+OUT_ONLY = "transfer_out_participants"
+
+# (message name, payload) -> deliver inside this workflow?
+DeliverLocally = Callable[[str, dict[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message a workflow threw that nothing in it caught: it is for another deployment."""
+
+    name: str
+    payload: dict[str, Any]
+    correlations: dict[str, Any]
+
+
+class Participant(CallActivity):
+    """A message-started participant: it starts from its message's payload alone (it does not
+    see the case data) and gives nothing back but its messages."""
+
+    def copy_data(self, my_task: Any, subworkflow: Any) -> None:
+        pass
+
+    def update_data(self, my_task: Any, subworkflow: Any) -> None:
+        pass
+
+
+def message_started(spec: Any) -> bool:
+    """A process every start event of which waits for a message (a transfer-out participant)."""
+    starts = getattr(spec, "bpmn_start_events", None) or []
+    return bool(starts) and all(
+        isinstance(s.event_definition, MessageEventDefinition) for s in starts
+    )
+
+
+def deployed_process(spec_name: str, message_start: bool) -> str:
+    """The deployed process (file) a participant belongs to."""
+    if message_start and spec_name.endswith(OUT_SUFFIX):
+        return spec_name[: -len(OUT_SUFFIX)]
+    return spec_name
+
+
+def _add_participants(spec: Any, names: list[str]) -> None:
+    """What BpmnParser.get_collaboration does for message-started participants, with the
+    start-participant-end connections made now: SpiffWorkflow would make them at the first
+    message (BpmnStartTask.trigger_wf), on a spec that a restored workflow in another process
+    would then lack."""
+    for name in names:
+        participant = Participant(spec, name, name)
+        participant.inputs.append(spec.start)  # trigger_wf then leaves the spec alone
+        participant.connect(spec.end)
+        spec.start.trigger_specs.append(name)
+
+
+def compose(top: Any, subprocess_specs: dict[str, Any]) -> Any:
+    """The top spec of a case for a pinned version set: the top process, plus every
+    message-started participant of the pinned specs, started when its message is thrown.
+    Without such participants (older versions) the top spec itself, so stored cases load."""
+    names = sorted(n for n, s in subprocess_specs.items() if message_started(s))
+    if not names:
+        return top
+    # The version's spec is shared by every set that pins it: compose on a copy.
+    composed = state.spec_from_dict(state.spec_to_dict(top))
+    _add_participants(composed, names)
+    return composed
+
+
+def out_only(subprocess_specs: dict[str, Any]) -> Any:
+    """The top spec of a workflow holding only the transfer-out participants (all
+    message-started): what a transfer-out agency's deployment runs for a letter."""
+    spec = BpmnProcessSpec(OUT_ONLY)
+    spec.start.connect(spec.end)  # a start task needs an output; the end waits for all
+    names = sorted(n for n, s in subprocess_specs.items() if message_started(s))
+    _add_participants(spec, names)
+    return spec
+
+
+class RoutingEventManager(EventManager):
+    """SpiffWorkflow's event manager, except that a message thrown inside the workflow which
+    `deliver_locally` says belongs elsewhere neither starts nor feeds a local participant: it
+    stays in `workflow.bpmn_events` for Engine.take_outgoing."""
+
+    def __init__(self, workflow: Any, deliver_locally: DeliverLocally) -> None:
+        super().__init__(workflow)
+        self.deliver_locally = deliver_locally
+
+    def catch(self, event: Any, internal: bool = True) -> int:
+        definition = event.event_definition
+        if (
+            internal
+            and event.target is None
+            and isinstance(definition, MessageEventDefinition)
+            and not self.deliver_locally(definition.name, event.payload)
+        ):
+            self.workflow.bpmn_events.append(event)
+            return 0
+        caught: int = super().catch(event, internal)
+        return caught
+
+
+def attach_routing(workflow: Any, deliver_locally: DeliverLocally) -> None:
+    """Route the workflow's messages by the predicate (new and restored workflows alike)."""
+    manager = RoutingEventManager(workflow, deliver_locally)
+    manager.tasks = workflow.event_manager.tasks
+    workflow.event_manager = manager
+
+
+def take_outgoing(workflow: Any) -> list[OutgoingMessage]:
+    """The messages thrown for elsewhere since the last call (other events stay)."""
+    events = workflow.get_events()
+    keep, result = [], []
+    for event in events:
+        definition = event.event_definition
+        if isinstance(definition, MessageEventDefinition):
+            result.append(
+                OutgoingMessage(definition.name, dict(event.payload or {}), event.correlations)
+            )
+        else:
+            keep.append(event)
+    workflow.bpmn_events = keep
+    return result
+
+
+class NotAwaited(Conflict):
+    """A message from elsewhere that nothing in the workflow waits for; nothing changed."""
+
+    code = "message_not_awaited"
+
+
+def deliver(
+    workflow: Any, name: str, payload: dict[str, Any], correlations: dict[str, Any]
+) -> None:
+    """Catch a message from elsewhere (its catch events compare it by name and correlation)."""
+    event = BpmnEvent(SpiffMessageEventDefinition(name), payload=payload, correlations=correlations)
+    try:
+        workflow.send_event(event)
+    except WorkflowException as exc:
+        raise NotAwaited(f"办件当前不等待此消息：{name}") from exc
