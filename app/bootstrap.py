@@ -14,7 +14,7 @@ from app.features.accounts.login_throttle import login_throttle
 from app.features.accounts.own_password import OwnPassword
 from app.features.accounts.sso import SsoAccounts
 from app.features.audit.chain import AuditChain
-from app.features.cases import document_checks, local_rules, notifier, transfer_rules
+from app.features.cases import document_checks, letters, local_rules, notifier, transfer_rules
 from app.features.cases.caches import DatabaseOverrides, SpecCache, WorkflowCache
 from app.features.cases.certificates import CertificateService
 from app.features.cases.documents import CaseDocuments
@@ -85,8 +85,10 @@ class Backoffice:
         self.working_calendar = workdays.WorkingCalendar(self.overrides)
         self.overrides.calendars.append(self.working_calendar)
         self.limits = scripting.LimitTable(settings.processes_dir / "limits.json")
+        # A letter for a region served elsewhere leaves the workflow for the outbox.
         self.engine = Engine(
-            scripting.ScriptFunctions(self.working_calendar, self.limits, self.clock)
+            scripting.ScriptFunctions(self.working_calendar, self.limits, self.clock),
+            letters.routing(settings.exchange.regions),
         )
         self.forms = FormCatalog(settings.forms_dir)
         self.specs = SpecCache()
@@ -120,7 +122,12 @@ class Backoffice:
         # Status changes -> messages to the applicant (the outbox table unless given an adapter).
         notifier.install(self.cases, messages)
         # Letters to and from other deployments (docs/exchange.md).
-        self.exchange = Exchange(settings.exchange, self.db, self.clock, exchange_handler)
+        self.letters = letters.CaseLetters(self.cases)
+        self.exchange = Exchange(
+            settings.exchange, self.db, self.clock, exchange_handler or self.letters
+        )
+        if settings.exchange.regions:
+            self.letters.attach(self.exchange.outbox)
 
     def on_timers_changed(self, listener: Callable[[], None]) -> None:
         """Called after a use case that may have armed timers commits (the scheduler re-arms)."""

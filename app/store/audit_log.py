@@ -17,7 +17,13 @@ from .prepared import Prepared
 
 GENESIS = "0" * 64
 # Events that are inputs to a case (what replay re-applies); each carries the state after it.
-STEP_KINDS = ("case_created", "task_completed", "timer_fired", "timer_rescheduled")
+STEP_KINDS = (
+    "case_created",
+    "task_completed",
+    "timer_fired",
+    "timer_rescheduled",
+    "letter_received",
+)
 
 
 def canonical(

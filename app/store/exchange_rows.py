@@ -7,9 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .db import Tx, connection_of
 from .models import Base
 from .types import UTCDateTime
 
@@ -174,3 +186,8 @@ def received(session: Session, message_id: str) -> InboxMessage | None:
 def receipt(session: Session, message_id: str) -> str | None:
     row = session.get(RelayReceipt, message_id)
     return row.body if row else None
+
+
+def insert_outbox(tx: Tx, values: dict[str, object]) -> None:
+    """Queue one outbox row in the caller's transaction (an ORM session or its connection)."""
+    connection_of(tx).execute(insert(OutboxMessage).values(**values))

@@ -13,7 +13,8 @@ from app.engine.host import Engine
 from app.engine.scripting import ScriptFunctions
 from app.features.audit.replay_calendar import CALENDAR_KIND, CalendarHistory, _ReplayOverrides
 from app.features.audit.replay_records import CaseHistory, RecordedEvent, ReplayResult
-from app.features.audit.replay_run import _Run
+from app.features.audit.replay_run import _Run, input_sha256
+from app.features.cases.letters import LETTER_INPUT
 from app.features.cases.service import TaskHook
 from app.kernel.clock import Clock
 from app.kernel.errors import NotFound
@@ -43,6 +44,14 @@ class Replayer:
                 .order_by(CaseInput.id)
                 .limit(1)
             ).scalar_one_or_none()
+            letters = {
+                input_sha256(data): data
+                for (data,) in session.execute(
+                    select(CaseInput.data).where(
+                        CaseInput.case_id == case.id, CaseInput.kind == LETTER_INPUT
+                    )
+                )
+            }
             rows = session.execute(
                 select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
             ).scalars()
@@ -58,7 +67,7 @@ class Replayer:
                     )
                 ).scalar_one_or_none()
                 pinned = dict(created.data.get("pinned", pinned))
-        return CaseHistory(case.id, case.number, top_id, pinned, start, events)
+        return CaseHistory(case.id, case.number, top_id, pinned, start, events, letters)
 
     def case_numbers(self, after_id: int = 0, batch: int = 500) -> Iterator[str]:
         """Every case number, oldest first, read in batches (never all rows at once)."""
@@ -125,10 +134,11 @@ class Replayer:
         history = self.calendar_history()
         live = self.engine.functions
         if not history.changes_after(first_seq):
-            return Engine(ScriptFunctions(live.calendar, live.limits, clock)), lambda _seq: None
+            functions = ScriptFunctions(live.calendar, live.limits, clock)
+            return Engine(functions, self.engine.deliver_locally), lambda _seq: None
         overrides = _ReplayOverrides(history.current)
         calendar = WorkingCalendar(overrides)
-        engine = Engine(ScriptFunctions(calendar, live.limits, clock))
+        engine = Engine(ScriptFunctions(calendar, live.limits, clock), self.engine.deliver_locally)
 
         def set_calendar(seq: int) -> None:
             wanted = history.before(seq)

@@ -71,6 +71,8 @@ class CaseHistory:
     pinned: dict[str, int]
     start_data: dict[str, Any] | None
     events: list[RecordedEvent]
+    # Letters received from other deployments, by the digest their letter_received event holds.
+    letters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

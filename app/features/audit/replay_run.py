@@ -20,6 +20,7 @@ from app.features.audit.replay_records import (
     ReplayStep,
     Snapshot,
 )
+from app.features.cases.letters import catch
 from app.kernel.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -97,11 +98,28 @@ class _Run:
             return None
         if event.kind == "case_migrated":
             return self._migrate(event)
+        if event.kind == "letter_received":
+            return self._letter(event)
         return ("unknown_step", "a known step kind", event.kind, "")
 
-    def _specs(self, top_id: Any, pinned: Any) -> Any:
+    def _specs(self, top_id: Any, pinned: Any, out_only: bool = False) -> Any:
         with self.replayer.db.sessions() as session:
-            return self.replayer.specs.spec_set(session, int(top_id), dict(pinned))
+            return self.replayer.specs.spec_set(session, int(top_id), dict(pinned), out_only)
+
+    def _letter(self, event: RecordedEvent) -> tuple[str, str, str, str] | None:
+        """A letter from another deployment, delivered again from the kept copy."""
+        recorded = str(event.data.get("input_sha256", ""))
+        letter = self.history.letters.get(recorded)
+        if letter is None:
+            return ("missing_input", f"letter sha256 {recorded[:16]}", "none", "")
+        return self._catch(letter)
+
+    def _catch(self, letter: dict[str, Any]) -> tuple[str, str, str, str] | None:
+        try:
+            catch(self.engine.deliver, self.workflow, letter, ValueError)
+        except ValueError as exc:
+            return ("letter_refused", str(letter.get("message")), "refused", str(exc))
+        return None
 
     def _migrate(self, event: RecordedEvent) -> tuple[str, str, str, str] | None:
         """Move the workflow onto the versions the case was migrated to, as the migration did."""
@@ -130,10 +148,14 @@ class _Run:
             return ("input_mismatch", f"sha256 {recorded[:16]}", f"sha256 {actual[:16]}", "")
         if self.history.top_version_id is None:
             return ("version_missing", str(event.data.get("version")), "none", "")
+        by_letter = bool(event.data.get("letter"))  # a transfer-out case a letter opened
         try:
-            specs = self._specs(self.history.top_version_id, self.history.pinned)
+            specs = self._specs(self.history.top_version_id, self.history.pinned, by_letter)
         except Exception as exc:  # noqa: BLE001 - a missing row is a divergence, not a crash
             return ("version_missing", str(self.history.pinned), "none", str(exc)[:200])
+        if by_letter:
+            self.workflow = self.engine.new_out_workflow(specs)
+            return self._catch(dict(data.get("letter") or {}))
         self.workflow = self.engine.new_workflow(specs, data)
         self.engine.run(self.workflow)
         return None

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.engine.collaboration import compose
+from app.engine.collaboration import out_only as out_only_spec
 from app.engine.host import SpecSet, load_spec_payload
 from app.engine.release import release
 from app.engine.state import TaskDicts
@@ -28,8 +29,12 @@ class SpecCache:
         self._sets: dict[tuple[int, ...], SpecSet] = {}
         self._lock = threading.Lock()
 
-    def spec_set(self, db_session: Any, top_version_id: int, pinned: dict[str, int]) -> SpecSet:
-        key = (top_version_id, *sorted(pinned.values()))
+    def spec_set(
+        self, db_session: Any, top_version_id: int, pinned: dict[str, int], out_only: bool = False
+    ) -> SpecSet:
+        """`out_only`: the set of a transfer-out case a letter opened (only the transfer-out
+        participants of the version run, each started by its letter)."""
+        key = (top_version_id, *sorted(pinned.values()), -1 if out_only else 0)
         cached = self._sets.get(key)
         if cached is not None:
             return cached
@@ -39,7 +44,8 @@ class SpecCache:
             spec, sub_embedded = self._version(db_session, version_id)
             subprocess_specs[spec.name] = spec
             subprocess_specs.update(sub_embedded)
-        result = SpecSet(compose(top, subprocess_specs), subprocess_specs)
+        composed = out_only_spec(subprocess_specs) if out_only else compose(top, subprocess_specs)
+        result = SpecSet(composed, subprocess_specs)
         with self._lock:
             self._sets[key] = result
         return result

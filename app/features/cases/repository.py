@@ -66,6 +66,11 @@ StatusWriter = Callable[[Connection, CaseRecord, AuditBuffer, datetime], None]
 # A check of the new status against the case's data (e.g. no 办结 without its documents): it
 # raises to stop the use case, before anything of it is committed.
 StatusCheck = Callable[[Connection, CaseRecord, AuditBuffer, datetime, dict[str, Any]], None]
+# Queues what a use case's workflow threw for other deployments (its unit of work, the case,
+# the audit buffer, now, the workflow).
+LetterWriter = Callable[[Tx, CaseRecord, AuditBuffer, datetime, Any], None]
+# The channel of a transfer-out case opened by a contact letter from another deployment.
+LETTER_CHANNEL = "letter"
 
 
 def read_case(session: Tx, case_id: int) -> CaseRecord | None:
@@ -95,13 +100,18 @@ class CaseStore:
         # Called inside the transaction of every use case that changed a case's status (after
         # its deadlines are set): e.g. the applicant's message, in the same commit as the change.
         self.status_writers: list[StatusWriter] = []
+        # Queues the letters a step threw for other deployments (features/cases/letters.py),
+        # in the step's transaction; None while this deployment serves every region.
+        self.letter_writer: LetterWriter | None = None
         self.status_checks: list[StatusCheck] = []
 
     def load(self, session: Tx, case: CaseRecord, cached: CachedWorkflow | None) -> CachedWorkflow:
         """The case's workflow: the cached one if still current, else restored from its parts."""
         if cached is not None and cached.version == case.version:
             return cached
-        specs = self.specs.spec_set(session, case.process_version_id, case.pinned)
+        specs = self.specs.spec_set(
+            session, case.process_version_id, case.pinned, case.channel == LETTER_CHANNEL
+        )
         stored = rows.read_state(connection_of(session), case.id)
         top = stored.pop(state.TOP)
         workflow = self.engine.restore(
@@ -158,7 +168,11 @@ class CaseStore:
         self._sync_timers(session, case, entry, audit, now, waiting)
         opened = self._sync_tasks(session, case, entry, audit, now, waiting)
         self._sync_case(case, entry, audit, now, touched)
-        if case.status != status_before:
+        if self.letter_writer is not None:
+            self.letter_writer(session, case, audit, now, entry.workflow)
+        # A transfer-out case opened by a letter is this agency's part only: the applicant's
+        # messages and the bundle's 办结 documents belong to the deployment that accepted it.
+        if case.status != status_before and case.channel != LETTER_CHANNEL:
             if self.status_checks:
                 data = self.engine.case_data(workflow)
                 for check in self.status_checks:
@@ -365,7 +379,7 @@ class CaseStore:
             self.status_changes += 1  # listeners (notifications) look only when this moved
             case.status = status
         accepted = assigned.get("accepted_at")
-        if isinstance(accepted, str):
+        if isinstance(accepted, str) and case.channel != LETTER_CHANNEL:
             accepted_at = scripting.parse_instant(accepted)
             if case.accepted_at != accepted_at:
                 # A resubmission after 一次性告知 restarts the clock: recompute both limits.

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.orm import Session
 
 from app.kernel.errors import Conflict, FieldError, ValidationFailed
-from app.store.exchange_rows import PENDING, OutboxMessage
+from app.store.db import Tx
+from app.store.exchange_rows import PENDING, OutboxMessage, insert_outbox
 
 from .directory import Directory
 from .envelope import Envelope, from_dict
@@ -35,7 +35,7 @@ class Outbox:
 
     def queue(
         self,
-        session: Session,
+        session: Tx,
         *,
         type: str,
         transfer_key: str,
@@ -63,7 +63,7 @@ class Outbox:
         self.add(session, envelope)
         return envelope
 
-    def add(self, session: Session, envelope: Envelope) -> OutboxMessage:
+    def add(self, session: Tx, envelope: Envelope) -> OutboxMessage:
         """Queue an already signed envelope unchanged (a hub relaying another's letter)."""
         body = envelope.body()
         if len(body) > self.max_bytes:
@@ -76,7 +76,7 @@ class Outbox:
                 "无法投递",
                 [FieldError("/to_region", f"交换目录中没有服务 {envelope.to_region} 的部署")],
             )
-        row = OutboxMessage(
+        values = dict(
             id=envelope.id,
             type=envelope.type,
             transfer_key=envelope.transfer_key,
@@ -91,6 +91,7 @@ class Outbox:
             last_error="",
             created_at=self.wall(),
         )
-        session.add(row)
-        session.flush()
-        return row
+        # Core, so that a use case holding only the connection of its unit of work (a case
+        # step's letters) queues in the same transaction as an ORM session does.
+        insert_outbox(session, values)
+        return OutboxMessage(**values)

@@ -1,0 +1,134 @@
+"""A transfer whose transfer-out agency runs its own deployment: 越城 (A, 330602) accepts the
+bundle, its contact letter opens 杭州's (B, 3301) transfer-out case, B's 信息表 reaches A's
+case, and both finish as one deployment would. Two real runtimes on two databases, the real
+diagrams and the real receivers; the letters are carried between the outboxes and the
+receivers by the test (the sender's HTTP delivery has its own tests)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from app.bootstrap import Backoffice
+from app.features.audit.chain import AuditChain
+from app.features.audit.replay import Replayer
+from app.features.cases.service import Actor
+from app.store.exchange_rows import PENDING, SENT, OutboxMessage
+from app.store.models import Case, HumanTask
+from tests.conftest import USE_POSTGRES, PostgresDatabases, current_clock, freeze, settings_for
+from tests.exchange.support import Party, directory_file, party, settings
+from tests.helpers import scenario
+
+A_REGION, B_REGION = "330602", "330100"
+
+
+@pytest.fixture
+def b_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """杭州's own database (fresh, deployed), beside the test's `database_url` (越城's)."""
+    if USE_POSTGRES:
+        databases: PostgresDatabases = request.getfixturevalue("_postgres")
+        name = databases.fresh()
+        yield databases.url(name)
+        databases.drop(name)
+    else:
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "hangzhou.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+
+
+def _office(url: str, me: Party, directory: Path) -> Backoffice:
+    base = settings_for(url)
+    return Backoffice(
+        dataclasses.replace(base, exchange=settings(me, directory)), clock=current_clock()
+    )
+
+
+@pytest.fixture
+def offices(
+    database_url: str, b_database_url: str, tmp_path: Path
+) -> Iterator[tuple[Backoffice, Backoffice]]:
+    yuecheng = party(tmp_path, "越城区社保中心", A_REGION)
+    hangzhou = party(tmp_path, "杭州市社保中心", "3301")
+    unused = "http://127.0.0.1:9"  # the test carries the letters itself
+    directory = directory_file(tmp_path / "peers.json", [(yuecheng, unused), (hangzhou, unused)])
+    a, b = _office(database_url, yuecheng, directory), _office(b_database_url, hangzhou, directory)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def carry(source: Backoffice, target: Backoffice) -> list[int]:
+    """Deliver the source's pending letters to the target's receiver; the HTTP answers."""
+    with source.db.sessions() as session:
+        rows = session.execute(
+            select(OutboxMessage.id, OutboxMessage.envelope)
+            .where(OutboxMessage.status == PENDING)
+            .order_by(OutboxMessage.created_at)
+        ).all()
+    answers = []
+    for message_id, body in rows:
+        answer = target.exchange.receiver.receive(body.encode("utf-8"))
+        answers.append(answer.status)
+        with source.db.transaction() as session:
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message_id).values(status=SENT)
+            )
+    return answers
+
+
+def open_task(office: Backoffice, spec: str, process: str | None) -> HumanTask | None:
+    with office.db.sessions() as session:
+        query = select(HumanTask).where(
+            HumanTask.task_spec == spec, HumanTask.state.in_(("open", "claimed"))
+        )
+        if process:
+            query = query.where(HumanTask.process_id == process)
+        return session.execute(query.order_by(HumanTask.id)).scalars().first()
+
+
+def pension_only() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    story = scenario("bundle_all_three_success")
+    application = copy.deepcopy(story["application"])
+    application["insurances"] = ["pension"]
+    steps = [
+        s for s in story["steps"] if s["task"] == "review" or s.get("process") == "pension_transfer"
+    ]
+    return application, steps
+
+
+def test_a_pension_transfer_completes_by_letters_between_two_deployments(
+    offices: tuple[Backoffice, Backoffice],
+) -> None:
+    a, b = offices
+    freeze("2026-09-28T09:00:00+08:00")
+    application, steps = pension_only()
+    number = a.applications.submit(application, Actor("portal", "applicant")).case_number
+    for step in steps:
+        task = open_task(a, step["task"], step.get("process"))
+        office = a
+        if task is None:
+            task, office = open_task(b, step["task"], step.get("process")), b
+        assert task is not None, f"{step['task']} is open on neither side"
+        office.cases.complete_task(
+            task.id, step.get("data", {}), Actor("clerk", task.role, task.region)
+        )
+        assert set(carry(a, b) + carry(b, a)) <= {202}
+    with a.db.sessions() as session:
+        case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        assert case.status == "concluded", case.status
+    with b.db.sessions() as session:
+        (letter_case,) = session.execute(select(Case)).scalars()
+        assert letter_case.channel == "letter" and letter_case.status == "completed"
+        assert letter_case.transfer_out_region == B_REGION
+    for office in (a, b):
+        assert AuditChain(office.db, office.clock).verify().ok
+        results = list(Replayer(office).replay_all())
+        assert results and all(r.identical for r in results), [r.divergence for r in results]
