@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.exceptions import WorkflowException
@@ -14,6 +15,7 @@ from SpiffWorkflow.spiff.specs.defaults import CallActivity
 from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition as SpiffMessageEventDefinition,
 )
+from SpiffWorkflow.util.task import TaskState
 
 from app.kernel.errors import Conflict
 
@@ -72,7 +74,7 @@ def _add_participants(spec: Any, names: list[str]) -> None:
     would then lack."""
     for name in names:
         participant = Participant(spec, name, name)
-        participant.inputs.append(spec.start)  # trigger_wf then leaves the spec alone
+        participant._connect_notify(spec.start)  # an input only: trigger_wf then leaves it be
         participant.connect(spec.end)
         spec.start.trigger_specs.append(name)
 
@@ -100,12 +102,18 @@ def out_only(subprocess_specs: dict[str, Any]) -> Any:
     return spec
 
 
-class RoutingEventManager(EventManager):
-    """SpiffWorkflow's event manager, except that a message thrown inside the workflow which
-    `deliver_locally` says belongs elsewhere neither starts nor feeds a local participant: it
-    stays in `workflow.bpmn_events` for Engine.take_outgoing."""
+class CollaborationEventManager(EventManager):
+    """SpiffWorkflow's event manager, with two changes.
 
-    def __init__(self, workflow: Any, deliver_locally: DeliverLocally) -> None:
+    A participant with several message start events (the transfer-out agency starts a run
+    on each letter) waits on them only once its start split has run: run it when the
+    participant starts, so the message that started it is caught at once.
+
+    A message thrown inside the workflow which `deliver_locally` says belongs elsewhere
+    neither starts nor feeds a local participant: it stays in `workflow.bpmn_events` for
+    Engine.take_outgoing."""
+
+    def __init__(self, workflow: Any, deliver_locally: DeliverLocally | None) -> None:
         super().__init__(workflow)
         self.deliver_locally = deliver_locally
 
@@ -113,6 +121,7 @@ class RoutingEventManager(EventManager):
         definition = event.event_definition
         if (
             internal
+            and self.deliver_locally is not None
             and event.target is None
             and isinstance(definition, MessageEventDefinition)
             and not self.deliver_locally(definition.name, event.payload)
@@ -122,10 +131,18 @@ class RoutingEventManager(EventManager):
         caught: int = super().catch(event, internal)
         return caught
 
+    def update_collaboration(self, event: Any) -> None:
+        before = set(self.workflow.subprocesses)
+        super().update_collaboration(event)
+        for key in set(self.workflow.subprocesses) - before:
+            for task in self.workflow.subprocesses[key].get_tasks(state=TaskState.READY):
+                if isinstance(task.task_spec, StartEventSplit):
+                    task.run()
 
-def attach_routing(workflow: Any, deliver_locally: DeliverLocally) -> None:
-    """Route the workflow's messages by the predicate (new and restored workflows alike)."""
-    manager = RoutingEventManager(workflow, deliver_locally)
+
+def attach(workflow: Any, deliver_locally: DeliverLocally | None) -> None:
+    """Give a new or restored workflow the collaboration's event manager."""
+    manager = CollaborationEventManager(workflow, deliver_locally)
     manager.tasks = workflow.event_manager.tasks
     workflow.event_manager = manager
 

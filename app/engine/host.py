@@ -114,8 +114,7 @@ class Engine:
         return workflow
 
     def _route(self, workflow: BpmnWorkflow) -> None:
-        if self.deliver_locally is not None:
-            collaboration.attach_routing(workflow, self.deliver_locally)
+        collaboration.attach(workflow, self.deliver_locally)
 
     # -- letters between deployments ----------------------------------------------------
     @staticmethod

@@ -307,14 +307,16 @@ def test_step_limit_fires_after_its_15th_working_day_and_escalates(
         d.complete(MEDICAL, task, data)
     check_runs_out_at_end_of(d, kind, due_day, working_days=15)
 
-    [escalation] = d.tasks("escalate_step")
+    # The transfer-out agency's limit escalates in the transfer-out participant.
+    step = "escalate_step_out" if kind == "timer_transfer_out" else "escalate_step"
+    [escalation] = d.tasks(step)
     assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
         MEDICAL,
         "supervisor",
         "330602",
         "open",
     )
-    d.complete(MEDICAL, "escalate_step", MEDICAL_ESCALATE)
+    d.complete(MEDICAL, step, MEDICAL_ESCALATE)
     # The step itself is still waiting for its clerk; finish the transfer (suspended already).
     for _process, task, data in MEDICAL_SUCCESS[1 + len(setup) :]:
         d.complete(MEDICAL, task, data)
