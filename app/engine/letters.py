@@ -24,8 +24,10 @@ def _catching(workflow: Any, name: str) -> Iterator[Any]:
     # Events waiting in the workflow (a catch event, an event-based gateway's branches) ...
     for task in list(workflow.event_manager.tasks.values()):
         definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MessageEventDefinition) and definition.name == name:
-            yield definition
+        # An event-based gateway waits for any of several events at once.
+        for one in getattr(definition, "event_definitions", None) or [definition]:
+            if isinstance(one, MessageEventDefinition) and one.name == name:
+                yield one
     # ... and the start events of participants a message starts (a contact letter).
     for spec_name in getattr(workflow.spec.start, "trigger_specs", []):
         spec = workflow.subprocess_specs.get(spec_name)

@@ -76,6 +76,7 @@ def carry(source: Backoffice, target: Backoffice) -> list[int]:
     answers = []
     for message_id, body in rows:
         answer = target.exchange.receiver.receive(body.encode("utf-8"))
+        assert answer.status == 202, answer.as_dict()
         answers.append(answer.status)
         with source.db.transaction() as session:
             session.execute(
