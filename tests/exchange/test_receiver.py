@@ -146,15 +146,23 @@ def test_a_letter_that_does_not_fit_rolls_back_the_handler_too(
     assert post(app, letter(parties["hz"], HERE, id=refused.id))[0] == 202
 
 
-def test_without_a_handler_every_letter_is_refused(
+def test_the_cases_refuse_a_letter_that_fits_no_case(
     database_url: str, make_app: Any, parties: dict[str, Party], tmp_path: Path
 ) -> None:
+    """The runtime's own handler (the case letters): a letter whose payload contradicts its
+    envelope, a contact letter without the applicant, a reply for no case here."""
     config = settings_for(database_url)
     directory = directory_file(tmp_path / "peers.json", [(parties["hz"], "http://127.0.0.1:9/")])
     config.exchange = settings(parties["me"], directory)
-    bare: Flask = make_app(config)
-    answer = _refused(bare, letter(parties["hz"], HERE), 409, "does_not_fit")
-    assert "no handler" in answer["message"]
+    office: Flask = make_app(config)
+    answer = _refused(office, letter(parties["hz"], HERE), 409, "does_not_fit")
+    assert "与信封不一致" in answer["message"]
+    key, hz = "330602-2026-000009/pension", parties["hz"].regions[0].ljust(6, "1")[:6]
+    head = {"transfer_key": key, "from_region": hz, "to_region": HERE}
+    no_applicant = letter(parties["hz"], HERE, transfer_key=key, payload=head)
+    assert "申请人" in _refused(office, no_applicant, 409, "does_not_fit")["message"]
+    reply = letter(parties["hz"], HERE, type="reply", transfer_key=key, payload=head)
+    assert "没有转移" in _refused(office, reply, 409, "does_not_fit")["message"]
 
 
 def test_no_receipt_outside_a_hub(app: Flask) -> None:

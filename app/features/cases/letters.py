@@ -120,6 +120,10 @@ class CaseLetters:
             "sent_at": envelope.sent_at,
             "payload": envelope.payload,
         }
+        # The diagrams read the parties from the payload: it must say what the envelope says.
+        for field in ("transfer_key", "from_region", "to_region"):
+            if envelope.payload.get(field) != letter[field]:
+                raise MessageDoesNotFit(f"函件内容的 {field} 与信封不一致")
         audit = AuditBuffer()
         conn = connection_of(session)
         with clock.pinned(now):
@@ -144,10 +148,12 @@ class CaseLetters:
         top = latest[process_id]
         specs = self.cases.specs.spec_set(conn, top.id, {}, out_only=True)
         workflow = self.engine.new_out_workflow(specs)
-        self._catch(workflow, letter)
         payload = letter["payload"]
         applicant = (payload.get("application") or {}).get("applicant") or {}
         id_number = str(applicant.get("id_number", ""))
+        if not applicant.get("name") or not id_number:
+            raise MessageDoesNotFit("联系函未载明申请人姓名和身份证号码，不能立案")
+        self._catch(workflow, letter)
         region = str(letter["to_region"])
         number = _next_number(conn, region, now.astimezone(workdays.TZ).year)
         case = insert_case(
