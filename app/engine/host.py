@@ -98,11 +98,16 @@ class Engine:
         self._route(workflow)
         return workflow
 
+    @staticmethod
+    def out_specs(specs: SpecSet) -> SpecSet:
+        """The specs of a workflow of only the transfer-out participants (create, restore)."""
+        return SpecSet(collaboration.out_only(specs.subprocess_specs), specs.subprocess_specs)
+
     def new_out_workflow(self, specs: SpecSet) -> BpmnWorkflow:
         """Only the transfer-out participants of a pinned set, each started by its letter
         (`deliver`): what a transfer-out agency's own deployment runs for a transfer."""
-        top, subs = collaboration.out_only(specs.subprocess_specs), specs.subprocess_specs
-        workflow = BpmnWorkflow(top, subs, script_engine=self.script_engine)
+        out = self.out_specs(specs)
+        workflow = BpmnWorkflow(out.top, out.subprocess_specs, script_engine=self.script_engine)
         self._route(workflow)
         return workflow
 
@@ -123,8 +128,7 @@ class Engine:
         return collaboration.take_outgoing(workflow)
 
     def deliver(self, workflow: BpmnWorkflow, name: str, payload: Any, correlations: Any) -> None:
-        """Catch a message from another deployment, then step until the workflow waits.
-        Raises collaboration.NotAwaited (a 409) when nothing in the workflow waits for it."""
+        """Catch a message from elsewhere, then step; NotAwaited (409) if nothing waits for it."""
         collaboration.deliver(workflow, name, payload, correlations)
         self.run(workflow)
 

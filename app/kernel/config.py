@@ -108,8 +108,8 @@ def _regions(raw: str) -> tuple[str, ...]:
     return regions
 
 
-def _path(name: str) -> Path | None:
-    raw = os.environ.get(name, "").strip()
+def _path(raw: str) -> Path | None:
+    raw = raw.strip()
     return Path(raw) if raw else None
 
 
@@ -117,35 +117,34 @@ def _exchange() -> ExchangeSettings:
     mode = os.environ.get("EXCHANGE_MODE", "peer").strip() or "peer"
     if mode not in {"peer", "hub"}:
         raise ValueError(f"EXCHANGE_MODE must be peer or hub: {mode!r}")
-    env = os.environ.get
     return ExchangeSettings(
         # REGIONS: comma-separated region prefixes this deployment serves (e.g. 330602,3301);
         # empty (default): it serves every region and exchanges no letters
-        regions=_regions(env("REGIONS", "")),
+        regions=_regions(os.environ.get("REGIONS", "")),
         # EXCHANGE_MODE: peer (default) or hub (relays letters between peers by to_region)
         mode=mode,
         # EXCHANGE_NAME: this deployment's name, written into the receipts a hub signs
-        name=env("EXCHANGE_NAME", "").strip(),
+        name=os.environ.get("EXCHANGE_NAME", "").strip(),
         # EXCHANGE_DIRECTORY: the peer directory (JSON file); unset: no peers known
-        directory=_path("EXCHANGE_DIRECTORY"),
+        directory=_path(os.environ.get("EXCHANGE_DIRECTORY", "")),
         # EXCHANGE_PRIVATE_KEY: this deployment's Ed25519 key (PEM; `flask exchange keygen`)
-        private_key=_path("EXCHANGE_PRIVATE_KEY"),
+        private_key=_path(os.environ.get("EXCHANGE_PRIVATE_KEY", "")),
         # EXCHANGE_MAX_ATTEMPTS: deliveries tried before a letter is marked failed (default 8)
-        max_attempts=int(env("EXCHANGE_MAX_ATTEMPTS", "8")),
+        max_attempts=int(os.environ.get("EXCHANGE_MAX_ATTEMPTS", "8")),
         # EXCHANGE_BACKOFF_SECONDS / EXCHANGE_BACKOFF_MAX_SECONDS: the wait after the n-th
         # failed try is base * 2**(n-1), capped (defaults 2 s and 600 s)
-        backoff_seconds=float(env("EXCHANGE_BACKOFF_SECONDS", "2")),
-        backoff_max_seconds=float(env("EXCHANGE_BACKOFF_MAX_SECONDS", "600")),
+        backoff_seconds=float(os.environ.get("EXCHANGE_BACKOFF_SECONDS", "2")),
+        backoff_max_seconds=float(os.environ.get("EXCHANGE_BACKOFF_MAX_SECONDS", "600")),
         # EXCHANGE_TIMEOUT_SECONDS: one delivery's HTTP timeout (default 10 s)
-        timeout_seconds=float(env("EXCHANGE_TIMEOUT_SECONDS", "10")),
+        timeout_seconds=float(os.environ.get("EXCHANGE_TIMEOUT_SECONDS", "10")),
         # EXCHANGE_POLL_SECONDS: how often a scheduler looks for letters due to be sent
-        poll_seconds=float(env("EXCHANGE_POLL_SECONDS", "2")),
+        poll_seconds=float(os.environ.get("EXCHANGE_POLL_SECONDS", "2")),
         # EXCHANGE_LEASE_SECONDS: a letter claimed by a sender that died is taken over after this
-        lease_seconds=float(env("EXCHANGE_LEASE_SECONDS", "60")),
+        lease_seconds=float(os.environ.get("EXCHANGE_LEASE_SECONDS", "60")),
         # EXCHANGE_MAX_BYTES: largest envelope accepted or queued (default 256 KiB)
-        max_bytes=int(env("EXCHANGE_MAX_BYTES", str(256 * 1024))),
+        max_bytes=int(os.environ.get("EXCHANGE_MAX_BYTES", str(256 * 1024))),
         # READY_EXCHANGE_PENDING_SECONDS: /readyz fails while a letter waits longer than this
-        ready_pending_seconds=float(env("READY_EXCHANGE_PENDING_SECONDS", "600")),
+        ready_pending_seconds=float(os.environ.get("READY_EXCHANGE_PENDING_SECONDS", "600")),
     )
 
 

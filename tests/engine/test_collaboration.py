@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from app.engine import timers
+from app.engine import state, timers
 from app.engine.collaboration import NotAwaited, compose, message_started
 from app.engine.host import Engine, SpecSet
 from app.engine.scripting import LimitTable, ScriptFunctions
@@ -77,6 +77,16 @@ def outcome(eng: Engine, workflow: Any) -> dict[str, Any]:
     return {k: data.get(k) for k in ("pension_result", "pension_account_type", "pension_reasons")}
 
 
+def restored(eng: Engine, specs: SpecSet, workflow: Any) -> Any:
+    """The workflow as the next request finds it: serialized in parts, then restored."""
+    top = state.loads(state.dumps(state.dump_top(workflow)))
+    parts = {
+        str(k): state.loads(state.dumps(state.dump_part(sp)))
+        for k, sp in workflow.subprocesses.items()
+    }
+    return eng.restore(specs, top, parts)
+
+
 def not_local(name: str, payload: dict[str, Any]) -> bool:
     return False
 
@@ -124,6 +134,7 @@ def test_letters_between_two_workflows_end_as_the_local_run(specs: SpecSet) -> N
     out = there.new_out_workflow(specs)
     there.deliver(out, letter.name, letter.payload, letter.correlations)
     assert ready(there, out) == [("pension_transfer", "transfer_out")]
+    out = restored(there, Engine.out_specs(specs), out)  # stored between the two requests
     complete(there, out, "transfer_out", PENSION_OUT_OK)
     [info] = there.take_outgoing(out)
     assert info.name == "pension_transfer_info"
@@ -134,6 +145,7 @@ def test_letters_between_two_workflows_end_as_the_local_run(specs: SpecSet) -> N
     )
     assert out.completed
 
+    workflow = restored(here, specs, workflow)
     here.deliver(workflow, info.name, info.payload, info.correlations)
     assert ready(here, workflow) == [("pension_transfer", "transfer_in")]
     complete(here, workflow, "transfer_in", PENSION_IN_OK)

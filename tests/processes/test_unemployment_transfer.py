@@ -193,7 +193,7 @@ def test_cross_province_with_a_year_of_contributions_moves_the_funds(
     assert timer.due_at == end_of_day("2026-10-28")
     assert timer.working_days is None
     assert (timer.fired_at, timer.cancelled_at) == (None, local("2026-10-20T10:00:00+08:00"))
-    assert d.tasks("escalate_step") == []
+    assert d.tasks("escalate_step_out") == []
     data = d.data()
     assert data["unemployment_result"] == "completed"
     assert data["unemployment_funds_status"] == "transferred"
@@ -233,10 +233,10 @@ def test_funds_limit_fires_one_calendar_month_after_transfer_out(backoffice: Bac
 
     d.at("2026-10-28T23:59:58+08:00")
     assert d.timer("timer_transfer_funds").fired_at is None
-    assert d.tasks("escalate_step") == []
+    assert d.tasks("escalate_step_out") == []
     d.at("2026-10-29T00:00:01+08:00")
     assert d.timer("timer_transfer_funds").fired_at == local("2026-10-29T00:00:01+08:00")
-    [escalation] = d.tasks("escalate_step")
+    [escalation] = d.tasks("escalate_step_out")
     assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
         UNEMPLOYMENT,
         "supervisor",
@@ -248,7 +248,7 @@ def test_funds_limit_fires_one_calendar_month_after_transfer_out(backoffice: Bac
     d.at("2026-11-02T09:00:00+08:00")
     assert d.fired().count("timer_transfer_funds") == 1
 
-    d.complete(UNEMPLOYMENT, "escalate_step", UNEMPLOYMENT_ESCALATE)
+    d.complete(UNEMPLOYMENT, "escalate_step_out", UNEMPLOYMENT_ESCALATE)
     d.complete(UNEMPLOYMENT, "transfer_funds", UNEMPLOYMENT_FUNDS)
     assert d.conclude()["unemployment_funds_status"] == "transferred"
 
@@ -256,7 +256,7 @@ def test_funds_limit_fires_one_calendar_month_after_transfer_out(backoffice: Bac
 def test_transfer_out_limit_fires_after_the_fifth_working_day(backoffice: Backoffice) -> None:
     d = unemployment_case(backoffice, out_region=NINGBO)
     check_runs_out_at_end_of(d, "timer_out_review", "2026-10-10", working_days=5)
-    [escalation] = d.tasks("escalate_step")
+    [escalation] = d.tasks("escalate_step_out")
     assert (escalation.process_id, escalation.role, escalation.state) == (
         UNEMPLOYMENT,
         "supervisor",
@@ -265,7 +265,7 @@ def test_transfer_out_limit_fires_after_the_fifth_working_day(backoffice: Backof
     assert [t.state for t in d.tasks("out_review")] == ["open"]
     d.run(UNEMPLOYMENT_SUCCESS)
     assert d.conclude()["unemployment_result"] == "completed"
-    assert [t.state for t in d.tasks("escalate_step")] == ["cancelled"]
+    assert [t.state for t in d.tasks("escalate_step_out")] == ["cancelled"]
 
 
 def test_transfer_in_decision_limit_counts_from_the_letter(backoffice: Backoffice) -> None:
@@ -288,7 +288,7 @@ def test_hangzhou_legal_limit_fires_after_the_30th_working_day(backoffice: Backo
     assert [t.working_days for t in d.timers("timer_legal")] == [45]  # the bundle's own
     check_runs_out_at_end_of(d, "timer_out_legal", "2026-11-13", working_days=30)
 
-    escalations = [t for t in d.tasks("escalate_step") if t.process_id == UNEMPLOYMENT]
+    escalations = [t for t in d.tasks("escalate_step_out") if t.process_id == UNEMPLOYMENT]
     # The committed 即办 limit fired on 09-28, out_review's own 5-day limit on 10-10 and the
     # legal limit adds the third supervisor task; the review is still open.
     assert [(t.role, t.state) for t in escalations] == [("supervisor", "open")] * 3
@@ -339,7 +339,7 @@ def test_hangzhou_as_transfer_in_contributes_no_limit(
     [review] = d.tasks("out_review")
     assert review.due_at == end_of_day("2026-10-10")  # the 5 working days of 2021 only
     d.at("2026-11-20T09:00:00+08:00")
-    escalations = [t for t in d.tasks("escalate_step") if t.process_id == UNEMPLOYMENT]
+    escalations = [t for t in d.tasks("escalate_step_out") if t.process_id == UNEMPLOYMENT]
     assert len(escalations) == 1  # timer_out_review's
     assert [k for k in d.fired() if k.startswith("timer_out")] == ["timer_out_review"]
 
@@ -583,7 +583,7 @@ def immediate_timers(d: CaseDriver) -> list[Timer]:
 def unemployment_escalations(d: CaseDriver) -> list[tuple[str, str, str]]:
     return [
         (t.role, t.region, t.state)
-        for t in d.tasks("escalate_step")
+        for t in d.tasks("escalate_step_out")
         if t.process_id == UNEMPLOYMENT
     ]
 
@@ -631,7 +631,7 @@ def test_hangzhou_immediate_limit_runs_out_at_the_end_of_the_working_day_of_acce
 
     d.at(f"{next_day(last_day)}T12:00:00+08:00")
     assert [e.data["task"] for e in d.events("timer_fired")].count(timer.task_uuid) == 1
-    d.complete(UNEMPLOYMENT, "escalate_step", UNEMPLOYMENT_ESCALATE)
+    d.complete(UNEMPLOYMENT, "escalate_step_out", UNEMPLOYMENT_ESCALATE)
     d.run(UNEMPLOYMENT_SUCCESS)
     assert d.conclude()["unemployment_result"] == "completed"
 

@@ -199,6 +199,9 @@ def diagram_problems(root: Path) -> list[str]:
                 continue
             process, element = match.groups()
             path = root / "processes" / f"{process}.bpmn"
+            if not path.is_file() and process.endswith("_out"):
+                # A transfer-out participant lives in its transfer's file (docs/messages.md).
+                path = root / "processes" / f"{process.removesuffix('_out')}.bpmn"
             ids = _process_ids(path, process) if path.is_file() else None
             if ids is None:
                 problems.append(f"line {row.line}: `{ref}`: no process {process} in {path.name}")
