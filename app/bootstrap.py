@@ -112,7 +112,8 @@ class Backoffice:
         self.task_actions = TaskActions(self.db, self.clock)
         local_rules.install(self.cases)
         transfer_rules.install(self.cases)
-        document_checks.install(self.cases)
+        regions = settings.exchange.regions
+        document_checks.install(self.cases, lambda region: letters.serves(regions, region))
         self.documents = CaseDocuments(self.db, self.cases.store, self.workflows, self.clock)
         self.certificates = CertificateService(self.db, self.documents)
         self.portal = PortalService(self.cases, self.documents, self.working_calendar)

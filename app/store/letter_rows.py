@@ -1,9 +1,9 @@
-"""Which case of this deployment handles a transfer it received by letter (transfer key ->
-case), so that the transfer's later letters reach that case."""
+"""The transfer each letter-opened case of this deployment works on (a transfer-out agency's
+run, opened by a letter from the deployment that accepted the bundle)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, insert, select
+from sqlalchemy import ForeignKey, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Tx, connection_of
@@ -11,23 +11,15 @@ from .models import Base
 
 
 class TransferCase(Base):
-    """A transfer-out case opened by a contact letter from another deployment."""
+    """A case opened by a letter from another deployment, and the transfer it belongs to."""
 
     __tablename__ = "transfer_case"
 
-    transfer_key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
-
-
-def case_of_transfer(tx: Tx, transfer_key: str) -> int | None:
-    found = connection_of(tx).execute(
-        select(TransferCase.case_id).where(TransferCase.transfer_key == transfer_key)
-    )
-    return found.scalar_one_or_none()
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    transfer_key: Mapped[str] = mapped_column(String(100), index=True)
 
 
 def link_transfer(tx: Tx, transfer_key: str, case_id: int) -> None:
-    """Record the case of a transfer; a second case for one transfer breaks the primary key."""
     connection_of(tx).execute(
         insert(TransferCase).values(transfer_key=transfer_key, case_id=case_id)
     )

@@ -1,4 +1,4 @@
-"""The transfer-out case a contact letter from another deployment opened, by transfer key.
+"""The transfer each case a letter from another deployment opened belongs to.
 
 Revision ID: 0011
 Revises: 0010
@@ -16,10 +16,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "transfer_case",
-        sa.Column("transfer_key", sa.String(100), primary_key=True),
-        sa.Column("case_id", sa.Integer(), sa.ForeignKey("case.id"), nullable=False, unique=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("case.id"), primary_key=True),
+        sa.Column("transfer_key", sa.String(100), nullable=False),
     )
+    op.create_index("ix_transfer_case_transfer_key", "transfer_case", ["transfer_key"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_transfer_case_transfer_key", "transfer_case")
     op.drop_table("transfer_case")

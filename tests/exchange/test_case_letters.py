@@ -110,7 +110,8 @@ def test_a_pension_transfer_completes_by_letters_between_two_deployments(
 ) -> None:
     a, b = offices
     freeze("2026-09-28T09:00:00+08:00")
-    application, steps = pension_only()
+    story = scenario("bundle_all_three_success")
+    application, steps = story["application"], story["steps"]
     number = a.applications.submit(application, Actor("portal", "applicant")).case_number
     for step in steps:
         task = open_task(a, step["task"], step.get("process"))
@@ -126,7 +127,11 @@ def test_a_pension_transfer_completes_by_letters_between_two_deployments(
         case = session.execute(select(Case).where(Case.number == number)).scalar_one()
         assert case.status == "concluded", case.status
     with b.db.sessions() as session:
-        (letter_case,) = session.execute(select(Case)).scalars()
+        opened = list(session.execute(select(Case)).scalars())
+    # pension: the contact letter; medical and unemployment: the request, then the contact
+    # letter (medical) or the reply (unemployment): each starts a run of B's participant.
+    assert len(opened) == 5
+    for letter_case in opened:
         assert letter_case.channel == "letter" and letter_case.status == "completed"
         assert letter_case.transfer_out_region == B_REGION
     for office in (a, b):

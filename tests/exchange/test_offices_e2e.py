@@ -195,8 +195,6 @@ def test_the_bundle_completes_by_letters_between_two_offices(
 ) -> None:
     a, b = offices["a"], offices["b"]
     story = scenario("bundle_all_three_success")
-    story["application"]["insurances"] = ["pension"]  # TEMP
-    story["steps"] = [s for s in story["steps"] if s["task"] == "review" or s.get("process") == "pension_transfer"]  # TEMP
     office_a = a.runtime()
     try:
         number = office_a.applications.submit(
@@ -224,9 +222,14 @@ def test_the_bundle_completes_by_letters_between_two_offices(
             kill_b = False
     assert not kill_b, "B was never killed with a letter in flight"
     wait_until(lambda: _status(a, number) == "concluded", "A's case to conclude", STEP_WAIT)
+    # Each letter A sent started one run of a transfer-out participant: one case of B's.
+    with a.server.db.sessions() as session:
+        sent = session.execute(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "letter_sent")
+        ).scalar_one()
     with b.server.db.sessions() as session:
-        letters = session.execute(select(Case.channel, Case.status)).all()
-    assert sorted(letters) == [("letter", "completed")] * len(story["application"]["insurances"])
+        opened = session.execute(select(Case.channel, Case.status)).all()
+    assert sent >= 3 and sorted(opened) == [("letter", "completed")] * sent
     for office in (a, b):
         _no_step_twice(office)
         runtime = office.runtime()

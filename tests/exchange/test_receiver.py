@@ -150,7 +150,7 @@ def test_the_cases_refuse_a_letter_that_fits_no_case(
     database_url: str, make_app: Any, parties: dict[str, Party], tmp_path: Path
 ) -> None:
     """The runtime's own handler (the case letters): a letter whose payload contradicts its
-    envelope, a contact letter without the applicant, a reply for no case here."""
+    envelope, a letter without the applicant, a reply for no case here (it starts nothing)."""
     config = settings_for(database_url)
     directory = directory_file(tmp_path / "peers.json", [(parties["hz"], "http://127.0.0.1:9/")])
     config.exchange = settings(parties["me"], directory)
@@ -161,8 +161,9 @@ def test_the_cases_refuse_a_letter_that_fits_no_case(
     head = {"transfer_key": key, "from_region": hz, "to_region": HERE}
     no_applicant = letter(parties["hz"], HERE, transfer_key=key, payload=head)
     assert "申请人" in _refused(office, no_applicant, 409, "does_not_fit")["message"]
-    reply = letter(parties["hz"], HERE, type="reply", transfer_key=key, payload=head)
-    assert "没有转移" in _refused(office, reply, 409, "does_not_fit")["message"]
+    person = {"application": {"applicant": {"name": "张三", "id_number": "330602199001011231"}}}
+    reply = letter(parties["hz"], HERE, type="reply", transfer_key=key, payload={**head, **person})
+    assert "不等待" in _refused(office, reply, 409, "does_not_fit")["message"]
 
 
 def test_no_receipt_outside_a_hub(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from app.features.cases.documents import (
     PRODUCED_BY,
     personal_inputs,
 )
-from app.features.cases.repository import CaseRecord
+from app.features.cases.repository import CaseRecord, StatusCheck
 from app.features.cases.service import CaseService, StepCheck
 from app.kernel.errors import FieldError, ValidationFailed
 from app.store.audit_log import AuditBuffer
@@ -79,25 +79,46 @@ def required(context: Mapping[str, Any]) -> list[tuple[str, str | None]]:
     return [*found, ("completion_notice", None)]
 
 
-def conclusion_check(
-    conn: Connection, case: CaseRecord, audit: AuditBuffer, now: datetime, data: dict[str, Any]
-) -> None:
-    """Run inside the use case that concludes the case: a document that cannot be built stops
-    it (the transaction rolls back), so no case is 已办结 without its documents."""
-    if case.status != "concluded":
-        return
-    context = {
-        **data,
-        **personal_inputs(conn, case.id),
-        "case_number": case.number,
-        "issued_on": now,
+# The documents the transfer-out agency's steps issue (the `_out` participants' steps above).
+# When that agency runs its own deployment, it built them there (its step checks) with the
+# personal data its clerk entered, which never travels: this deployment does not rebuild them.
+OUT_AGENCY_DOCUMENTS = frozenset(
+    {
+        ("insurance_certificate", None),
+        ("info_table", "medical"),
+        ("info_table", "pension"),
+        ("contact_letter", "unemployment"),
     }
-    for kind, insurance in required(context):
-        _try(kind, insurance, context, "办件不能办结")
+)
 
 
-def install(cases: CaseService) -> None:
+def conclusion_check(local_regions: Callable[[str], bool]) -> StatusCheck:
+    """The check run inside the use case that concludes a case: a document that cannot be
+    built stops it (the transaction rolls back), so no case is 已办结 without its documents.
+    `local_regions(region)`: whether this deployment serves that region's agency."""
+
+    def check(
+        conn: Connection, case: CaseRecord, audit: AuditBuffer, now: datetime, data: dict[str, Any]
+    ) -> None:
+        if case.status != "concluded":
+            return
+        context = {
+            **data,
+            **personal_inputs(conn, case.id),
+            "case_number": case.number,
+            "issued_on": now,
+        }
+        elsewhere = not local_regions(case.transfer_out_region)
+        for kind, insurance in required(context):
+            if elsewhere and (kind, insurance) in OUT_AGENCY_DOCUMENTS:
+                continue
+            _try(kind, insurance, context, "办件不能办结")
+
+    return check
+
+
+def install(cases: CaseService, local_regions: Callable[[str], bool] = lambda _r: True) -> None:
     """Each check sees the step's form with what its hooks derived (part of the document)."""
     for step, (kind, insurance) in STEP_DOCUMENTS.items():
         cases.step_checks[step] = _step_check(kind, insurance)
-    cases.store.status_checks.append(conclusion_check)
+    cases.store.status_checks.append(conclusion_check(local_regions))

@@ -23,15 +23,25 @@ from app.features.exchange.envelope import Envelope
 from app.features.exchange.outbox import Outbox
 from app.features.exchange.receiver import MessageDoesNotFit
 from app.kernel import workdays
+from app.kernel.errors import ValidationFailed, WorkflowFailed
 from app.rules.id_number import mask_id_number
 from app.store import case_rows
 from app.store.audit_log import AuditBuffer
 from app.store.db import Tx, connection_of
-from app.store.letter_rows import case_of_transfer, link_transfer
+from app.store.letter_rows import link_transfer
 from app.store.models import Case
 
 # contracts §10 `type`; a diagram's message is named `<insurance>_<type>`.
-LETTER_TYPES = ("contact_letter", "transfer_info", "reply", "funds_notice")
+# (docs/messages.md: `request`, `certificate` and `correction` where the law has them).
+LETTER_TYPES = (
+    "contact_letter",
+    "transfer_info",
+    "reply",
+    "funds_notice",
+    "request",
+    "certificate",
+    "correction",
+)
 LETTER_INPUT = "letter"  # case_input kind of a letter received (replay re-delivers it)
 
 
@@ -126,20 +136,28 @@ class CaseLetters:
                 raise MessageDoesNotFit(f"函件内容的 {field} 与信封不一致")
         audit = AuditBuffer()
         conn = connection_of(session)
+        number = envelope.transfer_key.rsplit("/", 1)[0]
         with clock.pinned(now):
-            if envelope.type == "contact_letter":
-                case_id = self._open(conn, letter, audit, now)
-            else:
-                case_id = self._deliver(conn, letter, audit, now)
+            # This deployment accepted the bundle: the letter answers its case. Otherwise it
+            # is for this transfer-out agency: each letter starts a run of its participant
+            # (docs/messages.md), registered here as a case of its own.
+            case_id = conn.execute(
+                select(Case.id).where(Case.number == number, Case.channel != LETTER_CHANNEL)
+            ).scalar()
+            try:
+                if case_id is None:
+                    case_id = self._open(conn, letter, audit, now)
+                else:
+                    self._deliver(conn, case_id, letter, audit, now)
+            except (ValidationFailed, WorkflowFailed) as exc:  # e.g. a document not buildable
+                raise MessageDoesNotFit(exc.message) from exc
             audit.flush(conn)
         # This process's cached workflow of the case (if any) is older than this commit.
         self.cases.workflows.take(case_id)
 
     def _open(self, conn: Any, letter: dict[str, Any], audit: AuditBuffer, now: datetime) -> int:
-        """A contact letter from another deployment opens this agency's transfer-out case."""
+        """A letter from the deployment that accepted the bundle opens this agency's case."""
         key = str(letter["transfer_key"])
-        if case_of_transfer(conn, key) is not None:
-            raise MessageDoesNotFit(f"转移 {key} 的联系函此前已收到并已立案")
         insurance, _kind = split_name(str(letter["message"]))
         process_id = f"{insurance}_transfer"
         latest = {r.process_id: r for r in case_rows.latest_versions(conn)}
@@ -152,7 +170,7 @@ class CaseLetters:
         applicant = (payload.get("application") or {}).get("applicant") or {}
         id_number = str(applicant.get("id_number", ""))
         if not applicant.get("name") or not id_number:
-            raise MessageDoesNotFit("联系函未载明申请人姓名和身份证号码，不能立案")
+            raise MessageDoesNotFit("函件未载明申请人姓名和身份证号码，不能立案")
         self._catch(workflow, letter)
         region = str(letter["to_region"])
         number = _next_number(conn, region, now.astimezone(workdays.TZ).year)
@@ -205,22 +223,17 @@ class CaseLetters:
         self.cases.store.save(conn, case, entry, audit, now)
         return case.id
 
-    def _deliver(self, conn: Any, letter: dict[str, Any], audit: AuditBuffer, now: datetime) -> int:
-        """A later letter of a transfer reaches the case that waits for it."""
+    def _deliver(
+        self, conn: Any, case_id: int, letter: dict[str, Any], audit: AuditBuffer, now: datetime
+    ) -> None:
+        """The transfer-out agency's answer reaches the bundle case that waits for it."""
         key = str(letter["transfer_key"])
-        case_id = case_of_transfer(conn, key)
-        if case_id is None:  # this deployment accepted the bundle: the key names its case
-            number = key.rsplit("/", 1)[0]
-            case_id = conn.execute(select(Case.id).where(Case.number == number)).scalar()
-        case = read_case(conn, case_id) if case_id is not None else None
-        if case is None:
-            raise MessageDoesNotFit(f"本部署没有转移 {key} 的办件")
-        # Only the other agency of the transfer may write to it (its signature is verified).
-        party = case.transfer_in_region if case.channel == LETTER_CHANNEL else None
-        party = party or case.transfer_out_region
-        if letter["from_region"] != party:
+        case = read_case(conn, case_id)
+        assert case is not None
+        # Only the transfer's other agency may write to the case (its signature is verified).
+        if letter["from_region"] != case.transfer_out_region:
             raise MessageDoesNotFit(
-                f"发件机构 {letter['from_region']} 不是转移 {key} 的对方经办机构"
+                f"发件机构 {letter['from_region']} 不是转移 {key} 的转出地经办机构"
             )
         self.cases.workflows.take(case.id)
         entry = self.cases.store.load(conn, case, None)
@@ -239,7 +252,6 @@ class CaseLetters:
             input_sha256=digest,
         )
         self.cases.store.save(conn, case, entry, audit, now)
-        return case.id
 
     def _catch(self, workflow: Any, letter: dict[str, Any]) -> None:
         catch(self.engine.deliver, workflow, letter, MessageDoesNotFit)
