@@ -9,19 +9,21 @@ from __future__ import annotations
 import copy
 import dataclasses
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.bootstrap import Backoffice
 from app.features.audit.chain import AuditChain
 from app.features.audit.replay import Replayer
 from app.features.cases.service import Actor
+from app.features.exchange.envelope import Envelope
 from app.store.exchange_rows import PENDING, SENT, OutboxMessage
-from app.store.models import Case, HumanTask
+from app.store.models import AuditEvent, Case, HumanTask
 from tests.conftest import USE_POSTGRES, PostgresDatabases, current_clock, freeze, settings_for
 from tests.exchange.support import Party, directory_file, party, settings
 from tests.helpers import scenario
@@ -138,3 +140,62 @@ def test_a_pension_transfer_completes_by_letters_between_two_deployments(
         assert AuditChain(office.db, office.clock).verify().ok
         results = list(Replayer(office).replay_all())
         assert results and all(r.identical for r in results), [r.divergence for r in results]
+
+
+def test_only_the_transfer_out_agency_may_answer_a_case(
+    database_url: str, b_database_url: str, tmp_path: Path
+) -> None:
+    """A third agency in the directory (its signature verifies) sends a 信息表 for 越城's case:
+    refused (409), audited, and the case still waits for 杭州's."""
+    yuecheng = party(tmp_path, "越城区社保中心", A_REGION)
+    hangzhou = party(tmp_path, "杭州市社保中心", "3301")
+    huzhou = party(tmp_path, "湖州市社保中心", "3305")
+    unused = "http://127.0.0.1:9"
+    directory = directory_file(
+        tmp_path / "peers.json", [(yuecheng, unused), (hangzhou, unused), (huzhou, unused)]
+    )
+    a = _office(database_url, yuecheng, directory)
+    b = _office(b_database_url, hangzhou, directory)
+    try:
+        freeze("2026-09-28T09:00:00+08:00")
+        application, steps = pension_only()
+        number = a.applications.submit(application, Actor("portal", "applicant")).case_number
+        for step in steps[:2]:  # 审核, then the contact letter goes to 杭州
+            task = open_task(a, step["task"], step.get("process"))
+            assert task is not None
+            a.cases.complete_task(task.id, step["data"], Actor("clerk", task.role, task.region))
+        key = f"{number}/pension"
+        forged = Envelope(
+            id=str(uuid.uuid4()),
+            type="transfer_info",
+            transfer_key=key,
+            from_region="330501",
+            to_region=A_REGION,
+            sent_at="2026-09-29T09:00:00+08:00",
+            payload={"transfer_key": key, "from_region": "330501", "to_region": A_REGION},
+        ).signed_with(huzhou.key)
+        before = _kinds(a)
+        answer = a.exchange.receiver.receive(forged.body())
+        assert (answer.status, answer.code) == (409, "does_not_fit"), answer
+        assert "不是转移" in answer.message
+        after = _kinds(a)
+        assert after.pop("message_rejected") == before.pop("message_rejected", 0) + 1
+        assert after == before  # nothing else: no letter_received, no step
+        # 杭州's own answer still fits.
+        assert set(carry(a, b)) == {202}
+        task = open_task(b, "transfer_out", "pension_transfer")
+        assert task is not None
+        step = next(s for s in steps if s["task"] == "transfer_out")
+        b.cases.complete_task(task.id, step["data"], Actor("clerk", task.role, task.region))
+        assert set(carry(b, a)) == {202}
+        assert open_task(a, "transfer_in", "pension_transfer") is not None
+    finally:
+        a.close()
+        b.close()
+
+
+def _kinds(office: Backoffice) -> dict[str, int]:
+    with office.db.sessions() as session:
+        return dict(
+            session.execute(select(AuditEvent.kind, func.count()).group_by(AuditEvent.kind)).all()
+        )
