@@ -11,7 +11,6 @@ from SpiffWorkflow.bpmn.specs.control import StartEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.exceptions import WorkflowException
-from SpiffWorkflow.spiff.specs.defaults import CallActivity
 from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition as SpiffMessageEventDefinition,
 )
@@ -20,6 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.kernel.errors import Conflict
 
 from . import state
+from .participant import Participant
 
 # A transfer's second participant (the transfer-out agency) is the process `<file stem>_out`:
 # it is stored with, and versioned as, the file's process (the file stem).
@@ -41,23 +41,28 @@ class OutgoingMessage:
     correlations: dict[str, Any]
 
 
-class Participant(CallActivity):
-    """A message-started participant: it starts from its message's payload alone (it does not
-    see the case data) and gives nothing back but its messages."""
-
-    def copy_data(self, my_task: Any, subworkflow: Any) -> None:
-        pass
-
-    def update_data(self, my_task: Any, subworkflow: Any) -> None:
-        pass
-
-
 def message_started(spec: Any) -> bool:
     """A process every start event of which waits for a message (a transfer-out participant)."""
     starts = getattr(spec, "bpmn_start_events", None) or []
     return bool(starts) and all(
         isinstance(s.event_definition, MessageEventDefinition) for s in starts
     )
+
+
+def case_parts(workflow: Any) -> list[Any]:
+    """The top workflow and its subprocesses, without the runs of message-started participants
+    and what they call: those hold another agency's data, not the case's."""
+    parts = [workflow]
+    for part in workflow.subprocesses.values():
+        owner = part
+        while owner.parent_task_id is not None:
+            parent = workflow.get_task_from_id(owner.parent_task_id)
+            if isinstance(parent.task_spec, Participant):
+                break
+            owner = parent.workflow
+        else:
+            parts.append(part)
+    return parts
 
 
 def deployed_process(spec_name: str, message_start: bool) -> str:

@@ -21,7 +21,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import collaboration, scripting, state
-from .collaboration import Participant, deployed_process
+from .collaboration import deployed_process
+from .participant import Participant
 from .timers import ClockedScriptEngine
 
 
@@ -122,10 +123,7 @@ class Engine:
         collaboration.attach(workflow, self.deliver_locally)
 
     # -- letters between deployments ----------------------------------------------------
-    @staticmethod
-    def take_outgoing(workflow: BpmnWorkflow) -> list[collaboration.OutgoingMessage]:
-        """The messages thrown for another deployment since the last call."""
-        return collaboration.take_outgoing(workflow)
+    take_outgoing = staticmethod(collaboration.take_outgoing)  # thrown for elsewhere, once
 
     def deliver(self, workflow: BpmnWorkflow, name: str, payload: Any, correlations: Any) -> None:
         """Catch a message from elsewhere, then step; NotAwaited (409) if nothing waits for it."""
@@ -303,7 +301,7 @@ class Engine:
         if workflow.completed:
             return dict(workflow.data)
         latest = None
-        for part in [workflow, *workflow.subprocesses.values()]:
+        for part in collaboration.case_parts(workflow):
             last = part.last_task
             if last is not None and (
                 latest is None or last.last_state_change > latest.last_state_change

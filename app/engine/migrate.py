@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import state
 from .host import SpecSet
+from .participant import Participant
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 PREDICTED = TaskState.PREDICTED_MASK
@@ -54,6 +55,10 @@ def move(workflow: Any, new_specs: SpecSet) -> None:
     diffs = []
     for part, new_spec in parts:
         spec_diff = SpecDiff(state.registry, part.spec, new_spec)
+        for name, task_spec in part.spec.task_specs.items():
+            # A composed top's participants hang off no output, so SpecDiff's walk misses them.
+            if isinstance(task_spec, Participant) and name in new_spec.task_specs:
+                spec_diff.alignment.setdefault(task_spec, new_spec.task_specs[name])
         workflow_diff = WorkflowDiff(part, spec_diff)
         reasons.extend(_unsafe(part.spec.name, spec_diff, workflow_diff))
         diffs.append((part, new_spec, workflow_diff))

@@ -15,12 +15,15 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import SubWorkflowTaskConverter
 from SpiffWorkflow.task import Task
 
 from . import timers
+from .participant import Participant
 
 registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
 timers.register(registry)  # stored timers come back reading the runtime's clock
+SubWorkflowTaskConverter(Participant, registry)  # composed specs are diffed (migrate)
 _workflow_converter = BpmnWorkflowConverter(BpmnWorkflow, registry)
 
 TOP = "top"

@@ -118,7 +118,8 @@ def test_migration_refuses_cases_with_a_live_token_or_a_record_on_a_removed_task
 
     def without_correct_letter(xml: str) -> str:
         def change(root: Any) -> None:
-            retarget(root, "f_out_letter_correction", "gw_letter_sent_merge")
+            # The transfer-in side resends at once when the reply asks for a correction.
+            retarget(root, "f_reply_letter_correction", "gw_letter_sent_merge")
             remove_element(root, "correct_letter")
             remove_element(root, "f_correct_letter_resend")
 
