@@ -80,7 +80,8 @@ class HealthChecks:
                 if "schema" in result.checks and result.checks["schema"] == OK:
                     self._scheduler(conn, result)
                     self._timers(conn, result)
-                    self._letters(conn, result)
+                    if self.settings.exchange.directory is not None:  # exchanges letters
+                        self._letters(conn, result)
         except Exception as exc:  # any failure to reach the database is the answer itself
             if "database" not in result.checks:
                 result.fail("database", f"数据库无法连接（{type(exc).__name__}）")
