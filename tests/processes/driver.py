@@ -396,6 +396,13 @@ class CaseDriver:
         assert found is not None
         return found.data
 
+    def recorded(self) -> dict[str, Any]:
+        """What every part of the case recorded, the transfer-out participant's runs included
+        (their variables, such as its limit warnings, are not the case's own data)."""
+        found = snapshot(self.backoffice.cases, self.number)
+        assert found is not None
+        return found.recorded
+
     def tasks(self, task: str | None = None, *states: str) -> list[HumanTask]:
         """Task rows of the case (optionally one task id, optionally in given states)."""
         with self.backoffice.db.sessions() as session:

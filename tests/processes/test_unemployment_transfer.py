@@ -292,7 +292,7 @@ def test_hangzhou_legal_limit_fires_after_the_30th_working_day(backoffice: Backo
     # The committed 即办 limit fired on 09-28, out_review's own 5-day limit on 10-10 and the
     # legal limit adds the third supervisor task; the review is still open.
     assert [(t.role, t.state) for t in escalations] == [("supervisor", "open")] * 3
-    assert d.data()["unemployment_warning"]["limit"] == "unemployment.out.legal"
+    assert d.recorded()["unemployment_warning"]["limit"] == "unemployment.out.legal"
     assert [t.state for t in d.tasks("out_review")] == ["open"]
     assert d.case().status == "in_transfer"  # the bundle review passed; transferring
     d.run(UNEMPLOYMENT_SUCCESS)
@@ -622,7 +622,7 @@ def test_hangzhou_immediate_limit_runs_out_at_the_end_of_the_working_day_of_acce
     assert [(role, state) for role, _, state in unemployment_escalations(d)] == [
         ("supervisor", "open")
     ]
-    warning = d.data()["unemployment_warning"]
+    warning = d.recorded()["unemployment_warning"]
     assert (warning["step"], warning["limit"]) == ("out_review", "unemployment.out.committed")
     # Non-interrupting: the transfer-out review is still there to be done. Only the bundle's
     # own limits flag the case itself.

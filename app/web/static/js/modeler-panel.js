@@ -27,6 +27,9 @@
       { name: "InstructionsForEndUser", superClass: ["Element"], properties: [{ name: "text", type: "String", isBody: true }] },
       { name: "PreScript", superClass: ["Element"], properties: [{ name: "text", type: "String", isBody: true }] },
       { name: "PostScript", superClass: ["Element"], properties: [{ name: "text", type: "String", isBody: true }] },
+      // A message event's payload (thrown) and the variable that receives it (caught).
+      { name: "MessagePayload", superClass: ["Element"], properties: [{ name: "text", type: "String", isBody: true }] },
+      { name: "MessageVariable", superClass: ["Element"], properties: [{ name: "text", type: "String", isBody: true }] },
     ],
   };
   const FORM_PROPERTY = "formJsonSchemaFilename";
