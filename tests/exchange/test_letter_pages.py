@@ -117,6 +117,7 @@ def test_both_sides_see_the_letters_the_agency_and_the_deadline_it_started(
     page = out_clerk.get(f"/cases/{opened}").get_data(as_text=True)
     assert "往来函件" in page and "来函立案" in page and "跨地区来函" in page
     assert "越城区社保中心发来养老保险联系函" in page
+    assert "绍兴市越城区经办机构（来函）" in page and "peer:" not in page  # who opened it
     [(letter_id, direction)] = letters_on(page)
     assert direction == "received"
     task = open_task(b, "transfer_out", None)
@@ -165,6 +166,7 @@ def test_both_sides_see_the_letters_the_agency_and_the_deadline_it_started(
     audit_page = auditor.get(f"/audit/cases/{number}").get_data(as_text=True)
     assert {i for i, _ in letters_on(audit_page)} == {i for i, _ in rows}
     assert f"/audit/cases/{number}/letters/{received_id}" in audit_page
+    assert "办件发出函件（跨部署）" in audit_page and "办件收到函件（跨部署）" in audit_page
     assert auditor.get(f"/audit/cases/{number}/letters/{received_id}").status_code == 200
     b_auditor = Staff(app_b, f"auditor_{B_REGION}")
     assert "来函立案" in b_auditor.get(f"/audit/cases/{opened}").get_data(as_text=True)
