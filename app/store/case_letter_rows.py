@@ -97,7 +97,6 @@ def case_letter_rows(session: Session, case_id: int) -> CaseLetterRows:
         ).scalars()
         if isinstance(data, dict)
     ]
-    opened = _opened_by_letters(session, case_id)
     outbox = {
         row.id: row
         for row in session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).scalars()
@@ -121,6 +120,8 @@ def case_letter_rows(session: Session, case_id: int) -> CaseLetterRows:
         if isinstance(data, dict) and (kind == "letter" or isinstance(data.get("letter"), dict))
     ]
     letter_ids = [str(letter.get("id", "")) for _kind, letter, _at in letters]
+    # The audit scan only for a case that received letters (most cases received none).
+    opened = _opened_by_letters(session, case_id) if letters else {}
     inbox: dict[str, datetime] = {
         row.id: row.received_at
         for row in session.execute(
@@ -137,10 +138,14 @@ def case_letter_rows(session: Session, case_id: int) -> CaseLetterRows:
         )
         for kind, letter, at in letters
     ]
-    tasks = [
-        TaskRow(t.task_uuid, t.title, t.state, t.created_at, t.due_at, t.due_provisional)
-        for t in session.execute(
-            select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
-        ).scalars()
-    ]
+    tasks = (
+        [
+            TaskRow(t.task_uuid, t.title, t.state, t.created_at, t.due_at, t.due_provisional)
+            for t in session.execute(
+                select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
+            ).scalars()
+        ]
+        if letters
+        else []
+    )
     return CaseLetterRows(sent, received, tasks)
