@@ -31,6 +31,7 @@ BLUEPRINTS = [
     "sso",
     "admin_sso",
     "exchange",
+    "letter_pages",
 ]
 
 

@@ -19,7 +19,7 @@ DECISION = {
     "refused": "不予受理",
 }
 INSURANCE = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险"}
-CHANNEL = {"online": "网上申请", "window": "窗口申请"}
+CHANNEL = {"online": "网上申请", "window": "窗口申请", "letter": "跨地区来函"}
 DELIVERY = {"on_site": "当场送达", "electronic": "电子文件网上送达", "express": "快递送达"}
 PROCESS = {
     "one_thing_bundle": "一件事",

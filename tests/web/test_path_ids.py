@@ -90,6 +90,7 @@ def test_an_over_long_or_malformed_path_string_is_a_404_before_any_database_quer
         "kind": "insurance_certificate",
         "fmt": "json",
         "name": "medical_transfer.contact_letter.json",
+        "message_id": "6f1c2a4e-8b3d-4e5f-9a01-23456789abcd",
     }
     clients: dict[str, Any] = {}
     rules = [

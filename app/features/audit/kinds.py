@@ -17,6 +17,8 @@ KIND_LABELS: dict[str, str] = {
     "timer_fired": "时限届满",
     "timer_cancelled": "计时取消",
     "timer_rescheduled": "时限重新计算",
+    "letter_sent": "办件发出函件（跨部署）",
+    "letter_received": "办件收到函件（跨部署）",
     "message_sent": "发出函件",
     "message_received": "收到函件",
     "message_rejected": "拒收函件",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import documents
 from app.engine import scripting, state
 from app.engine.stored_data import StoredCase
-from app.features.cases import page_rows
+from app.features.cases import page_rows, progress_text
 from app.features.cases.documents import (
     DOCUMENT_INSURANCE,
     PRODUCED_BY,
@@ -355,6 +355,8 @@ class CaseViews:
 
 
 def _system_name(actor: str) -> str:
+    if actor.startswith("peer:"):  # a letter from another deployment (features/cases/letters)
+        return f"{progress_text.region_name(actor[5:])}经办机构（来函）"
     return {"system": "系统", "applicant": "申请人"}.get(actor, actor)
 
 
