@@ -199,3 +199,23 @@ def _kinds(office: Backoffice) -> dict[str, int]:
         return dict(
             session.execute(select(AuditEvent.kind, func.count()).group_by(AuditEvent.kind)).all()
         )
+
+
+def test_the_transfer_out_agency_supervises_its_own_late_step(
+    offices: tuple[Backoffice, Backoffice],
+) -> None:
+    """The out-side step limit runs out at 杭州: its 督办 is 杭州's supervisor's (a case a letter
+    opened holds only that agency's steps), not 越城's."""
+    a, b = offices
+    freeze("2026-09-28T09:00:00+08:00")
+    application, steps = pension_only()
+    a.applications.submit(application, Actor("portal", "applicant"))
+    for step in steps[:2]:
+        task = open_task(a, step["task"], step.get("process"))
+        assert task is not None
+        a.cases.complete_task(task.id, step["data"], Actor("clerk", task.role, task.region))
+    assert set(carry(a, b)) == {202}
+    freeze("2026-12-28T09:00:00+08:00")  # long past the transfer-out step's limit
+    assert b.cases.fire_due_timers() >= 1
+    escalation = open_task(b, "escalate_step_out", "pension_transfer")
+    assert escalation is not None and escalation.region == B_REGION, escalation

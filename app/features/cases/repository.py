@@ -217,6 +217,8 @@ class CaseStore:
         for task in new:
             due = due_by_task.get(task.uuid)
             region = task_region(task.lane, case.transfer_in_region, case.transfer_out_region)
+            if case.channel == LETTER_CHANNEL:  # only the transfer-out agency's steps run here
+                region = case.transfer_out_region
             values.append(
                 {
                     "case_id": case.id,
