@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # first inside it and may call it off (returns the timer_fired events written).
 Guard = Callable[[Connection], bool]
 FireCase = Callable[[int, datetime, Guard], list[PendingEvent]]
-DEFAULT_LEASE_SECONDS = 1.0  # renewed by the claimer while it fires (lease_keeper)
+DEFAULT_LEASE_SECONDS = 0.5  # renewed by the claimer while it fires (lease_keeper)
 DEFAULT_BATCH = 1  # timers per claim: a claimer that dies strands at most this many
 MAX_ROUNDS = 10_000
 HEARTBEAT_KEEP = timedelta(days=7)  # rows of schedulers gone longer than this are pruned
