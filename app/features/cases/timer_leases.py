@@ -187,6 +187,10 @@ class TimerLeases:
 
     def _fire(self, case_id: int, timer_ids: list[int], now: datetime, holder: str) -> int:
         def still_ours(conn: Connection) -> bool:
+            # The case row first, then its timers: the order a use case's save takes them in
+            # (it claims the case row, then writes timer rows), so the two never deadlock on
+            # PostgreSQL; a fire that waited here then reads the case as the other left it.
+            conn.execute(select(Case.id).where(Case.id == case_id).with_for_update()).all()
             rows = conn.execute(
                 select(Timer.id, Timer.claimed_by)
                 .where(Timer.case_id == case_id, *_PENDING)
