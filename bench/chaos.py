@@ -58,16 +58,17 @@ class Chaos:
     def move_clock(self) -> None:
         """Every few seconds: half the moves through the API (the web worker fires what fell
         due before it answers), half by writing the clock row alone, as a process killed right
-        after moving it would leave it; then only the schedulers' polls fire those timers."""
+        after moving it would leave it; then only the schedulers' polls fire those timers.
+        Which one is drawn at random: timers fall due at the end of a day, a whole number of
+        steps apart, so strict alternation would leave every day's crossing to the same kind."""
+        kinds = random.Random(self.args.seed + 1)
         api = requests.Session()
         api.headers["Authorization"] = f"Bearer {self.token}"
         step = f"PT{self.args.clock_step_hours}H"
-        n = 0
         while not self.stop.wait(self.args.clock_every):
             if self._row()[0] >= CLOCK_END:
                 continue
-            n += 1
-            if n % 2:
+            if kinds.random() < 0.5:
                 # A killed worker may drop the answer; whether it moved is read from the row.
                 with contextlib.suppress(requests.RequestException):
                     api.post(
