@@ -296,6 +296,14 @@ class Chaos:
             "timer_lateness_max_s": checks.percentile(values, 1.0),
             "timer_lateness_scheduler_p95_s": checks.percentile(sched, 0.95),
             "timer_lateness_undisturbed_p95_s": checks.percentile(undisturbed, 0.95),
+            # by how the clock passed the due time: API (that worker fires before answering)
+            # or the row alone (only a scheduler's poll sees it)
+            "timer_lateness_api_p95_s": checks.percentile(
+                [x for _f, m, x in late if m.how == "api"], 0.95
+            ),
+            "timer_lateness_row_p95_s": checks.percentile(
+                [x for _f, m, x in late if m.how == "row"], 0.95
+            ),
             "timers_fired_by_schedulers": len(sched),
             "stranded_by_kills": len(stranded_after),
             "stranded_fired_after_kill_max_s": checks.percentile(stranded_after, 1.0),
