@@ -26,7 +26,17 @@ USE_POSTGRES = os.environ.get("TEST_DATABASE", "sqlite") == "postgres"
 _counter = itertools.count()
 
 
+# A test reaches a database chosen by TEST_DATABASE only through one of these fixtures.
+DATABASE_FIXTURES = frozenset({"database_url", "postgres_url", "_postgres"})
+
+
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    if USE_POSTGRES:
+        # The PostgreSQL pass runs only the tests a database reaches: the others (rules,
+        # documents, the calendar, ...) cannot answer differently, and pass 1 ran them.
+        kept = [item for item in items if _reaches_a_database(item)]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
     if POSTGRES_URL:
         return
     skip = pytest.mark.skip(
@@ -35,6 +45,14 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def _reaches_a_database(item: Any) -> bool:
+    if DATABASE_FIXTURES & set(item.fixturenames) or "postgres" in item.keywords:
+        return True
+    # An indirect parameter may name the database fixture (tests/deploy/test_gunicorn.py).
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any(isinstance(v, str) and v in DATABASE_FIXTURES for v in params.values())
 
 
 def pytest_report_header(config):  # type: ignore[no-untyped-def]

@@ -49,11 +49,6 @@ def register(app: Flask) -> None:
     security_headers.register(app)
     auth.init_app(app)
     display.install(app)  # the `beijing` time filter and case deadlines, for every page
-    # A deadline is provisional when its year's official schedule is not loaded yet.
-    calendar = app.extensions["backoffice"].working_calendar
-    app.jinja_env.globals["provisional_date"] = lambda d: (
-        d is not None and not calendar.is_year_loaded(d.year)
-    )
     for name in BLUEPRINTS:
         module = importlib.import_module(f"app.web.{name}")
         app.register_blueprint(module.bp)

@@ -167,7 +167,7 @@ class CaseDataLabels:
             order = (typed, self.titles.get(key), COMPUTED.get(key))
         for found in (*order, labels.INSURANCE.get(key)):
             if found:
-                return str(found).removesuffix("（行政区划代码）")
+                return str(found)
         return key
 
     def show(self, key: str, value: Any) -> str:

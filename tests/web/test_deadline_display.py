@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from app.features.cases.notifier import status_message
 from app.features.cases.service import Actor
 from app.kernel.config import ROOT
 from tests.conftest import freeze
-from tests.helpers import pass_review, tasks
+from tests.helpers import case_row, pass_review, tasks
 from tests.web.clerk_support import Staff, application, office_of, staff_app, submit
 
 
@@ -61,6 +63,13 @@ def test_only_the_provisional_date_is_marked_provisional(database_url: str, make
     case_page = Staff(app, "pension_clerk_330602").get(f"/cases/{number}").get_data(as_text=True)
     dates = dict(re.findall(r'data-kind="(committed|legal)">(.*?)</dd>', case_page, re.S))
     assert "暂定" not in dates["committed"] and "暂定" in dates["legal"]
+    audit = Staff(app, "auditor_330602").get(f"/audit/cases/{number}").get_data(as_text=True)
+    cells = re.findall(r"<th>(承诺|法定)时限</th><td>(.*?)</td>", audit)
+    assert [("暂定" in text) for _kind, text in cells] == [False, True], cells
+    row = case_row(office, number)
+    accepted = SimpleNamespace(**{**vars(row), "status": "accepted"})
+    sms = status_message(accepted, office.working_calendar)
+    assert "法定日期为暂定" in sms and "承诺和法定" not in sms and "承诺日期" not in sms
 
 
 def test_every_page_shows_beijing_time(database_url: str, make_app: Any) -> None:

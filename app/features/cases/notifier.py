@@ -29,7 +29,9 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.documents.service_guides import guide_for
+from app.features.worklist.case_deadlines import provisional_flags
 from app.kernel.clock import Clock
+from app.kernel.workdays import WorkingCalendar
 from app.store.audit_log import AuditBuffer
 from app.store.db import Database
 from app.store.models import AuditEvent, Case, Notification
@@ -91,22 +93,34 @@ def guide_note(region: object) -> str:
     )
 
 
-def status_message(case: Any) -> str:
+def status_message(case: Any, calendar: WorkingCalendar | None = None) -> str:
     """The plain-language text of a case row's status (short enough for an SMS), with what the
-    transfer-in window's guide promises (fee, consultation, complaints, office hours)."""
-    return _status_text(case) + guide_note(getattr(case, "transfer_in_region", None))
+    transfer-in window's guide promises (fee, consultation, complaints, office hours).
+    `calendar` tells which of the two dates is provisional (暂定); without it, neither is."""
+    return _status_text(case, calendar) + guide_note(getattr(case, "transfer_in_region", None))
 
 
-def _status_text(case: Any) -> str:
+def _status_text(case: Any, calendar: WorkingCalendar | None) -> str:
     head = f"{SIGNATURE}您的社会保险关系转移接续申请（办件编号 {case.number}）"
     status = case.status
     if status == "submitted":
         return head + "已提交，正在受理审查。"
     if status == "accepted":
+        committed, legal = (False, False)
+        if calendar is not None:
+            committed, legal = provisional_flags(
+                case.accepted_at,
+                case.committed_due,
+                case.legal_due,
+                bool(case.deadlines_provisional),
+                calendar,
+            )
         text = head + f"已受理，承诺于{_day(case.committed_due)}前办结"
         text += f"（法定期限{_day(case.legal_due)}）"
-        if case.deadlines_provisional:
-            text += "。因次年节假日安排尚未公布，日期为暂定，公布后自动更新"
+        marked = [name for name, flag in (("承诺", committed), ("法定", legal)) if flag]
+        if marked:
+            dates = "和".join(marked)
+            text += f"。因次年节假日安排尚未公布，{dates}日期为暂定，公布后自动更新"
         return text + "。"
     if status == "correction_required":
         return (
@@ -169,11 +183,16 @@ def last_notified_status(conn: Connection, case_id: int) -> str | None:
 
 
 def write_message(
-    conn: Connection, notifier: Notifier, case: Any, audit: AuditBuffer, now: datetime
+    conn: Connection,
+    notifier: Notifier,
+    case: Any,
+    audit: AuditBuffer,
+    now: datetime,
+    calendar: WorkingCalendar | None = None,
 ) -> Message:
     """The outbox row and its audit event for a case row's current status (in the caller's
     transaction; the audit buffer is flushed with the rest of the use case)."""
-    kind, text = STATUS_KIND + case.status, status_message(case)
+    kind, text = STATUS_KIND + case.status, status_message(case, calendar)
     note_id = _INSERT_NOTE.execute(
         conn,
         {
@@ -269,10 +288,12 @@ class StatusChangeListener:
         clock: Clock,
         notifier: Notifier,
         status_changes: Callable[[], int] | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.notifier = notifier
+        self.calendar = calendar
         self.status_changes = status_changes  # None: look every time
         self._last_changes = -1
         self._lock = threading.Lock()  # one scan at a time per process
@@ -288,7 +309,7 @@ class StatusChangeListener:
     def write(self, conn: Connection, case: Any, audit: AuditBuffer, now: datetime) -> None:
         """In the transaction that changed the case's status."""
         if case.status != "running":
-            write_message(conn, self.notifier, case, audit, now)
+            write_message(conn, self.notifier, case, audit, now, self.calendar)
 
     def __call__(self) -> None:
         # The outbox itself is the default delivery; an adapter sends after commit, and only
@@ -336,7 +357,11 @@ def install(cases: CaseService, notifier: Notifier | None = None) -> StatusChang
             return listener
     store = cases.store
     listener = StatusChangeListener(
-        cases.db, cases.clock, notifier or OutboxNotifier(), lambda: store.status_changes
+        cases.db,
+        cases.clock,
+        notifier or OutboxNotifier(),
+        lambda: store.status_changes,
+        cases.engine.functions.calendar,
     )
     store.status_writers.append(listener.write)
     cases.listeners.append(listener)
