@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import cProfile
 import json
+import os
 import pstats
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from typing import Any
 
 from app import create_app
 from app.kernel.config import Settings
-from bench.http_bench import CSRF, PASSWORD, Lane, prepare
+from bench.http_bench import CSRF, PASSWORD, Lane, postgres_database, prepare
 
 PER_LANE = 85
 WARMUP = 5
@@ -90,41 +91,50 @@ def _inclusive(stats: pstats.Stats) -> dict[str, float]:
 
 
 def run() -> dict[str, Any]:
+    """On SQLite in a temporary folder, or with BENCH_POSTGRES_URL on a fresh PostgreSQL
+    database beside it (the production set-up's database code paths)."""
+    admin_url = os.environ.get("BENCH_POSTGRES_URL")
+    if admin_url:
+        with postgres_database(admin_url) as url:
+            return {"database": "postgresql", **profile(url)}
     folder = tempfile.mkdtemp(prefix="bench-profile-")
     try:
-        url = f"sqlite:///{Path(folder) / 'profile.db'}"
-        lanes = prepare(url, PER_LANE)
-        settings = Settings(
-            database_url=url, scheduler=False, secret_key="bench", cookie_secure=False
-        )
-        app = create_app(settings)
-        clients = {}
-        for lane in lanes:
-            clients[lane.user] = app.test_client()
-            _session_cookie_login(clients[lane.user], lane.user)
-        for lane in lanes:
-            for task_id in lane.tasks[:WARMUP]:
-                _complete(clients[lane.user], lane, task_id)
-        half = (WARMUP + PER_LANE) // 2
-        cpu = time.process_time()
-        for index in range(WARMUP, half):  # unprofiled: the real cost
-            for lane in lanes:
-                _complete(clients[lane.user], lane, lane.tasks[index])
-        cpu = (time.process_time() - cpu) / ((half - WARMUP) * len(lanes))
-        # CPU time, not wall time: on a shared host preemption would land on whatever ran.
-        profiler = cProfile.Profile(time.process_time)
-        count = 0
-        started = time.perf_counter()
-        profiler.enable()
-        for index in range(half, PER_LANE):
-            for lane in lanes:  # interleaved, as the four clients' requests arrive
-                _complete(clients[lane.user], lane, lane.tasks[index])
-                count += 1
-        profiler.disable()
-        wall = time.perf_counter() - started
-        app.extensions["backoffice"].close()
+        return {"database": "sqlite", **profile(f"sqlite:///{Path(folder) / 'profile.db'}")}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def profile(url: str) -> dict[str, Any]:
+    lanes = prepare(url, PER_LANE)
+    settings = Settings(database_url=url, scheduler=False, secret_key="bench", cookie_secure=False)
+    app = create_app(settings)
+    clients = {}
+    for lane in lanes:
+        clients[lane.user] = app.test_client()
+        _session_cookie_login(clients[lane.user], lane.user)
+    for lane in lanes:
+        for task_id in lane.tasks[:WARMUP]:
+            _complete(clients[lane.user], lane, task_id)
+    half = (WARMUP + PER_LANE) // 2
+    cpu = time.process_time()
+    for index in range(WARMUP, half):  # unprofiled: the real cost
+        for lane in lanes:
+            _complete(clients[lane.user], lane, lane.tasks[index])
+    cpu = (time.process_time() - cpu) / ((half - WARMUP) * len(lanes))
+    # CPU time, not wall time: on a shared host preemption would land on whatever ran.
+    profiler = cProfile.Profile(time.process_time)
+    count = 0
+    started = time.perf_counter()
+    profiler.enable()
+    for index in range(half, PER_LANE):
+        for lane in lanes:  # interleaved, as the four clients' requests arrive
+            _complete(clients[lane.user], lane, lane.tasks[index])
+            count += 1
+    profiler.disable()
+    wall = time.perf_counter() - started
+    app.extensions["backoffice"].close()
+    if os.environ.get("BENCH_PROFILE_OUT"):  # the raw profile, for pstats or snakeviz
+        profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])
     found = _inclusive(pstats.Stats(profiler))
     breakdown = {label: round(found.get(label, 0.0) * 1000 / count, 2) for label, *_ in PARTS}
     return {

@@ -431,14 +431,14 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 
 
 def run() -> dict[str, Any]:
-    folder = tempfile.mkdtemp(prefix="bench-http-")
-    try:
-        result: dict[str, Any] = {
-            "bench": "http",
-            "sqlite": measure(f"sqlite:///{Path(folder) / 'http.db'}", "sqlite", 1, CLIENTS),
-        }
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    result: dict[str, Any] = {"bench": "http"}
+    if os.environ.get("BENCH_SQLITE", "1") != "0":  # BENCH_SQLITE=0: PostgreSQL only
+        folder = tempfile.mkdtemp(prefix="bench-http-")
+        try:
+            url = f"sqlite:///{Path(folder) / 'http.db'}"
+            result["sqlite"] = measure(url, "sqlite", 1, CLIENTS)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     admin_url = os.environ.get("BENCH_POSTGRES_URL")
     if admin_url:
         workers = int(os.environ.get("BENCH_WORKERS", "3"))

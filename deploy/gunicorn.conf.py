@@ -11,8 +11,14 @@ import os
 wsgi_app = "app.entrypoints.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000").split(",")
 # Sync workers: a request is a short database transaction; 2-4 per CPU core is the usual rule.
+# GUNICORN_WORKER_CLASS=gthread with GUNICORN_THREADS keeps a browser's kept-alive connection
+# on one worker (its hot cache then holds the clerk's cases); measured against sync on
+# PostgreSQL it was neither cheaper nor faster by more than the noise (README, Performance).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# How long an idle kept-alive connection stays with its worker (gunicorn's default is 2 s).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))  # PDF rendering is the slowest page
 graceful_timeout = 30
 # A safety net against slow leaks only (issue 14 §4: memory must stay flat by itself); the

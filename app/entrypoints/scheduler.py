@@ -131,8 +131,37 @@ class TimerScheduler:
         if fired:
             log.info("scheduler %s fired %d timer(s)", self.id, fired)
             self.rearm()  # only after progress, so a failing case cannot spin the scheduler
+        else:
+            # A poll also learns of timers other processes armed: wake at the earliest due
+            # time, not at the first poll after it (with every scheduler watching that
+            # timer, a survivor also sees a dead claimer's lease and takes it over).
+            self._wake_at_next_due()
         self._wake_at_lease_expiry()
         return fired
+
+    def _wake_at_next_due(self) -> None:
+        """Arm the wake-up for a timer not yet due (real time only; a simulated clock does
+        not pass by itself). A due timer that did not fire is left to the next poll, so a
+        failing case cannot spin the scheduler."""
+        clock = self.backoffice.clock
+        if clock.simulated:
+            return
+        try:
+            due = self.backoffice.cases.next_due()
+        except Exception:
+            log.exception("reading the next due timer failed")
+            return
+        if due is None or due <= clock.now():
+            return
+        self.scheduler.add_job(
+            self.wake,
+            "date",
+            run_date=due + timedelta(microseconds=1),
+            id=WAKE_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
 
     def _wake_at_lease_expiry(self) -> None:
         """Due timers another claimer holds: look again the moment its lease runs out (it may

@@ -167,7 +167,7 @@ class Settings:
     worklist_warn_used_ratio: float = 0.8
     portal_applications_per_hour: int = 20
     scheduler_poll_seconds: float = 10.0
-    timer_lease_seconds: float = 1.0
+    timer_lease_seconds: float = 0.5
     ready_expect_scheduler: bool = True
     ready_timer_delay_seconds: float = 300.0
     metrics_multiprocess_dir: str | None = None
@@ -215,7 +215,7 @@ class Settings:
             scheduler_poll_seconds=float(os.environ.get("SCHEDULER_POLL_SECONDS", "10")),
             # TIMER_LEASE_SECONDS: a claimed timer is taken over by another scheduler this long
             # after its claimer stopped renewing the lease (it renews every third of it)
-            timer_lease_seconds=float(os.environ.get("TIMER_LEASE_SECONDS", "1")),
+            timer_lease_seconds=float(os.environ.get("TIMER_LEASE_SECONDS", "0.5")),
             # READY_EXPECT_SCHEDULER=0: /readyz does not require a recent scheduler heartbeat
             ready_expect_scheduler=_flag("READY_EXPECT_SCHEDULER", True),
             # READY_TIMER_DELAY_SECONDS: /readyz fails while a due timer is unfired this long

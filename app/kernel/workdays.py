@@ -190,7 +190,15 @@ class WorkingCalendar:
         in_package = year in package_years()
         if not in_package and year not in override_years:
             raise CalendarGapError(year)
+        table = self._build_exact(year, overrides, in_package)
+        # The overrides may have changed while we built (invalidate_cache): then this table
+        # answers only the call that built it and is not kept.
+        with self._lock:
+            if generation == self._generation:
+                self._exact[year] = table
+        return table
 
+    def _build_exact(self, year: int, overrides: dict[date, bool], in_package: bool) -> _Year:
         def worked(day: date) -> bool:
             if day in overrides:
                 return overrides[day]
@@ -199,11 +207,7 @@ class WorkingCalendar:
             # Override-only year: the table lists holidays and make-up days; the rest Mon–Fri.
             return day.weekday() < 5
 
-        table = _build(year, (worked(day) for day in _days_of(year)))
-        with self._lock:
-            if generation == self._generation:
-                self._exact[year] = table
-        return table
+        return _build(year, (worked(day) for day in _days_of(year)))
 
     def _year_table(self, year: int, provisional_ok: bool) -> tuple[_Year, bool]:
         try:

@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 
 from app.bootstrap import Backoffice
-from app.entrypoints.scheduler import TimerScheduler
+from app.entrypoints.scheduler import WAKE_JOB, TimerScheduler
 from app.features.cases.service import Actor
 from app.features.cases.timer_leases import TimerLeases
 from app.kernel.config import ROOT
@@ -299,3 +299,27 @@ def _start_scheduler(port: int, env: dict[str, str], log_file: Any) -> subproces
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
+
+
+def test_a_poll_arms_the_wake_up_at_a_timer_another_process_armed(database_url: str) -> None:
+    """Real time: a timer written by another process (no listener here) must wake this
+    scheduler at its due time, not at the first poll after it."""
+    office = Backoffice(settings_for(database_url), clock=current_clock())  # real time
+    try:
+        _submit(office, 1)
+        due = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+        with office.db.transaction() as uow:
+            conn = uow.connection()
+            first = conn.execute(select(Timer.id).order_by(Timer.id).limit(1)).scalar_one()
+            conn.execute(update(Timer).where(Timer.id == first).values(due_at=due))
+        scheduler = TimerScheduler(office, BackgroundScheduler(timezone=UTC), poll_seconds=600)
+        scheduler.scheduler.start(paused=True)  # jobs get their run times; none runs
+        try:
+            assert scheduler.wake() == 0  # the poll: nothing due yet
+            job = scheduler.scheduler.get_job(WAKE_JOB)
+            assert job is not None
+            assert job.next_run_time == due + timedelta(microseconds=1)
+        finally:
+            scheduler.scheduler.shutdown(wait=False)
+    finally:
+        office.close()

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # first inside it and may call it off (returns the timer_fired events written).
 Guard = Callable[[Connection], bool]
 FireCase = Callable[[int, datetime, Guard], list[PendingEvent]]
-DEFAULT_LEASE_SECONDS = 1.0  # renewed by the claimer while it fires (lease_keeper)
+DEFAULT_LEASE_SECONDS = 0.5  # renewed by the claimer while it fires (lease_keeper)
 DEFAULT_BATCH = 1  # timers per claim: a claimer that dies strands at most this many
 MAX_ROUNDS = 10_000
 HEARTBEAT_KEEP = timedelta(days=7)  # rows of schedulers gone longer than this are pruned
@@ -187,6 +187,10 @@ class TimerLeases:
 
     def _fire(self, case_id: int, timer_ids: list[int], now: datetime, holder: str) -> int:
         def still_ours(conn: Connection) -> bool:
+            # The case row first, then its timers: the order a use case's save takes them in
+            # (it claims the case row, then writes timer rows), so the two never deadlock on
+            # PostgreSQL; a fire that waited here then reads the case as the other left it.
+            conn.execute(select(Case.id).where(Case.id == case_id).with_for_update()).all()
             rows = conn.execute(
                 select(Timer.id, Timer.claimed_by)
                 .where(Timer.case_id == case_id, *_PENDING)
