@@ -27,7 +27,7 @@ _counter = itertools.count()
 
 
 # A test reaches a database chosen by TEST_DATABASE only through one of these fixtures.
-DATABASE_FIXTURES = frozenset({"database_url", "postgres_url", "_postgres"})
+DATABASE_FIXTURES = frozenset({"database_url", "second_database_url", "postgres_url", "_postgres"})
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
@@ -146,6 +146,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         databases.drop(name)
     else:
         yield _sqlite_url(request, tmp_path)
+
+
+@pytest.fixture
+def second_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Another fresh, deployed database beside `database_url` (a second office)."""
+    if USE_POSTGRES:
+        databases: PostgresDatabases = request.getfixturevalue("_postgres")
+        name = databases.fresh()
+        yield databases.url(name)
+        databases.drop(name)
+    else:
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "second.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,28 +18,13 @@ from app.features.cases.service import Actor
 from app.features.modeling.calendar import DayEntry
 from app.kernel.clock import Clock
 from app.kernel.config import ROOT
-from tests.conftest import USE_POSTGRES, PostgresDatabases, current_clock, freeze, settings_for
+from tests.conftest import current_clock, freeze, settings_for
 from tests.helpers import case_row, scenario
 
 # Friday 2026-10-09 is an ordinary working day in the State Council's 2026 schedule; the office
 # under test declares it a rest day, which moves a 9-working-day limit begun on 2026-09-28.
 REST_DAY = date(2026, 10, 9)
 MONDAY = "2026-09-28T09:00:00+08:00"
-
-
-@pytest.fixture
-def second_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Another fresh, deployed database (the second office)."""
-    if USE_POSTGRES:
-        databases: PostgresDatabases = request.getfixturevalue("_postgres")
-        name = databases.fresh()
-        yield databases.url(name)
-        databases.drop(name)
-    else:
-        template: Path = request.getfixturevalue("_sqlite_template")
-        path = tmp_path / "second.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
 
 
 def _submit(office: Backoffice) -> str:

@@ -6,47 +6,27 @@ receivers by the test (the sender's HTTP delivery has its own tests)."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.bootstrap import Backoffice
 from app.features.audit.chain import AuditChain
 from app.features.audit.replay import Replayer
 from app.features.cases.service import Actor
 from app.features.exchange.envelope import Envelope
-from app.store.exchange_rows import PENDING, SENT, OutboxMessage
-from app.store.models import AuditEvent, Case, HumanTask
-from tests.conftest import USE_POSTGRES, PostgresDatabases, current_clock, freeze, settings_for
-from tests.exchange.support import Party, directory_file, party, settings
+from app.store.models import AuditEvent, Case
+from tests.conftest import current_clock, freeze, settings_for
+from tests.exchange.support import Party, party, settings
+from tests.exchange.two_offices import A_REGION, B_REGION, carry, open_task, parties, pension_only
 from tests.helpers import scenario
 
-A_REGION, B_REGION = "330602", "330100"
 
-
-@pytest.fixture
-def b_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """杭州's own database (fresh, deployed), beside the test's `database_url` (越城's)."""
-    if USE_POSTGRES:
-        databases: PostgresDatabases = request.getfixturevalue("_postgres")
-        name = databases.fresh()
-        yield databases.url(name)
-        databases.drop(name)
-    else:
-        template: Path = request.getfixturevalue("_sqlite_template")
-        path = tmp_path / "hangzhou.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
-
-
-def _office(url: str, me: Party, directory: Path) -> Backoffice:
+def office(url: str, me: Party, directory: Path) -> Backoffice:
     base = settings_for(url)
     return Backoffice(
         dataclasses.replace(base, exchange=settings(me, directory)), clock=current_clock()
@@ -55,56 +35,14 @@ def _office(url: str, me: Party, directory: Path) -> Backoffice:
 
 @pytest.fixture
 def offices(
-    database_url: str, b_database_url: str, tmp_path: Path
+    database_url: str, second_database_url: str, tmp_path: Path
 ) -> Iterator[tuple[Backoffice, Backoffice]]:
-    yuecheng = party(tmp_path, "越城区社保中心", A_REGION)
-    hangzhou = party(tmp_path, "杭州市社保中心", "3301")
-    unused = "http://127.0.0.1:9"  # the test carries the letters itself
-    directory = directory_file(tmp_path / "peers.json", [(yuecheng, unused), (hangzhou, unused)])
-    a, b = _office(database_url, yuecheng, directory), _office(b_database_url, hangzhou, directory)
+    yuecheng, hangzhou, directory = parties(tmp_path)
+    a = office(database_url, yuecheng, directory)
+    b = office(second_database_url, hangzhou, directory)
     yield a, b
     a.close()
     b.close()
-
-
-def carry(source: Backoffice, target: Backoffice) -> list[int]:
-    """Deliver the source's pending letters to the target's receiver; the HTTP answers."""
-    with source.db.sessions() as session:
-        rows = session.execute(
-            select(OutboxMessage.id, OutboxMessage.envelope)
-            .where(OutboxMessage.status == PENDING)
-            .order_by(OutboxMessage.created_at)
-        ).all()
-    answers = []
-    for message_id, body in rows:
-        answer = target.exchange.receiver.receive(body.encode("utf-8"))
-        assert answer.status == 202, answer.as_dict()
-        answers.append(answer.status)
-        with source.db.transaction() as session:
-            session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == message_id).values(status=SENT)
-            )
-    return answers
-
-
-def open_task(office: Backoffice, spec: str, process: str | None) -> HumanTask | None:
-    with office.db.sessions() as session:
-        query = select(HumanTask).where(
-            HumanTask.task_spec == spec, HumanTask.state.in_(("open", "claimed"))
-        )
-        if process:
-            query = query.where(HumanTask.process_id == process)
-        return session.execute(query.order_by(HumanTask.id)).scalars().first()
-
-
-def pension_only() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    story = scenario("bundle_all_three_success")
-    application = copy.deepcopy(story["application"])
-    application["insurances"] = ["pension"]
-    steps = [
-        s for s in story["steps"] if s["task"] == "review" or s.get("process") == "pension_transfer"
-    ]
-    return application, steps
 
 
 def test_a_pension_transfer_completes_by_letters_between_two_deployments(
@@ -143,19 +81,14 @@ def test_a_pension_transfer_completes_by_letters_between_two_deployments(
 
 
 def test_only_the_transfer_out_agency_may_answer_a_case(
-    database_url: str, b_database_url: str, tmp_path: Path
+    database_url: str, second_database_url: str, tmp_path: Path
 ) -> None:
     """A third agency in the directory (its signature verifies) sends a 信息表 for 越城's case:
     refused (409), audited, and the case still waits for 杭州's."""
-    yuecheng = party(tmp_path, "越城区社保中心", A_REGION)
-    hangzhou = party(tmp_path, "杭州市社保中心", "3301")
     huzhou = party(tmp_path, "湖州市社保中心", "3305")
-    unused = "http://127.0.0.1:9"
-    directory = directory_file(
-        tmp_path / "peers.json", [(yuecheng, unused), (hangzhou, unused), (huzhou, unused)]
-    )
-    a = _office(database_url, yuecheng, directory)
-    b = _office(b_database_url, hangzhou, directory)
+    yuecheng, hangzhou, directory = parties(tmp_path, huzhou)
+    a = office(database_url, yuecheng, directory)
+    b = office(second_database_url, hangzhou, directory)
     try:
         freeze("2026-09-28T09:00:00+08:00")
         application, steps = pension_only()

@@ -19,29 +19,23 @@ from sqlalchemy import select, update
 from app.bootstrap import Backoffice
 from app.entrypoints.demo import load_users
 from app.features.cases.service import Actor
-from app.store.exchange_rows import FAILED, PENDING, SENT, OutboxMessage
+from app.store.exchange_rows import FAILED, OutboxMessage
 from app.store.models import Case
 from tests.conftest import current_clock, freeze, settings_for
-from tests.exchange.support import directory_file, party, settings
-from tests.exchange.test_case_letters import b_database_url, open_task, pension_only
+from tests.exchange.support import settings
+from tests.exchange.two_offices import A_REGION, B_REGION, carry, open_task, parties, pension_only
 from tests.web.clerk_support import Staff
 
-__all__ = ["b_database_url"]  # the fixture, imported for this module's tests
-
-A_REGION, B_REGION = "330602", "330100"
 UUID = re.compile(r'data-letter="([0-9a-f-]{36})" data-direction="(sent|received)"')
 
 
 @pytest.fixture
 def apps(
-    database_url: str, b_database_url: str, tmp_path: Path, make_app: Any
+    database_url: str, second_database_url: str, tmp_path: Path, make_app: Any
 ) -> Iterator[tuple[Flask, Flask]]:
-    yuecheng = party(tmp_path, "越城区社保中心", A_REGION)
-    hangzhou = party(tmp_path, "杭州市社保中心", "3301")
-    unused = "http://127.0.0.1:9"  # the test carries the letters itself
-    directory = directory_file(tmp_path / "peers.json", [(yuecheng, unused), (hangzhou, unused)])
+    yuecheng, hangzhou, directory = parties(tmp_path)
     made = []
-    for url, me in ((database_url, yuecheng), (b_database_url, hangzhou)):
+    for url, me in ((database_url, yuecheng), (second_database_url, hangzhou)):
         base = settings_for(url)
         app = make_app(dataclasses.replace(base, exchange=settings(me, directory)))
         load_users(app.extensions["backoffice"])
@@ -52,25 +46,6 @@ def apps(
 def office(app: Flask) -> Backoffice:
     found: Backoffice = app.extensions["backoffice"]
     return found
-
-
-def carry(source: Backoffice, target: Backoffice) -> None:
-    """Deliver the source's pending letters to the target's receiver, as the sender would."""
-    with source.db.sessions() as session:
-        rows = session.execute(
-            select(OutboxMessage.id, OutboxMessage.envelope)
-            .where(OutboxMessage.status == PENDING)
-            .order_by(OutboxMessage.created_at)
-        ).all()
-    for message_id, body in rows:
-        answer = target.exchange.receiver.receive(body.encode("utf-8"))
-        assert answer.status == 202, answer.as_dict()
-        with source.db.transaction() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
-                .values(status=SENT, sent_at=source.clock.now())
-            )
 
 
 def run(a: Backoffice, b: Backoffice, steps: list[dict[str, Any]]) -> None:

@@ -32,6 +32,7 @@ from tests.deploy.gunicorn_support import free_port
 from tests.exchange.support import Party, directory_file, party, settings
 from tests.exchange.test_two_deployments import Server, wait_until
 from tests.helpers import scenario
+from tests.web.clerk_support import form_data
 
 A_REGION, B_REGION = "330602", "330100"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -132,7 +133,7 @@ class Clerk:
         assert page.status_code == 200, page.text[-500:]
         answer = self.http.post(
             f"{self.base}/tasks/{task_id}",
-            data={**_form(data), "csrf_token": _csrf(page.text)},
+            data={**form_data(data), "csrf_token": _csrf(page.text)},
             allow_redirects=False,
             timeout=30,
         )
@@ -143,19 +144,6 @@ def _csrf(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no CSRF token"
     return found[1]
-
-
-def _form(data: dict[str, Any]) -> dict[str, Any]:
-    """Task data as a browser posts it."""
-    posted: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, bool):
-            posted[key] = "true" if value else "false"
-        elif isinstance(value, list):
-            posted[key] = [str(v) for v in value]
-        else:
-            posted[key] = str(value)
-    return posted
 
 
 def _open_task(office: Office, step: dict[str, Any]) -> HumanTask | None:

@@ -18,13 +18,12 @@ from app.engine.host import EngineError
 from app.engine.letters import correlations_for
 from app.features.cases.caches import CachedWorkflow
 from app.features.cases.repository import LETTER_CHANNEL, CaseRecord, insert_case, read_case
-from app.features.cases.service import CaseService, _next_number, id_digest
+from app.features.cases.service import CaseService, _next_number, new_case_values
 from app.features.exchange.envelope import Envelope
 from app.features.exchange.outbox import Outbox
 from app.features.exchange.receiver import MessageDoesNotFit
 from app.kernel import workdays
 from app.kernel.errors import ValidationFailed, WorkflowFailed
-from app.rules.id_number import mask_id_number
 from app.store import case_rows
 from app.store.audit_log import AuditBuffer
 from app.store.db import Tx, connection_of
@@ -168,37 +167,24 @@ class CaseLetters:
         workflow = self.engine.new_out_workflow(specs)
         payload = letter["payload"]
         applicant = (payload.get("application") or {}).get("applicant") or {}
-        id_number = str(applicant.get("id_number", ""))
-        if not applicant.get("name") or not id_number:
+        if not applicant.get("name") or not applicant.get("id_number"):
             raise MessageDoesNotFit("函件未载明申请人姓名和身份证号码，不能立案")
         self._catch(workflow, letter)
         region = str(letter["to_region"])
         number = _next_number(conn, region, now.astimezone(workdays.TZ).year)
         case = insert_case(
             conn,
-            {
-                "number": number,
-                "process_version_id": top.id,
-                "pinned": {},
-                "status": "running",
-                "applicant_name": str(applicant.get("name", ""))[:100],
-                "applicant_id_masked": _masked(id_number),
-                "applicant_id_digest": id_digest(id_number),
-                "insurances": insurance,
-                "channel": LETTER_CHANNEL,
-                "transfer_in_region": str(letter["from_region"]),
-                "transfer_out_region": region,
-                "decision": "",
-                "created_at": now,
-                "updated_at": now,
-                "accepted_at": None,
-                "committed_due": None,
-                "legal_due": None,
-                "deadlines_provisional": False,
-                "warned": False,
-                "overdue": False,
-                "completed_at": None,
-            },
+            new_case_values(
+                number=number,
+                version_id=top.id,
+                pinned={},
+                applicant=applicant,
+                insurances=insurance,
+                channel=LETTER_CHANNEL,
+                regions=(str(letter["from_region"]), region),
+                decision="",
+                now=now,
+            ),
         )
         link_transfer(conn, key, case.id)
         start = {"letter": letter}
@@ -271,7 +257,3 @@ def catch(
         raise refusal(f"办件当前不等待该函件（{name}）") from exc
     except EngineError as exc:
         raise refusal(f"流程无法继续：{exc}") from exc
-
-
-def _masked(id_number: str) -> str:
-    return mask_id_number(id_number)

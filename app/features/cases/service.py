@@ -121,29 +121,17 @@ class CaseService(ProvisionalDeadlines):
             self._run(workflow)
             case = insert_case(
                 session,
-                {
-                    "number": number,
-                    "process_version_id": top.id,
-                    "pinned": pinned,
-                    "status": "running",
-                    "applicant_name": applicant["name"],
-                    "applicant_id_masked": mask_id_number(applicant["id_number"]),
-                    "applicant_id_digest": id_digest(applicant["id_number"]),
-                    "insurances": ",".join(data.get("insurances", [])),
-                    "channel": data.get("channel", ""),
-                    "transfer_in_region": region,
-                    "transfer_out_region": data["transfer_out_region"],
-                    "decision": data.get("decision", ""),
-                    "created_at": now,
-                    "updated_at": now,
-                    "accepted_at": None,
-                    "committed_due": None,
-                    "legal_due": None,
-                    "deadlines_provisional": False,
-                    "warned": False,
-                    "overdue": False,
-                    "completed_at": None,
-                },
+                new_case_values(
+                    number=number,
+                    version_id=top.id,
+                    pinned=pinned,
+                    applicant=applicant,
+                    insurances=",".join(data.get("insurances", [])),
+                    channel=data.get("channel", ""),
+                    regions=(region, data["transfer_out_region"]),
+                    decision=data.get("decision", ""),
+                    now=now,
+                ),
             )
             start_hash = case_rows.insert_input(session, case.id, "start", data, now)
             audit.add(
@@ -315,6 +303,45 @@ class CaseService(ProvisionalDeadlines):
             self.engine.run(workflow)
         except EngineError as exc:
             raise WorkflowFailed(f"流程无法继续：{exc}") from exc
+
+
+def new_case_values(
+    *,
+    number: str,
+    version_id: int,
+    pinned: dict[str, int],
+    applicant: dict[str, Any],
+    insurances: str,
+    channel: str,
+    regions: tuple[str, str],
+    decision: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """A new case row: running, not yet accepted (regions: transfer-in, transfer-out)."""
+    id_number = str(applicant.get("id_number", ""))
+    return {
+        "number": number,
+        "process_version_id": version_id,
+        "pinned": pinned,
+        "status": "running",
+        "applicant_name": str(applicant.get("name", ""))[:100],
+        "applicant_id_masked": mask_id_number(id_number),
+        "applicant_id_digest": id_digest(id_number),
+        "insurances": insurances,
+        "channel": channel,
+        "transfer_in_region": regions[0],
+        "transfer_out_region": regions[1],
+        "decision": decision,
+        "created_at": now,
+        "updated_at": now,
+        "accepted_at": None,
+        "committed_due": None,
+        "legal_due": None,
+        "deadlines_provisional": False,
+        "warned": False,
+        "overdue": False,
+        "completed_at": None,
+    }
 
 
 def _personal_input(
