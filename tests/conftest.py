@@ -129,38 +129,33 @@ def _postgres() -> Iterator[PostgresDatabases]:
     databases.close()
 
 
-def _sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def _sqlite_url(request: pytest.FixtureRequest, tmp_path: Path, name: str = "case.db") -> str:
     template: Path = request.getfixturevalue("_sqlite_template")
-    path = tmp_path / "case.db"
+    path = tmp_path / name
     shutil.copyfile(template, path)
     return f"sqlite:///{path}"
+
+
+def _fresh_database(request: pytest.FixtureRequest, tmp_path: Path, name: str) -> Iterator[str]:
+    if USE_POSTGRES:
+        databases: PostgresDatabases = request.getfixturevalue("_postgres")
+        fresh = databases.fresh()
+        yield databases.url(fresh)
+        databases.drop(fresh)
+    else:
+        yield _sqlite_url(request, tmp_path, name)
 
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh migrated database with the diagrams deployed: PostgreSQL in CI's second pass."""
-    if USE_POSTGRES:
-        databases: PostgresDatabases = request.getfixturevalue("_postgres")
-        name = databases.fresh()
-        yield databases.url(name)
-        databases.drop(name)
-    else:
-        yield _sqlite_url(request, tmp_path)
+    yield from _fresh_database(request, tmp_path, "case.db")
 
 
 @pytest.fixture
 def second_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Another fresh, deployed database beside `database_url` (a second office)."""
-    if USE_POSTGRES:
-        databases: PostgresDatabases = request.getfixturevalue("_postgres")
-        name = databases.fresh()
-        yield databases.url(name)
-        databases.drop(name)
-    else:
-        template: Path = request.getfixturevalue("_sqlite_template")
-        path = tmp_path / "second.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
+    yield from _fresh_database(request, tmp_path, "second.db")
 
 
 @pytest.fixture
