@@ -13,10 +13,10 @@ from flask import Flask
 from app.features.cases.service import Actor
 from tests.browser.conftest import LiveServer, shot, sign_in
 from tests.conftest import freeze
-from tests.exchange.test_case_letters import pension_only
-from tests.exchange.test_letter_pages import apps, b_database_url, case_numbers, office, run
+from tests.exchange.test_letter_pages import apps, case_numbers, office, run
+from tests.exchange.two_offices import pension_only
 
-__all__ = ["apps", "b_database_url"]  # fixtures, imported for this module's test
+__all__ = ["apps"]  # the fixture, imported for this module's test
 
 
 @pytest.fixture
