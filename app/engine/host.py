@@ -15,14 +15,12 @@ from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import collaboration, scripting, state
-from .collaboration import deployed_process
-from .participant import Participant
+from . import collaboration, scripting, state, stepping
+from .parts import owner
 from .timers import ClockedScriptEngine
 
 
@@ -40,6 +38,7 @@ class ReadyUserTask:
     title: str
     lane: str | None
     form: str | None
+    out_side: bool = False  # in a transfer-out participant: the transfer-out region works it
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ class Engine:
         try:
             for _ in range(100):
                 left.clear()
-                workflow.do_engine_steps()
+                stepping.do_engine_steps(workflow)
                 if not any(task.state == TaskState.READY for task in left):
                     return
             raise EngineError("workflow did not settle after 100 rounds (a loop without a wait?)")
@@ -184,7 +183,7 @@ class Engine:
     def ready_user_tasks_in(part: Any) -> list[ReadyUserTask]:
         """Ready user tasks of one part (the top workflow or one subprocess) only."""
         result = []
-        process_id = None
+        part_owner = None
         # part.tasks holds only this part's own tasks (get_tasks would descend into
         # subprocesses and report their tasks twice). `_state` is what the `state` property
         # returns: this runs over every task of each changed part on every save.
@@ -193,15 +192,16 @@ class Engine:
             if task._state != _READY or not spec.manual:
                 continue
             props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-            process_id = process_id or _process_id(part)
+            part_owner = part_owner or owner(part)
             result.append(
                 ReadyUserTask(
                     uuid=str(task.id),
-                    process_id=process_id,
+                    process_id=part_owner.process_id,
                     spec_name=spec.name,
                     title=spec.bpmn_name or spec.name,
                     lane=spec.lane,
                     form=props.get("formJsonSchemaFilename"),
+                    out_side=part_owner.out_side,
                 )
             )
         return result
@@ -270,7 +270,7 @@ class Engine:
     @staticmethod
     def logical_items(part: Any) -> list[tuple[str, ...]]:
         """One part's share of `logical_state` (a caller may keep it while the part is unchanged)."""
-        process = _process_id(part)
+        process = owner(part).process_id
         items: list[tuple[str, ...]] = []
         for task in part.tasks.values():
             name = _LIVE_STATE_NAMES.get(task._state)
@@ -362,7 +362,7 @@ class Engine:
     def task_process(workflow: BpmnWorkflow, task_uuid: str) -> str | None:
         """The deployed process a task belongs to (None when the task is gone)."""
         task = _find(workflow, task_uuid)
-        return _process_id(task.workflow) if task is not None else None
+        return owner(task.workflow).process_id if task is not None else None
 
 
 _READY, _WAITING, _COMPLETED = TaskState.READY, TaskState.WAITING, TaskState.COMPLETED
@@ -396,20 +396,6 @@ def _find(workflow: BpmnWorkflow, uuid: str) -> Any:
         return workflow.get_task_from_id(UUID(uuid))
     except (SpiffWorkflowException, ValueError):
         return None
-
-
-def _process_id(part: Any) -> str:
-    """The deployed process a part belongs to: an embedded subprocess belongs to the process
-    that contains it; a call activity's subprocess is a process of its own."""
-    while part.parent_task_id is not None:
-        parent_task = part.top_workflow.get_task_from_id(part.parent_task_id)
-        if isinstance(parent_task.task_spec, Participant):
-            # A transfer-out participant is versioned with (and named by) its file's process.
-            return deployed_process(str(part.spec.name), message_start=True)
-        if isinstance(parent_task.task_spec, CallActivity):
-            break
-        part = parent_task.workflow
-    return str(part.spec.name)
 
 
 def _describe(exc: SpiffWorkflowException) -> str:

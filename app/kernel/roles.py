@@ -33,9 +33,16 @@ ROLES: dict[str, Role] = {
 }
 
 
-def task_region(role_code: str | None, transfer_in_region: str, transfer_out_region: str) -> str:
-    """A lane's tasks belong to the transfer-out region for *_out_clerk roles, else transfer-in."""
+def task_region(
+    role_code: str | None,
+    transfer_in_region: str,
+    transfer_out_region: str,
+    out_side: bool = False,
+) -> str:
+    """The region whose clerks work a task: the transfer-out region for *_out_clerk roles and
+    for every step of a transfer-out participant (its 督办 too: a limit binds the agency whose
+    step it times), else the transfer-in region."""
     role = ROLES.get(role_code or "")
-    if role is not None and role.transfer_out_side:
+    if out_side or (role is not None and role.transfer_out_side):
         return transfer_out_region
     return transfer_in_region

@@ -307,13 +307,16 @@ def test_step_limit_fires_after_its_15th_working_day_and_escalates(
         d.complete(MEDICAL, task, data)
     check_runs_out_at_end_of(d, kind, due_day, working_days=15)
 
-    # The transfer-out agency's limit escalates in the transfer-out participant.
-    step = "escalate_step_out" if kind == "timer_transfer_out" else "escalate_step"
+    # The transfer-out agency's limit escalates in the transfer-out participant, to the
+    # supervisor of the region that agency is in.
+    out_side = kind == "timer_transfer_out"
+    step = "escalate_step_out" if out_side else "escalate_step"
+    case = d.case()
     [escalation] = d.tasks(step)
     assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
         MEDICAL,
         "supervisor",
-        "330602",
+        case.transfer_out_region if out_side else case.transfer_in_region,
         "open",
     )
     d.complete(MEDICAL, step, MEDICAL_ESCALATE)

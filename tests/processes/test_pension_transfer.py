@@ -261,7 +261,10 @@ def test_transfer_out_limit_counts_from_the_day_the_letter_arrives(backoffice: B
     # The transfer-out agency's limit: its supervision is in the transfer-out participant.
     [escalation] = d.tasks("escalate_step_out", "open")
     assert (escalation.process_id, escalation.role) == (PENSION, "supervisor")
-    assert [t.state for t in d.tasks("transfer_out")] == ["open"]
+    # The limit binds the transfer-out agency: its region's supervisor follows it up.
+    [out_task] = d.tasks("transfer_out")
+    assert escalation.region == out_task.region != d.case().transfer_in_region
+    assert out_task.state == "open"
     d.complete(PENSION, "transfer_out", PENSION_OUT_OK)
     # The transfer-out agency's part ended: its unanswered escalation is closed with it.
     assert [t.state for t in d.tasks("escalate_step_out")] == ["cancelled"]

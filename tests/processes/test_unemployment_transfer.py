@@ -237,10 +237,11 @@ def test_funds_limit_fires_one_calendar_month_after_transfer_out(backoffice: Bac
     d.at("2026-10-29T00:00:01+08:00")
     assert d.timer("timer_transfer_funds").fired_at == local("2026-10-29T00:00:01+08:00")
     [escalation] = d.tasks("escalate_step_out")
+    # The funds are the transfer-out agency's step: its region's 督办 follows it up.
     assert (escalation.process_id, escalation.role, escalation.region, escalation.state) == (
         UNEMPLOYMENT,
         "supervisor",
-        "330602",
+        SHANGHAI,
         "open",
     )
     # Benefits are not held up: the funds task stays open for the transfer-out agency.

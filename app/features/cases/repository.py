@@ -216,9 +216,9 @@ class CaseStore:
         values = []
         for task in new:
             due = due_by_task.get(task.uuid)
-            region = task_region(task.lane, case.transfer_in_region, case.transfer_out_region)
-            if case.channel == LETTER_CHANNEL:  # only the transfer-out agency's steps run here
-                region = case.transfer_out_region
+            region = task_region(
+                task.lane, case.transfer_in_region, case.transfer_out_region, task.out_side
+            )
             values.append(
                 {
                     "case_id": case.id,

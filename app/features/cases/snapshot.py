@@ -53,20 +53,32 @@ def case_id_for(cases: CaseService, number: str) -> int | None:
 
 
 def snapshot(cases: CaseService, number: str) -> CaseSnapshot | None:
-    """The case with that number, restored read-only (the hot cache is left alone)."""
+    """The case with that number, read from the hot cache's workflow when it is current, else
+    restored and left in the cache (the clerk's next step on the case then needs no restore)."""
     case_id = case_id_for(cases, number)
     if case_id is None:
         return None
     with cases.db.sessions() as session:
         record = read_case(session, case_id)
         assert record is not None
-        entry = cases.store.load(session, record, None)
+        # Taken, so no use case shares it while it is read; put back (newer kept) below.
+        entry = cases.workflows.take(case_id)
+        if entry is None or entry.version != record.version:
+            if entry is not None:
+                cases.workflows.put(case_id, entry)
+            entry = cases.store.load(session, record, None)
         tasks = list(
             session.execute(
                 select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.id)
             ).scalars()
         )
-    workflow = entry.workflow
+    try:
+        return _read(cases, record, entry.workflow, tasks)
+    finally:
+        cases.workflows.put(case_id, entry)
+
+
+def _read(cases: CaseService, record: CaseRecord, workflow: Any, tasks: list[Any]) -> CaseSnapshot:
     data = cases.engine.data(workflow)
     results: dict[str, PartResult] = {}
     for sub in workflow.subprocesses.values():

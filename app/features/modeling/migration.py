@@ -273,7 +273,9 @@ class MigrationService:
                 continue
             row.form, row.title = task.form, task.title
             row.role = task.lane or ""
-            row.region = task_region(task.lane, case.transfer_in_region, case.transfer_out_region)
+            row.region = task_region(
+                task.lane, case.transfer_in_region, case.transfer_out_region, task.out_side
+            )
             if row.task_uuid in due:
                 row.due_at, row.due_provisional = due[row.task_uuid]
         session.flush()
