@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
-from app.documents.exchanged_letter import render_exchanged_letter
+from app.documents.exchanged_letter import exchanged_letter_pdf, render_exchanged_letter
 from app.features.audit.case_history import CaseAudit
 from app.features.cases.letter_views import CaseLetter, LetterViews
 from app.kernel.errors import NotFound
@@ -82,8 +82,14 @@ def _document(case_id: int, message_id: str) -> Response:
     letter = letters.one(case_id, message_id)
     if letter is None:
         raise NotFound(f"本办件没有编号为 {message_id} 的函件")
-    body = render_exchanged_letter(document_view(letters, letter))
-    return Response(body, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    view = document_view(letters, letter)
+    if request.args.get("format") == "pdf":  # as the case documents: ?format=pdf
+        response = Response(exchanged_letter_pdf(view), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="{letter.id}.pdf"'
+    else:
+        response = Response(render_exchanged_letter(view), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def document_view(letters: LetterViews, letter: CaseLetter) -> dict[str, Any]:

@@ -6,6 +6,7 @@ carries the letters between the outboxes and the receivers (the sender has its o
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from app.bootstrap import Backoffice
@@ -107,6 +109,13 @@ def test_both_sides_see_the_letters_the_agency_and_the_deadline_it_started(
     assert "技术细节" in text and "<script" not in text
     assert id_number not in text and id_number[:6] in text  # masked, never in full
     assert "申请人" in text or "姓名" in text  # the payload in words, with the forms' labels
+    # The same letter as PDF for the file (linked from the 往来函件 row): Chinese text that
+    # extracts back, the ID number still masked.
+    assert f"/cases/{opened}/letters/{letter_id}?format=pdf" in page
+    pdf = out_clerk.get(f"/cases/{opened}/letters/{letter_id}?format=pdf")
+    assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf")
+    extracted = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "养老保险联系函" in extracted and id_number not in extracted.replace(" ", "")
 
     run(a, b, steps[contact + 1 :])
     # A: its contact letter went out (delivered) and B's 信息表 came back, both in order.
