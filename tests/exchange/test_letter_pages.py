@@ -76,17 +76,26 @@ def letters_on(html: str) -> list[tuple[str, str]]:
     return UUID.findall(html)
 
 
+def _up_to_the_contact_letter(
+    a: Backoffice, b: Backoffice
+) -> tuple[dict[str, Any], str, list[dict[str, Any]], int]:
+    """A pension-only case at A run until its 联系函 has reached B: the application, the case
+    number, the scenario's steps and the index of the 联系函 step among them."""
+    freeze("2026-09-28T09:00:00+08:00")
+    application, steps = pension_only()
+    number = a.applications.submit(application, Actor("portal", "applicant")).case_number
+    contact = next(i for i, s in enumerate(steps) if s["task"] == "contact_letter")
+    run(a, b, steps[: contact + 1])
+    return application, number, steps, contact
+
+
 def test_both_sides_see_the_letters_the_agency_and_the_deadline_it_started(
     apps: tuple[Flask, Flask],
 ) -> None:
     app_a, app_b = apps
     a, b = office(app_a), office(app_b)
-    freeze("2026-09-28T09:00:00+08:00")
-    application, steps = pension_only()
+    application, number, steps, contact = _up_to_the_contact_letter(a, b)
     id_number = application["applicant"]["id_number"]
-    number = a.applications.submit(application, Actor("portal", "applicant")).case_number
-    contact = next(i for i, s in enumerate(steps) if s["task"] == "contact_letter")
-    run(a, b, steps[: contact + 1])
 
     # B: the contact letter opened a case of its own, with a deadline on its open task.
     [opened] = case_numbers(app_b)
@@ -161,12 +170,7 @@ def test_only_staff_who_may_see_the_case_read_its_letters_and_bad_ids_are_404(
     apps: tuple[Flask, Flask],
 ) -> None:
     app_a, app_b = apps
-    a, b = office(app_a), office(app_b)
-    freeze("2026-09-28T09:00:00+08:00")
-    application, steps = pension_only()
-    number = a.applications.submit(application, Actor("portal", "applicant")).case_number
-    contact = next(i for i, s in enumerate(steps) if s["task"] == "contact_letter")
-    run(a, b, steps[: contact + 1])
+    _application, number, _steps, _contact = _up_to_the_contact_letter(office(app_a), office(app_b))
     clerk = Staff(app_a, f"pension_clerk_{A_REGION}")
     [(letter_id, _)] = letters_on(clerk.get(f"/cases/{number}").get_data(as_text=True))
     path = f"/cases/{number}/letters/{letter_id}"
