@@ -82,6 +82,30 @@ def test_two_schedulers_share_the_backlog_and_fire_each_timer_once(database_url:
         assert backlog >= 30
         for office in (first, second):
             office.cases.timer_leases.batch = 1  # small claims, so the two interleave
+        # On SQLite's single writer the first scheduler can win every lock race (nothing is
+        # fair about it), and then the second never claims anything. So after its first fire
+        # the first waits until the second has fired one: the real fires, only their order
+        # is set, and from there the two race freely.
+        second_fired = threading.Event()
+        fire_first, fire_second = (
+            first.cases.timer_leases.fire_case,
+            second.cases.timer_leases.fire_case,
+        )
+
+        def first_fires(case_id: int, at: datetime, guard: Any) -> Any:
+            events = fire_first(case_id, at, guard)
+            if events:
+                second_fired.wait(timeout=60)
+            return events
+
+        def second_fires(case_id: int, at: datetime, guard: Any) -> Any:
+            events = fire_second(case_id, at, guard)
+            if events:
+                second_fired.set()
+            return events
+
+        first.cases.timer_leases.fire_case = first_fires
+        second.cases.timer_leases.fire_case = second_fires
         counts: dict[str, int] = {}
         barrier = threading.Barrier(2)
 
