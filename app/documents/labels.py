@@ -7,6 +7,8 @@ INSURANCE_ZH = {
     "medical": "基本医疗保险",
     "unemployment": "失业保险",
 }
+# The short names staff pages, letters and the documents' list use.
+INSURANCE_SHORT_ZH = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险"}
 HUKOU_TYPE_ZH = {"urban": "城镇户籍", "rural": "农村户籍"}
 # 医疗保障类型 as seed 003 第二条 names the three schemes, plus the merged resident scheme.
 MEDICAL_SCHEME_ZH = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.documents.labels import INSURANCE_SHORT_ZH
 from app.features.cases import statuses
 from app.kernel.roles import ROLES
 from app.rules.divisions import name_of
@@ -18,7 +19,7 @@ DECISION = {
     "correction_required": "一次性告知补正材料",
     "refused": "不予受理",
 }
-INSURANCE = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险"}
+INSURANCE = INSURANCE_SHORT_ZH
 CHANNEL = {"online": "网上申请", "window": "窗口申请", "letter": "跨地区来函"}
 DELIVERY = {"on_site": "当场送达", "electronic": "电子文件网上送达", "express": "快递送达"}
 PROCESS = {

@@ -15,6 +15,7 @@ from app.documents import (
     render_html,
     render_pdf,
 )
+from app.documents.labels import INSURANCE_SHORT_ZH
 from app.documents.receipts import DELIVERED_BY_STATUS
 from app.features.cases.caches import WorkflowCache
 from app.features.cases.repository import CaseStore, read_case
@@ -56,7 +57,7 @@ PRODUCED_BY: dict[tuple[str, str | None], str] = {
 DOCUMENT_INSURANCE = {"insurance_certificate": "medical"}
 # Audit event kind of a 参保(合)凭证 re-issue (规程 第四条 补办; app.features.cases.certificates).
 REISSUED = "certificate_reissued"
-INSURANCE_ZH = {"medical": "医疗保险", "pension": "养老保险", "unemployment": "失业保险"}
+INSURANCE_ZH = INSURANCE_SHORT_ZH
 
 
 @dataclass(frozen=True)

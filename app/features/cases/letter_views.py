@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from app.documents.labels import INSURANCE_SHORT_ZH
 from app.features.exchange.directory import Directory
 from app.rules.id_number import mask_id_number
 from app.store.case_letter_rows import case_letter_rows
@@ -33,7 +34,6 @@ KIND_OF = {
     ("unemployment", "transfer_info"): "转移办结（终止）通知",
     ("unemployment", "reply"): "联系复函",
 }
-INSURANCE = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险"}
 DELIVERY = {"pending": "待发送", "sent": "已送达", "failed": "发送失败"}
 # Keys whose values are personal ID numbers wherever they appear in a payload.
 ID_KEYS = {"id_number"}
@@ -75,7 +75,7 @@ class CaseLetter:
 
     @property
     def title(self) -> str:
-        return f"{INSURANCE.get(self.insurance, self.insurance)}{self.kind_label}"
+        return f"{INSURANCE_SHORT_ZH.get(self.insurance, self.insurance)}{self.kind_label}"
 
     @property
     def direction_label(self) -> str:

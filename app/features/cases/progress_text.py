@@ -9,11 +9,6 @@ from app.features.cases.statuses import CASE_STATUS, status_label
 from app.rules.divisions import name_of
 
 STATUS_ZH = CASE_STATUS  # the one vocabulary (statuses.py): the portal says what staff see
-INSURANCE_ZH = {
-    "pension": "企业职工基本养老保险",
-    "medical": "基本医疗保险",
-    "unemployment": "失业保险",
-}
 RESULT_ZH = {
     "completed": "关系已由{out_}转入{in_}",
     "refused": "转入地不予转入",

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.features.cases.progress_text import INSURANCE_ZH, insurance_progress, region_name
+from app.documents.labels import INSURANCE_ZH
+from app.features.cases.progress_text import insurance_progress, region_name
 from app.features.cases.snapshot import snapshot
 
 if TYPE_CHECKING:

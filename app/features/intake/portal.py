@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.documents.labels import INSURANCE_ZH
 from app.features.cases.progress_text import (
-    INSURANCE_ZH,
     insurance_progress,
     region_name,
     status_text,
